@@ -1,0 +1,30 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.accounts.roles import Role
+
+
+class User(AbstractUser):
+    """A member of the enterprise team, with the one role she works in.
+
+    Administrators created with `createsuperuser` may have no role.
+    """
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[*Role.values, ""]), name="user_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role_label(self) -> str:
+        return self.get_role_display() if self.role else _("Administrator")

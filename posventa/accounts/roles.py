@@ -1,0 +1,76 @@
+"""The six roles of the enterprise team and what each may do — in one place.
+
+Every view, selector and service asks `can(user, Capability.X)` or scopes its
+query with `sees_every_portfolio(user)`; nothing else decides access.
+"""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    EXECUTIVE = "executive", _("Enterprise executive")
+    COMMERCIAL_MANAGER = "commercial_manager", _("Commercial manager")
+    TECHNICAL_MANAGER = "technical_manager", _("Technical manager")
+    TECHNICAL_ANALYST = "technical_analyst", _("Technical analyst")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    DIVISION_HEAD = "division_head", _("Division head")
+
+
+class Capability(StrEnum):
+    # Read every company, not only one's own portfolio.
+    VIEW_ALL_PORTFOLIOS = "view_all_portfolios"
+    # Own a portfolio of companies (the executive of the account).
+    OWN_PORTFOLIO = "own_portfolio"
+    # Record a contact with a customer (the manual's "ingresa interacción").
+    RECORD_INTERACTION = "record_interaction"
+    # See the team's monthly indicators and the whole team's work.
+    VIEW_TEAM_INDICATORS = "view_team_indicators"
+
+
+_EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    # The executive works only her own portfolio.
+    Role.EXECUTIVE: frozenset({*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.OWN_PORTFOLIO}),
+    # Back-office roles serve every executive's customers.
+    Role.COMMERCIAL_MANAGER: frozenset(
+        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
+    ),
+    Role.TECHNICAL_MANAGER: frozenset(
+        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
+    ),
+    Role.TECHNICAL_ANALYST: frozenset(
+        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
+    ),
+    # The team lead and the division head oversee the whole team.
+    Role.TEAM_LEAD: frozenset(
+        {
+            *_EVERYONE_WORKING_WITH_CUSTOMERS,
+            Capability.VIEW_ALL_PORTFOLIOS,
+            Capability.VIEW_TEAM_INDICATORS,
+        }
+    ),
+    Role.DIVISION_HEAD: frozenset(
+        {
+            *_EVERYONE_WORKING_WITH_CUSTOMERS,
+            Capability.VIEW_ALL_PORTFOLIOS,
+            Capability.VIEW_TEAM_INDICATORS,
+        }
+    ),
+}
+
+
+def can(user, capability: Capability) -> bool:
+    """Whether this user may do that. Superusers may do everything."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def sees_every_portfolio(user) -> bool:
+    return can(user, Capability.VIEW_ALL_PORTFOLIOS)

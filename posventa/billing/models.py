@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.catalog.models import Tariff
+from posventa.common.models import BaseModel
+from posventa.inventory.models import Product
+
+
+class Invoice(BaseModel):
+    """The monthly (recurring) invoice of one product.
+
+    Pending until `paid_on` is set; overdue when pending past its due date —
+    derived, never stored, so it cannot go stale.
+    """
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    period = models.DateField(_("period"), help_text=_("First day of the billed month."))
+    amount = models.DecimalField(
+        _("amount (Bs)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    due_date = models.DateField(_("due date"))
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-period", "product_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "period"], name="invoice_one_per_month"),
+            models.CheckConstraint(condition=models.Q(period__day=1), name="invoice_period_month"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoice_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(due_date__gte=models.F("period")),
+                name="invoice_due_after_period",
+            ),
+        ]
+        indexes = [
+            # Debts: a product's unpaid invoices ("is the account up to date?").
+            models.Index(
+                fields=["product", "due_date"],
+                condition=models.Q(paid_on__isnull=True),
+                name="invoice_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.service_number} · {self.period:%m/%Y}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_on is not None
+
+    def is_overdue(self, today) -> bool:
+        return self.paid_on is None and self.due_date < today
+
+
+class Charge(BaseModel):
+    """A one-off fee (a procedure's charge, a billing adjustment) that goes on
+    the product's next recurring invoice."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="charges"
+    )
+    concept = models.CharField(_("concept"), max_length=200)
+    tariff = models.ForeignKey(
+        Tariff, verbose_name=_("tariff"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, default=1,
+        validators=[MinValueValidator(0)],
+    )
+    amount = models.DecimalField(_("amount (Bs)"), max_digits=12, decimal_places=2)
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("billed on invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="charge_positive"),
+        ]
+        indexes = [
+            # The charges still waiting for the product's next invoice.
+            models.Index(
+                fields=["product"],
+                condition=models.Q(invoice__isnull=True),
+                name="charge_unbilled_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.concept

@@ -1,0 +1,151 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.common.models import BaseModel
+
+
+class ProductTypeCode(models.TextChoices):
+    """The products the manual names; rules (final invoice, reconnection) key on them."""
+
+    FIXED_LINE = "fixed_line", _("Fixed telephone line")
+    INTERNET = "internet", _("Internet")
+    PAY_TV = "pay_tv", _("Pay TV")
+    DUO_PACK = "duo_pack", _("Duo Pack")
+    MULTIPACK = "multipack", _("Multipack")
+    HSPA = "hspa", _("HSPA mobile broadband")
+    BOLIVIATEL_LD = "boliviatel_ld", _("Boliviatel long distance")
+
+
+class Technology(models.TextChoices):
+    """Access network a product is installed on. HSPA and long distance have none."""
+
+    COPPER = "copper", _("Copper")
+    FIBER = "fiber", _("Fiber")
+
+
+class ProductType(BaseModel):
+    code = models.CharField(_("code"), max_length=32, unique=True, choices=ProductTypeCode.choices)
+    name = models.CharField(_("name"), max_length=100)
+    # Whether products of this type are installed on copper or fiber.
+    uses_access_network = models.BooleanField(_("installed on copper or fiber"), default=True)
+
+    class Meta:
+        verbose_name = _("product type")
+        verbose_name_plural = _("product types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(BaseModel):
+    """A commercial plan: what the customer pays each month for a product type."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    product_type = models.ForeignKey(
+        ProductType, verbose_name=_("product type"), on_delete=models.PROTECT, related_name="plans"
+    )
+    monthly_price = models.DecimalField(
+        _("monthly price (Bs)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    # Multipack plans include basic telephony (Bs 70), which a withdrawal
+    # charges whole while the rest of the plan is prorated.
+    basic_telephony_amount = models.DecimalField(
+        _("basic telephony part (Bs)"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["product_type__name", "monthly_price"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(monthly_price__gte=0), name="plan_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(basic_telephony_amount__gte=0)
+                & models.Q(basic_telephony_amount__lte=models.F("monthly_price")),
+                name="plan_basic_telephony_within_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class SupplementaryService(BaseModel):
+    """A fixed-line feature enabled or disabled in procedure A."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("supplementary service")
+        verbose_name_plural = _("supplementary services")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TariffCode(models.TextChoices):
+    CALL_DETAIL_PREVIOUS_MONTH = "call_detail_previous_month", _(
+        "Call detail, each previous month"
+    )
+    BASIC_TELEPHONY = "basic_telephony", _("Basic telephony (Multipack part)")
+    SUPPLEMENTARY_SERVICE = "supplementary_service", _("Supplementary service enablement")
+    RELOCATION = "relocation", _("Product relocation")
+    EXCESS_CABLE_PER_METRE = "excess_cable_per_metre", _("Excess cable, per metre")
+    EARLY_TERMINATION_PENALTY = "early_termination_penalty", _(
+        "Early-termination penalty (share of the remaining months)"
+    )
+
+
+class TariffUnit(models.TextChoices):
+    BS_PER_EVENT = "bs_per_event", _("Bs per request")
+    BS_PER_MONTH = "bs_per_month", _("Bs per month")
+    BS_PER_METRE = "bs_per_metre", _("Bs per metre")
+    PERCENT = "percent", _("percent")
+
+
+class Tariff(BaseModel):
+    """A fee the procedures charge. Those the manual gives are marked so; the
+    others are defaults the commercial team edits in the admin."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True, choices=TariffCode.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    unit = models.CharField(_("unit"), max_length=16, choices=TariffUnit.choices)
+    from_manual = models.BooleanField(
+        _("figure given by the manual"),
+        default=False,
+        help_text=_("Unticked: an editable default, not a figure of the manual."),
+    )
+    note = models.CharField(_("note"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="tariff_not_negative"),
+            models.CheckConstraint(
+                condition=~models.Q(unit="percent") | models.Q(amount__lte=100),
+                name="tariff_percent_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()

@@ -1,0 +1,36 @@
+"""Reads on customers, always scoped by the user who asks."""
+
+from django.db.models import Count, Q, QuerySet
+
+from posventa.common.nit import normalize_nit
+from posventa.customers.models import Company, Interaction
+from posventa.inventory.models import ProductStatus
+
+
+def companies_visible_to(user) -> QuerySet[Company]:
+    return Company.objects.visible_to(user)
+
+
+def portfolio(*, user, search: str = "", executive_id: int | None = None) -> QuerySet[Company]:
+    """The companies the user may see, filtered by a NIT or name search and,
+    for those who see every portfolio, by executive; by name."""
+    companies = Company.objects.visible_to(user).select_related("executive")
+    if executive_id:
+        companies = companies.filter(executive_id=executive_id)
+    search = (search or "").strip()
+    if search:
+        digits = normalize_nit(search)
+        condition = Q(legal_name__icontains=search) | Q(trade_name__icontains=search)
+        if digits.isdigit():
+            condition |= Q(nit__startswith=digits)
+        companies = companies.filter(condition)
+    return companies.annotate(
+        product_count=Count("products", filter=~Q(products__status=ProductStatus.WITHDRAWN))
+    ).order_by("legal_name", "pk")
+
+
+def company_timeline(*, company: Company, limit: int = 50) -> QuerySet[Interaction]:
+    """The company's interactions, newest first."""
+    return company.interactions.select_related("recorded_by", "contact").order_by(
+        "-occurred_at", "-pk"
+    )[:limit]

@@ -1,0 +1,119 @@
+"""Writes on customers: companies, their contacts, and every contact we have with them."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.accounts.roles import Capability, can
+from posventa.common.models import Channel
+from posventa.common.nit import normalize_nit
+from posventa.customers.models import Company, Contact, Direction, Interaction
+
+# A clock a few minutes fast on someone's phone is not an interaction "in the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@transaction.atomic
+def company_create(
+    *,
+    nit: str,
+    legal_name: str,
+    address: str,
+    executive,
+    trade_name: str = "",
+    zone: str = "",
+    neighbourhood: str = "",
+    city: str = "Cochabamba",
+    is_public_institution: bool = False,
+) -> Company:
+    """Add an enterprise customer to an executive's portfolio."""
+    if not can(executive, Capability.OWN_PORTFOLIO) or executive.is_superuser:
+        raise ValidationError({"executive": _("The portfolio owner must be an executive.")})
+    company = Company(
+        nit=normalize_nit(nit),
+        legal_name=legal_name.strip(),
+        trade_name=trade_name.strip(),
+        address=address.strip(),
+        zone=zone.strip(),
+        neighbourhood=neighbourhood.strip(),
+        city=city.strip(),
+        is_public_institution=is_public_institution,
+        executive=executive,
+    )
+    company.full_clean()
+    company.save()
+    return company
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    company: Company,
+    name: str,
+    position: str = "",
+    phone: str = "",
+    whatsapp: str = "",
+    email: str = "",
+    preferred_channel: str = Channel.EMAIL,
+    is_primary: bool = False,
+) -> Contact:
+    """Add a person at the company; a new primary contact replaces the old one."""
+    contact = Contact(
+        company=company,
+        name=name.strip(),
+        position=position.strip(),
+        phone=phone.strip(),
+        whatsapp=whatsapp.strip(),
+        email=email.strip(),
+        preferred_channel=preferred_channel,
+        is_primary=is_primary,
+    )
+    contact.full_clean(validate_constraints=False)
+    if is_primary:
+        company.contacts.filter(is_primary=True).update(is_primary=False)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def interaction_record(
+    *,
+    company: Company,
+    user,
+    channel: str,
+    direction: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+    contact: Contact | None = None,
+) -> Interaction:
+    """Record one contact with the customer (the manual's "ingresa interacción")."""
+    if not can(user, Capability.RECORD_INTERACTION):
+        raise PermissionDenied(_("Your role cannot record interactions."))
+    if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
+        raise PermissionDenied(_("This customer is not in your portfolio."))
+    errors = {}
+    summary = (summary or "").strip()
+    if not summary:
+        errors["summary"] = _("Write what was talked about.")
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["occurred_at"] = _("An interaction cannot be in the future.")
+    if contact is not None and contact.company_id != company.pk:
+        errors["contact"] = _("The contact does not belong to this customer.")
+    if errors:
+        raise ValidationError(errors)
+    interaction = Interaction(
+        company=company,
+        recorded_by=user,
+        channel=channel,
+        direction=direction or Direction.OUTBOUND,
+        summary=summary,
+        occurred_at=occurred_at,
+        contact=contact,
+    )
+    interaction.full_clean()
+    interaction.save()
+    return interaction

@@ -1,0 +1,173 @@
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.catalog.models import Plan, SupplementaryService, Technology
+from posventa.common.dates import add_months
+from posventa.common.models import BaseModel
+from posventa.customers.models import Company
+
+
+class ProductStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Temporarily suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Product(BaseModel):
+    """A product installed for a customer: a line, an internet access, a TV service…"""
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="products"
+    )
+    service_number = models.CharField(_("service number"), max_length=32, unique=True)
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="products"
+    )
+    technology = models.CharField(
+        _("technology"), max_length=16, choices=Technology.choices, blank=True
+    )
+    installation_address = models.CharField(_("installation address"), max_length=250)
+    zone = models.CharField(_("zone"), max_length=100, blank=True)
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=100, blank=True)
+    installed_on = models.DateField(_("installed on"))
+    minimum_permanence_months = models.PositiveSmallIntegerField(
+        _("minimum permanence (months)"), default=0, validators=[MaxValueValidator(60)]
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    supplementary_services = models.ManyToManyField(
+        SupplementaryService,
+        through="ProductSupplementaryService",
+        verbose_name=_("supplementary services"),
+        related_name="products",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["service_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(technology__in=[*Technology.values, ""]),
+                name="product_technology_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProductStatus.values),
+                name="product_status_known",
+            ),
+            # A withdrawn product says when; any other has no withdrawal date.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=ProductStatus.WITHDRAWN, withdrawn_on__isnull=False)
+                    | (~models.Q(status=ProductStatus.WITHDRAWN) & models.Q(withdrawn_on=None))
+                ),
+                name="product_withdrawn_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_number} · {self.plan.name}"
+
+    @property
+    def permanence_ends_on(self) -> date:
+        """The first day the customer may leave without an early-termination penalty."""
+        return add_months(self.installed_on, self.minimum_permanence_months)
+
+    def permanence_fulfilled(self, on: date) -> bool:
+        return on >= self.permanence_ends_on
+
+
+class ProductSupplementaryService(BaseModel):
+    """A supplementary service enabled on a fixed line."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="enabled_services"
+    )
+    service = models.ForeignKey(
+        SupplementaryService, verbose_name=_("service"), on_delete=models.PROTECT
+    )
+    enabled_on = models.DateField(_("enabled on"))
+
+    class Meta:
+        verbose_name = _("enabled supplementary service")
+        verbose_name_plural = _("enabled supplementary services")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "service"], name="product_service_enabled_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+
+class EquipmentKind(models.TextChoices):
+    MODEM = "modem", _("Modem")
+    ROUTER = "router", _("Wi-Fi router")
+    ONT = "ont", _("Fiber ONT")
+    DECODER = "decoder", _("TV decoder")
+    PHONE = "phone", _("Telephone set")
+    HSPA_MODEM = "hspa_modem", _("HSPA modem")
+
+
+class Equipment(BaseModel):
+    """A device lent with a product; returned on withdrawal or technology change."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="equipment"
+    )
+    serial = models.CharField(_("serial number"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=EquipmentKind.choices)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+        ordering = ["kind", "serial"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.serial}"
+
+
+class Suspension(BaseModel):
+    """A temporary suspension of a product, from its start to its end date (inclusive)."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="suspensions"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    reconnected_on = models.DateField(_("reconnected on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_on__lte=models.F("ends_on")),
+                name="suspension_starts_before_it_ends",
+            ),
+        ]
+        indexes = [
+            # "At most one suspension per product per calendar year" looks here.
+            models.Index(fields=["product", "starts_on"], name="suspension_product_year_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%d/%m/%Y} – {self.ends_on:%d/%m/%Y}"
