@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "posventa.inventory",
     "posventa.billing",
     "posventa.web",
+    "posventa.demo",
 ]
 
 MIDDLEWARE = [
