@@ -1,0 +1,63 @@
+"""What the host application plugs into the engine: which lanes are which
+roles, the form of each user task, the actions service tasks may call, and
+hooks that run when a task completes or an instance ends.
+
+The engine knows no business words; the `procedures` app fills this registry
+when Django starts (its AppConfig.ready).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from posventa.engine import runtime
+
+
+@dataclass
+class Registry:
+    # Lane name as written in the BPMN → role code.
+    lanes: dict[str, str] = field(default_factory=dict)
+    # formKey property of a user task → Django form class.
+    forms: dict[str, type] = field(default_factory=dict)
+    # serviceTaskOperator id → callable(instance, **params) -> JSON-able result.
+    actions: dict[str, Callable] = field(default_factory=dict)
+    # The roles a user works in (default: the user's `role` attribute).
+    user_roles: Callable = staticmethod(lambda user: {getattr(user, "role", "")} - {""})
+    # Called inside the transaction after a user task completes / an instance ends.
+    on_task_completed: list[Callable] = field(default_factory=list)
+    on_instance_completed: list[Callable] = field(default_factory=list)
+    # When an inbox row is due: callable(instance, task_info, ready_at) -> datetime | None.
+    # Default: `sla_hours` property of the user task after it became ready.
+    task_due: Callable | None = None
+
+    def register_lane(self, lane: str, role: str) -> None:
+        self.lanes[lane] = role
+
+    def register_form(self, key: str):
+        def decorator(form_class):
+            self.forms[key] = form_class
+            return form_class
+
+        return decorator
+
+    def register_action(self, name: str):
+        def decorator(function):
+            self.actions[name] = function
+            runtime.SCRIPT_ENGINE_SERVICES[name] = _bound_action(function)
+            return function
+
+        return decorator
+
+
+def _bound_action(function):
+    """Service tasks call actions with their parameters only; the action also
+    gets the instance being advanced, from the engine's context."""
+
+    def call(**params):
+        from posventa.engine.context import current_instance
+
+        return function(current_instance(), **params)
+
+    return call
+
+
+registry = Registry()

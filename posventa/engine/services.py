@@ -1,0 +1,376 @@
+"""Every change to a process instance: start, claim, release, complete, fire
+timers, deliver messages.
+
+Each action is one transaction holding a lock on the instance row: load the
+state (the engine re-attached by the spec-ref converter), act, run the engine
+until it waits, save the state and rebuild what derives from it — inbox rows,
+next timer, message subscriptions — and append to the event log. Either all
+of it commits or none.
+"""
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from posventa.engine import runtime
+from posventa.engine.context import acting_on
+from posventa.engine.deployment import latest_version
+from posventa.engine.models import (
+    HumanTask,
+    InstanceStatus,
+    MessageSubscription,
+    ProcessInstance,
+    TaskEvent,
+)
+from posventa.engine.registry import registry
+
+logger = logging.getLogger(__name__)
+
+
+class EngineError(Exception):
+    """An action on a process that cannot be done; the message says why, in Spanish."""
+
+
+class TaskAlreadyCompleted(EngineError):
+    pass
+
+
+class NoInstanceWaiting(EngineError):
+    pass
+
+
+class StepFailed(EngineError):
+    """The process could not advance (a service action or an expression failed)."""
+
+
+class FormInvalid(ValidationError):
+    """The submitted data does not pass the task's form: `form.errors` says where."""
+
+    def __init__(self, form):
+        self.form = form
+        super().__init__(form.errors.get_json_data())
+
+
+# --- starting ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def instance_start(*, process_id: str, business_key: str, data: dict, actor=None) -> ProcessInstance:
+    """Start the newest deployed version of `process_id` with `data` as its
+    first variables, and run it until it waits for a person, a timer or a message."""
+    version = latest_version(process_id)
+    instance = ProcessInstance(version=version, business_key=business_key, state={})
+    instance.save()
+    with acting_on(instance, actor):
+        try:
+            workflow = runtime.start(version.pk, data)
+        except WorkflowException as err:
+            raise StepFailed(_("The process could not start: %(error)s") % {"error": err}) from err
+        _save(instance, workflow, actor=actor)
+    return instance
+
+
+# --- people --------------------------------------------------------------------------
+
+
+def may_work_on(user, task: HumanTask) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if task.assignee_id not in (None, user.pk):
+        return False
+    return user.is_superuser or task.role in registry.user_roles(user)
+
+
+def _locked_task(task_id: UUID) -> HumanTask:
+    """The inbox row with its instance locked, or TaskAlreadyCompleted."""
+    instance_id = (
+        HumanTask.objects.filter(task_id=task_id).values_list("instance_id", flat=True).first()
+    )
+    if instance_id is not None:
+        ProcessInstance.objects.select_for_update().get(pk=instance_id)
+    task = HumanTask.objects.select_related("instance__version").filter(task_id=task_id).first()
+    if task is None:
+        raise TaskAlreadyCompleted(
+            _("This task is no longer pending: someone already completed it.")
+        )
+    return task
+
+
+@transaction.atomic
+def task_claim(*, task_id: UUID, user) -> HumanTask:
+    """Take a task of one's role, so that it leaves the others' inboxes."""
+    task = _locked_task(task_id)
+    if task.assignee_id == user.pk:
+        return task
+    if task.assignee_id is not None:
+        raise EngineError(
+            _("%(name)s already took this task.") % {"name": task.assignee}
+        )
+    if not may_work_on(user, task):
+        raise PermissionDenied(_("This task belongs to another role."))
+    task.assignee = user
+    task.save(update_fields=["assignee"])
+    return task
+
+
+@transaction.atomic
+def task_release(*, task_id: UUID, user) -> HumanTask:
+    """Give a claimed task back to the role's common inbox."""
+    task = _locked_task(task_id)
+    if task.assignee_id != user.pk and not user.is_superuser:
+        raise PermissionDenied(_("Only whoever took the task can release it."))
+    task.assignee = None
+    task.save(update_fields=["assignee"])
+    return task
+
+
+def task_form(task: HumanTask, data=None, files=None):
+    """The task's form, bound to `data` when given."""
+    form_class = registry.forms[task.form_key]
+    return form_class(data=data, files=files, task=task)
+
+
+@transaction.atomic
+def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInstance:
+    """Complete a user task with the data of its form and advance the process.
+
+    Bad data raises FormInvalid and changes nothing; a task already completed
+    (by someone else, a second ago) raises TaskAlreadyCompleted."""
+    task = _locked_task(task_id)
+    if not may_work_on(user, task):
+        raise PermissionDenied(_("This task belongs to another role or another person."))
+    form = task_form(task, data, files)
+    if not form.is_valid():
+        raise FormInvalid(form)
+    values = form.task_data()
+    instance = task.instance
+    workflow = runtime.load(instance.state)
+    spiff_task = runtime.find_task(workflow, task.task_id)
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise TaskAlreadyCompleted(_("This task is no longer pending."))
+    with acting_on(instance, user):
+        try:
+            spiff_task.data.update(values)
+            spiff_task.run()
+            runtime.advance(workflow)
+        except WorkflowException as err:
+            raise StepFailed(_("The process could not advance: %(error)s") % {"error": err}) from err
+        _save(instance, workflow, actor=user, completed=(task.task_id, values))
+        for hook in registry.on_task_completed:
+            hook(instance=instance, task=task, user=user, data=values, form=form)
+    return instance
+
+
+# --- timers and messages ---------------------------------------------------------------
+
+
+def timers_advance(*, now: datetime | None = None) -> int:
+    """Fire every due timer (the job worker calls this each minute); returns
+    how many instances moved. Each instance moves in its own transaction."""
+    now = now or timezone.now()
+    due = ProcessInstance.objects.filter(
+        status=InstanceStatus.RUNNING, next_timer_at__lte=now
+    ).values_list("pk", flat=True)
+    moved = 0
+    for pk in list(due):
+        try:
+            with transaction.atomic():
+                instance = ProcessInstance.objects.select_for_update().get(pk=pk)
+                if instance.next_timer_at is None or instance.next_timer_at > now:
+                    continue  # another worker got there first
+                workflow = runtime.load(instance.state)
+                with acting_on(instance):
+                    runtime.advance(workflow)
+                    _save(instance, workflow)
+                moved += 1
+        except WorkflowException:
+            logger.exception("Timer of process instance %s failed", pk)
+    return moved
+
+
+def _canonical(values: dict) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+@transaction.atomic
+def deliver_message(*, name: str, correlation: dict, payload: dict) -> list[ProcessInstance]:
+    """Route an outside event (e.g. "work order closed") to the instances
+    waiting for it with these correlation values; NoInstanceWaiting says so
+    clearly when none does."""
+    subscriptions = list(
+        MessageSubscription.objects.filter(message_name=name, correlation=_canonical(correlation))
+    )
+    if not subscriptions:
+        raise NoInstanceWaiting(
+            _("No process is waiting for the message %(name)s with %(correlation)s.")
+            % {"name": name, "correlation": _canonical(correlation)}
+        )
+    delivered = []
+    for instance_id in sorted({s.instance_id for s in subscriptions}):
+        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        workflow = runtime.load(instance.state)
+        waiting = runtime.waiting_messages(workflow, name)
+        if not waiting:
+            continue
+        spiff_task, definition = waiting[0]
+        with acting_on(instance):
+            try:
+                workflow.send_event(
+                    BpmnEvent(definition, payload, definition.get_correlations(spiff_task, payload))
+                )
+                runtime.advance(workflow)
+            except WorkflowException as err:
+                raise StepFailed(
+                    _("The message could not be delivered: %(error)s") % {"error": err}
+                ) from err
+            _save(instance, workflow)
+        delivered.append(instance)
+    if not delivered:
+        raise NoInstanceWaiting(_("No process is waiting for the message %(name)s.") % {"name": name})
+    return delivered
+
+
+# --- saving and what derives from the state ---------------------------------------------
+
+
+def _save(instance: ProcessInstance, workflow, *, actor=None, completed=None) -> None:
+    now = timezone.now()
+    instance.state = runtime.dump(workflow)
+    instance.next_timer_at = runtime.next_timer_due(workflow)
+    if workflow.is_completed() and instance.status != InstanceStatus.COMPLETED:
+        instance.status = InstanceStatus.COMPLETED
+        instance.completed_at = now
+        instance.result = _end_properties(workflow)
+        instance.next_timer_at = None
+    instance.save()
+    _rebuild_inbox(instance, workflow, now)
+    _append_events(instance, workflow, actor=actor, completed=completed)
+    _rebuild_subscriptions(instance, workflow)
+    if instance.status == InstanceStatus.COMPLETED and instance.completed_at == now:
+        for hook in registry.on_instance_completed:
+            hook(instance=instance)
+
+
+def _when(task) -> datetime:
+    return datetime.fromtimestamp(task.last_state_change, tz=UTC)
+
+
+def _end_properties(workflow) -> dict:
+    """Properties of the end event the process finished on (the latest one)."""
+    ends = [
+        t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if type(t.task_spec).__name__ == "EndEvent" and t.workflow is workflow
+    ]
+    if not ends:
+        return {}
+    last = max(ends, key=lambda t: t.last_state_change)
+    info = runtime.describe(last)
+    return {"end_event": info.bpmn_id, **info.properties}
+
+
+def _due(instance, info, ready_at):
+    if registry.task_due is not None:
+        return registry.task_due(instance, info, ready_at)
+    hours = info.properties.get("sla_hours")
+    return ready_at + timedelta(hours=float(hours)) if hours else None
+
+
+def _rebuild_inbox(instance, workflow, now) -> None:
+    ready = {t.id: runtime.describe(t) for t in runtime.ready_user_tasks(workflow)}
+    existing = set(instance.human_tasks.values_list("task_id", flat=True))
+    gone = existing - ready.keys()
+    if gone:
+        instance.human_tasks.filter(task_id__in=gone).delete()
+    rows = []
+    for task_id in ready.keys() - existing:
+        info = ready[task_id]
+        rows.append(
+            HumanTask(
+                instance=instance,
+                task_id=task_id,
+                bpmn_id=info.bpmn_id,
+                name=info.name,
+                lane=info.lane or "",
+                role=registry.lanes.get(info.lane or "", ""),
+                form_key=info.properties.get("formKey", ""),
+                created_at=now,
+                due_at=_due(instance, info, now),
+                instructions=info.instructions,
+                properties=info.properties,
+            )
+        )
+    HumanTask.objects.bulk_create(rows)
+
+
+_LOGGED_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.COMPLETED
+
+
+def _append_events(instance, workflow, *, actor=None, completed=None) -> None:
+    known = {e.task_id: e for e in instance.events.all()}
+    new, finished = [], []
+    completed_id, completed_data = completed or (None, None)
+    for task in workflow.get_tasks(state=_LOGGED_STATES | TaskState.CANCELLED):
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None) is None:
+            continue  # SpiffWorkflow's own bookkeeping tasks
+        if type(spec).__name__ == "BoundaryEvent" and task.state != TaskState.COMPLETED:
+            continue  # a boundary timer is a step only once it fires
+        is_done = task.state in (TaskState.COMPLETED, TaskState.CANCELLED)
+        event = known.get(task.id)
+        if event is None:
+            if task.state == TaskState.CANCELLED:
+                continue  # never started
+            info = runtime.describe(task)
+            event = TaskEvent(
+                instance=instance,
+                task_id=task.id,
+                bpmn_id=info.bpmn_id,
+                name=info.name,
+                kind=info.kind,
+                lane=info.lane or "",
+                started_at=_when(task),
+            )
+            new.append(event)
+        if is_done and event.ended_at is None:
+            event.ended_at = _when(task)
+            event.cancelled = task.state == TaskState.CANCELLED
+            if task.id == completed_id:
+                event.actor = actor
+                event.data = completed_data
+            if event.pk:
+                finished.append(event)
+    TaskEvent.objects.bulk_create(new)
+    if finished:
+        TaskEvent.objects.bulk_update(finished, ["ended_at", "cancelled", "actor", "data"])
+
+
+def _rebuild_subscriptions(instance, workflow) -> None:
+    instance.subscriptions.all().delete()
+    rows = []
+    for task, definition in runtime.waiting_messages(workflow):
+        properties = [p.name for p in getattr(definition, "correlation_properties", [])]
+        if properties:
+            values = {}
+            for key_values in workflow.correlations.values():
+                values.update({k: v for k, v in key_values.items() if k in properties})
+        else:
+            values = {"business_key": instance.business_key}
+        rows.append(
+            MessageSubscription(
+                instance=instance,
+                message_name=definition.name,
+                correlation=_canonical(values),
+                task_id=task.id,
+            )
+        )
+    MessageSubscription.objects.bulk_create(rows)
