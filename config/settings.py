@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "posventa.inventory",
     "posventa.billing",
     "posventa.engine",
+    "posventa.cases",
+    "posventa.procedures",
     "posventa.web",
     "posventa.demo",
 ]

@@ -130,6 +130,15 @@ class Interaction(BaseModel):
         related_name="interactions",
     )
     summary = models.TextField(_("summary"), max_length=2000)
+    # The post-sale case this contact was part of, if any.
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+    )
 
     class Meta:
         verbose_name = _("interaction")

@@ -88,8 +88,10 @@ def interaction_record(
     summary: str,
     occurred_at: datetime | None = None,
     contact: Contact | None = None,
+    case=None,
 ) -> Interaction:
-    """Record one contact with the customer (the manual's "ingresa interacción")."""
+    """Record one contact with the customer (the manual's "ingresa interacción"),
+    as part of a case when given."""
     if not can(user, Capability.RECORD_INTERACTION):
         raise PermissionDenied(_("Your role cannot record interactions."))
     if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
@@ -103,6 +105,8 @@ def interaction_record(
         errors["occurred_at"] = _("An interaction cannot be in the future.")
     if contact is not None and contact.company_id != company.pk:
         errors["contact"] = _("The contact does not belong to this customer.")
+    if case is not None and case.company_id != company.pk:
+        errors["case"] = _("The case is not of this customer.")
     if errors:
         raise ValidationError(errors)
     interaction = Interaction(
@@ -113,6 +117,7 @@ def interaction_record(
         summary=summary,
         occurred_at=occurred_at,
         contact=contact,
+        case=case,
     )
     interaction.full_clean()
     interaction.save()

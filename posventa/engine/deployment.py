@@ -204,7 +204,8 @@ def validate(model: Model) -> None:
         try:
             runtime.parse_sources(model.sources, model.process_id)
         except ValidationException as err:
-            problems.append(f"{err.file_name or model.main_file}: {err}")
+            element = f" element {err.id!r}" if getattr(err, "id", None) else ""
+            problems.append(f"{err.file_name or model.main_file}:{element} {err}")
         except Exception as err:  # the parser's other complaints, e.g. a missing process
             problems.append(f"{model.main_file}: {err}")
     if problems:

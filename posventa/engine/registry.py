@@ -22,9 +22,10 @@ class Registry:
     actions: dict[str, Callable] = field(default_factory=dict)
     # The roles a user works in (default: the user's `role` attribute).
     user_roles: Callable = staticmethod(lambda user: {getattr(user, "role", "")} - {""})
-    # Called inside the transaction after a user task completes / an instance ends.
+    # Called inside the transaction after a user task completes, and after
+    # every save of an instance (its inbox rows already rebuilt).
     on_task_completed: list[Callable] = field(default_factory=list)
-    on_instance_completed: list[Callable] = field(default_factory=list)
+    on_saved: list[Callable] = field(default_factory=list)
     # When an inbox row is due: callable(instance, task_info, ready_at) -> datetime | None.
     # Default: `sla_hours` property of the user task after it became ready.
     task_due: Callable | None = None

@@ -164,9 +164,11 @@ def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInst
             runtime.advance(workflow)
         except WorkflowException as err:
             raise StepFailed(_("The process could not advance: %(error)s") % {"error": err}) from err
-        _save(instance, workflow, actor=user, completed=(task.task_id, values))
+        # The host's bookkeeping first (e.g. "the request was answered now"),
+        # so the rebuilt inbox rows see it.
         for hook in registry.on_task_completed:
             hook(instance=instance, task=task, user=user, data=values, form=form)
+        _save(instance, workflow, actor=user, completed=(task.task_id, values))
     return instance
 
 
@@ -255,9 +257,8 @@ def _save(instance: ProcessInstance, workflow, *, actor=None, completed=None) ->
     _rebuild_inbox(instance, workflow, now)
     _append_events(instance, workflow, actor=actor, completed=completed)
     _rebuild_subscriptions(instance, workflow)
-    if instance.status == InstanceStatus.COMPLETED and instance.completed_at == now:
-        for hook in registry.on_instance_completed:
-            hook(instance=instance)
+    for hook in registry.on_saved:
+        hook(instance=instance)
 
 
 def _when(task) -> datetime:
@@ -265,17 +266,20 @@ def _when(task) -> datetime:
 
 
 def _end_properties(workflow) -> dict:
-    """Properties of the end event the process finished on (the latest one)."""
+    """Properties of the end event the process finished on."""
     ends = [
-        t
-        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        runtime.describe(t)
+        for t in sorted(
+            workflow.get_tasks(state=TaskState.COMPLETED), key=lambda t: t.last_state_change
+        )
         if type(t.task_spec).__name__ == "EndEvent" and t.workflow is workflow
     ]
-    if not ends:
+    # A side path (a warning after a timer) may end without properties; the
+    # end that says something is the one that counts.
+    telling = [info for info in ends if info.properties] or ends
+    if not telling:
         return {}
-    last = max(ends, key=lambda t: t.last_state_change)
-    info = runtime.describe(last)
-    return {"end_event": info.bpmn_id, **info.properties}
+    return {"end_event": telling[-1].bpmn_id, **telling[-1].properties}
 
 
 def _due(instance, info, ready_at):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from posventa.catalog.models import Plan
 from posventa.customers.models import Company
-from posventa.inventory.models import Equipment, Product, Suspension
+from posventa.inventory.models import Equipment, Product, ProductStatus, Suspension
 from posventa.inventory.rules import check_suspension
 
 
@@ -74,3 +74,20 @@ def suspension_record(
     suspension.full_clean()
     suspension.save()
     return suspension
+
+
+@transaction.atomic
+def product_change_plan(*, product: Product, plan: Plan) -> Product:
+    """Move the product to another plan of the same kind (procedure B)."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if plan.pk == product.plan_id:
+        raise ValidationError({"plan": _("The product already has this plan.")})
+    if plan.product_type_id != product.plan.product_type_id:
+        raise ValidationError({"plan": _("The new plan is for another kind of product.")})
+    if not plan.is_active:
+        raise ValidationError({"plan": _("This plan is no longer offered.")})
+    if product.status == ProductStatus.WITHDRAWN:
+        raise ValidationError({"product": _("A withdrawn product cannot change plan.")})
+    product.plan = plan
+    product.save(update_fields=["plan", "updated_at"])
+    return product

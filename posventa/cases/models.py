@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.common.models import BaseModel, Channel
+from posventa.customers.models import Company
+from posventa.engine.models import ProcessInstance
+from posventa.inventory.models import Product
+
+
+class Procedure(models.TextChoices):
+    """The twelve procedures of the manual, by their letter."""
+
+    A = "A", _("A · Supplementary services")
+    B = "B", _("B · Plan change")
+    C = "C", _("C · Product relocation")
+    D = "D", _("D · Temporary suspension and reconnection")
+    E = "E", _("E · Damage to product")
+    F = "F", _("F · Billing complaint")
+    G = "G", _("G · Outgoing call detail")
+    H = "H", _("H · Product withdrawal")
+    I = "I", _("I · Collections")  # noqa: E741 — the manual's letter
+    J = "J", _("J · Loyalty and retention calls")
+    K = "K", _("K · Preventive technical review")
+    L = "L", _("L · Technical support visits")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+    CLOSED = "closed", _("Closed")
+
+
+class Outcome(models.TextChoices):
+    """How a case ended, as its process's end event says."""
+
+    FULFILLED = "fulfilled", _("Fulfilled")
+    REQUIREMENTS_NOT_MET = "requirements_not_met", _("Requirements not met")
+    NOT_FEASIBLE = "not_feasible", _("Not feasible")
+    RETAINED = "retained", _("Customer retained")
+    REFUSED = "refused", _("Refused by rule")
+    WITHDRAWN_BY_CUSTOMER = "withdrawn_by_customer", _("Customer gave up")
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The cases of the companies this user may see."""
+        return self.filter(company__in=Company.objects.visible_to(user))
+
+
+class Case(BaseModel):
+    """A post-sale request of an enterprise customer, run by its procedure's process."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="cases"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    procedure = models.CharField(_("procedure"), max_length=1, choices=Procedure.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received at"))
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
+    # When the customer's request was answered: the 24-hour indicator measures it.
+    attended_at = models.DateTimeField(_("attended at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The executive's quality-control call: did the customer confirm it works?
+    quality_conform = models.BooleanField(_("quality call: conform"), null=True, blank=True)
+    quality_note = models.CharField(_("quality call: note"), max_length=500, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    instance = models.OneToOneField(
+        ProcessInstance,
+        verbose_name=_("process"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CaseStatus.values), name="case_status_known"
+            ),
+            # A closed case has an outcome and a closing time; an open one neither.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="closed", closed_at__isnull=False) & ~models.Q(outcome="")
+                )
+                | (~models.Q(status="closed") & models.Q(closed_at=None, outcome="")),
+                name="case_closed_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "-received_at"], name="case_company_idx"),
+            # The month's indicators: cases received in a period.
+            models.Index(fields=["received_at"], name="case_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given in a year (PV-2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class DocumentKind(models.TextChoices):
+    REQUEST_LETTER = "request_letter", _("Signed request letter")
+    NIT_COPY = "nit_copy", _("NIT copy")
+    ID_COPY = "id_copy", _("Legal representative's ID")
+    POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
+    ORDER_REQUEST = "order_request", _("Order request")
+    EVIDENCE = "evidence", _("Evidence")
+    OTHER = "other", _("Other")
+
+
+def _document_path(document, filename: str) -> str:
+    return f"cases/{document.case.number}/{filename}"
+
+
+class CaseDocument(BaseModel):
+    """A document kept with the case ("documentos para archivo")."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=_document_path)
+    # Produced by the system (an order request) rather than received.
+    generated = models.BooleanField(_("generated by the system"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Alert(BaseModel):
+    """A warning for a role: a step about to break, or past, its time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
+    role = models.CharField(_("for role"), max_length=32)
+    message = models.CharField(_("message"), max_length=300)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["role", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="alert_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

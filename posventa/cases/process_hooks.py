@@ -1,0 +1,134 @@
+"""How a case follows its process: status, outcome, attended time, the
+interaction of each step and the 24-hour due time of each inbox row all come
+from the process model, not from code per procedure.
+
+- An end event's `outcome` property becomes the case's outcome when it closes.
+- A user task with `marks_attended="true"` is the moment the request was
+  answered; a case that closes without one was answered when it closed.
+- While a task with `waits_for_customer="true"` is pending, the case waits
+  for the customer.
+- A task's form may record an interaction (channel and summary) and apply
+  itself to the case (keep documents, the quality call's result).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.accounts.models import User
+from posventa.accounts.roles import Role
+from posventa.cases.models import Alert, Case, CaseStatus
+from posventa.cases.rules import ATTENTION_HOURS, attention_due
+from posventa.customers.models import Direction
+from posventa.customers.services import interaction_record
+from posventa.engine.models import InstanceStatus
+from posventa.engine.registry import registry
+
+def _is_true(value) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes"}
+
+
+def case_of(instance) -> Case | None:
+    """The case an instance runs for; by its number (the instance's business
+    key), which is known before the instance is linked to the case."""
+    return Case.objects.filter(number=instance.business_key).first()
+
+
+def task_due(instance, info, ready_at):
+    """Before the request is answered, every step is due by the case's 24 h;
+    afterwards (the quality call), by the step's own `sla_hours`."""
+    case = case_of(instance)
+    if case is not None and case.attended_at is None:
+        return attention_due(case.received_at)
+    hours = float(info.properties.get("sla_hours") or ATTENTION_HOURS)
+    return ready_at + timedelta(hours=hours)
+
+
+def on_task_completed(*, instance, task, user, data, form) -> None:
+    case = case_of(instance)
+    if case is None:
+        return
+    if _is_true(task.properties.get("marks_attended")) and case.attended_at is None:
+        case.attended_at = timezone.now()
+        case.save(update_fields=["attended_at", "updated_at"])  # the request is answered
+    summary = (data.get("interaction_summary") or "").strip()
+    if summary:
+        interaction_record(
+            company=case.company,
+            user=user,
+            channel=data.get("interaction_channel") or case.channel,
+            direction=Direction.OUTBOUND,
+            summary=f"{task.name}: {summary}",
+            case=case,
+        )
+    apply_to_case = getattr(form, "apply_to_case", None)
+    if apply_to_case is not None:
+        apply_to_case(case=case, user=user)
+
+
+def on_saved(*, instance) -> None:
+    case = case_of(instance)
+    if case is None:
+        return
+    fields = []
+    if instance.status == InstanceStatus.COMPLETED:
+        if case.status != CaseStatus.CLOSED:
+            case.status = CaseStatus.CLOSED
+            case.closed_at = instance.completed_at
+            case.outcome = instance.result.get("outcome") or "fulfilled"
+            if case.attended_at is None:
+                case.attended_at = instance.completed_at  # answered with the final word
+            fields = ["status", "closed_at", "outcome", "attended_at"]
+    else:
+        waiting = any(
+            _is_true(t.properties.get("waits_for_customer")) for t in instance.human_tasks.all()
+        )
+        status = CaseStatus.WAITING_CUSTOMER if waiting else CaseStatus.OPEN
+        if case.status != status:
+            case.status = status  # the pending step is the customer's
+            fields = ["status"]
+    if fields:
+        case.full_clean()
+        case.save(update_fields=[*fields, "updated_at"])
+
+
+def warn_team_lead(instance, step: str = "") -> dict:
+    """A step broke its time: warn the team leads (an alert in their inbox and
+    an e-mail)."""
+    case = case_of(instance)
+    if case is None:
+        return {"warned": 0}
+    message = _("Case %(number)s (%(company)s): the step \"%(step)s\" is past its time.") % {
+        "number": case.number,
+        "company": case.company,
+        "step": step,
+    }
+    Alert.objects.create(case=case, role=Role.TEAM_LEAD, message=message)
+    recipients = list(
+        User.objects.filter(role=Role.TEAM_LEAD, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if recipients:
+        subject = _("Post-sale: %(number)s past its time") % {"number": case.number}
+        # Only once the step's transaction has committed: no e-mail for a rollback.
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=subject,
+                message=message,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+        )
+    return {"warned": len(recipients)}
+
+
+def connect() -> None:
+    registry.task_due = task_due
+    registry.on_task_completed.append(on_task_completed)
+    registry.on_saved.append(on_saved)
+    registry.register_action("warn_team_lead")(warn_team_lead)

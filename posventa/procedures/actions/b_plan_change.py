@@ -1,0 +1,20 @@
+"""Procedure B, plan change: the system really changes the product's plan."""
+
+from posventa.catalog.models import Plan
+from posventa.engine.registry import registry
+from posventa.inventory.models import Product
+from posventa.inventory.services import product_change_plan
+
+
+@registry.register_action("change_plan")
+def change_plan(instance, product_id: int, plan_id: int) -> dict:
+    product = Product.objects.select_related("plan").get(pk=product_id)
+    old_plan = product.plan
+    new_plan = Plan.objects.get(pk=plan_id)
+    product_change_plan(product=product, plan=new_plan)
+    return {
+        "old_plan": old_plan.name,
+        "new_plan": new_plan.name,
+        "summary": f"Cambio de plan: {old_plan.name} (Bs {old_plan.monthly_price}) → "
+        f"{new_plan.name} (Bs {new_plan.monthly_price})",
+    }

@@ -1,0 +1,46 @@
+"""Documents the procedures print: the order request (solicitud de pedido)."""
+
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from posventa.cases.models import Case, DocumentKind
+from posventa.cases.services import document_add
+from posventa.engine.registry import registry
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML  # heavy import: only when a PDF is made
+
+    html = render_to_string(template, context)
+    return HTML(string=html).write_pdf()
+
+
+@registry.register_action("order_request")
+def order_request(instance, change: str, fee=0) -> dict:
+    """Print the case's order request — the shared template of every
+    procedure — and keep it with the case's documents."""
+    case = Case.objects.select_related("company", "product__plan__product_type").get(
+        instance=instance
+    )
+    pdf = render_pdf(
+        "procedures/order_request.html",
+        {
+            "case": case,
+            "company": case.company,
+            "product": case.product,
+            "change": change,
+            "fee": Decimal(str(fee or 0)),
+            "printed_at": timezone.localtime(),
+        },
+    )
+    document = document_add(
+        case=case,
+        kind=DocumentKind.ORDER_REQUEST,
+        file=ContentFile(pdf, name=f"solicitud-de-pedido-{case.number}.pdf"),
+        title=f"Solicitud de pedido {case.number}",
+        generated=True,
+    )
+    return {"document_id": document.pk}

@@ -1,0 +1,17 @@
+from pathlib import Path
+
+from django.apps import AppConfig
+
+MODELS_DIR = Path(__file__).resolve().parent
+
+
+class ProceduresConfig(AppConfig):
+    name = "posventa.procedures"
+
+    def ready(self):
+        from posventa.engine.registry import registry
+        from posventa.procedures import actions, forms  # noqa: F401 — they register themselves
+        from posventa.procedures.catalog import LANES
+
+        for lane, role in LANES.items():
+            registry.register_lane(lane, role)

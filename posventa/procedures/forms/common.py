@@ -1,0 +1,148 @@
+"""Forms and pieces shared by every procedure: the requirements check, the
+customer completing documents, the quality-control call."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from posventa.cases.models import Case
+from posventa.cases.services import document_add
+from posventa.common.models import Channel
+from posventa.engine.forms import TaskForm
+from posventa.engine.registry import registry
+from posventa.procedures.models import Requirement
+
+
+class CaseTaskForm(TaskForm):
+    """A task form that knows its case."""
+
+    @property
+    def case(self) -> Case | None:
+        if self.task is None:
+            return None
+        return Case.objects.select_related("company", "product__plan").filter(
+            instance_id=self.task.instance_id
+        ).first()
+
+    @property
+    def variables(self) -> dict:
+        """The process variables so far (what earlier steps submitted)."""
+        if self.task is None:
+            return {}
+        from posventa.engine.selectors import task_variables
+
+        return task_variables(self.task)
+
+
+class InteractionFields(forms.Form):
+    """The step's contact with the customer, recorded as an interaction."""
+
+    interaction_channel = forms.ChoiceField(
+        label=_("Channel used"), choices=Channel.choices, initial=Channel.PHONE
+    )
+    interaction_summary = forms.CharField(
+        label=_("What was said"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class RequirementsFields(CaseTaskForm):
+    """One tick and one optional upload per requirement of the case's procedure."""
+
+    signed_by_other = forms.BooleanField(
+        label=_("Someone other than the legal representative signs"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.case
+        procedure = case.procedure if case else None
+        self.requirements = list(Requirement.objects.filter(procedure=procedure))
+        for requirement in self.requirements:
+            self.fields[f"has_{requirement.document_kind}"] = forms.BooleanField(
+                label=requirement.label, required=False
+            )
+            self.fields[f"file_{requirement.document_kind}"] = forms.FileField(
+                label=_("Attach: %(label)s") % {"label": requirement.label}, required=False
+            )
+
+    def missing_requirements(self) -> list[str]:
+        data = self.cleaned_data
+        missing = []
+        for requirement in self.requirements:
+            needed = requirement.mandatory and (
+                not requirement.only_when_signed_by_other or data.get("signed_by_other")
+            )
+            received = data.get(f"has_{requirement.document_kind}")
+            if needed and not received:
+                missing.append(requirement.label)
+        return missing
+
+    def clean(self):
+        cleaned = super().clean()
+        for requirement in self.requirements:
+            kind = requirement.document_kind
+            if cleaned.get(f"file_{kind}") and not cleaned.get(f"has_{kind}"):
+                cleaned[f"has_{kind}"] = True  # an attached document was received
+        return cleaned
+
+    def task_data(self) -> dict:
+        data = {
+            name: value
+            for name, value in super().task_data().items()
+            if not name.startswith("file_")
+        }
+        missing = self.missing_requirements()
+        data["requirements_met"] = not missing
+        data["missing_requirements"] = missing
+        return data
+
+    def apply_to_case(self, *, case, user) -> None:
+        for requirement in self.requirements:
+            upload = self.cleaned_data.get(f"file_{requirement.document_kind}")
+            if upload:
+                document_add(
+                    case=case, kind=requirement.document_kind, file=upload, user=user,
+                    title=requirement.label,
+                )
+
+
+class CustomerCompletes(RequirementsFields, InteractionFields):
+    """The customer was asked for the missing documents: did they bring them?"""
+
+    completed = forms.TypedChoiceField(
+        label=_("Did the customer complete the requirements?"),
+        choices=[("yes", _("Yes, the documents were received")),
+                 ("no", _("No, the customer gave up"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("completed") and self.missing_requirements():
+            self.add_error(
+                "completed",
+                _("Still missing: %(missing)s.") % {"missing": ", ".join(self.missing_requirements())},
+            )
+        return cleaned
+
+
+registry.register_form("common/customer_completes")(CustomerCompletes)
+
+
+class QualityCall(CaseTaskForm, InteractionFields):
+    """The executive's quality-control call: the customer confirms it works."""
+
+    conform = forms.TypedChoiceField(
+        label=_("Is the customer satisfied?"),
+        choices=[("yes", _("Conform")), ("no", _("Not conform"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+
+    def apply_to_case(self, *, case, user) -> None:
+        case.quality_conform = self.cleaned_data["conform"]
+        case.quality_note = self.cleaned_data["interaction_summary"][:500]
+        case.save(update_fields=["quality_conform", "quality_note", "updated_at"])
+
+
+registry.register_form("common/quality_call")(QualityCall)

@@ -1,0 +1,23 @@
+from django.db import migrations
+
+from posventa.procedures.reference_data import REQUIREMENTS
+
+
+def load(apps, schema_editor):
+    Requirement = apps.get_model("procedures", "Requirement")
+    for procedure, requirements in REQUIREMENTS.items():
+        for position, (kind, label, only_when_other) in enumerate(requirements):
+            Requirement.objects.get_or_create(
+                procedure=procedure,
+                document_kind=kind,
+                defaults={
+                    "label": label,
+                    "only_when_signed_by_other": only_when_other,
+                    "position": position,
+                },
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("procedures", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

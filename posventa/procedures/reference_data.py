@@ -1,0 +1,15 @@
+"""Default requirement checklists, loaded by a data migration; the team edits
+them per procedure in the admin."""
+
+# (document kind, label, only when someone else signs)
+GENERAL_REQUIREMENTS = [
+    ("request_letter", "Carta de solicitud firmada", False),
+    ("nit_copy", "Fotocopia del NIT", False),
+    ("id_copy", "Fotocopia del carnet del representante legal", False),
+    ("power_of_attorney", "Poder notariado (si firma otra persona)", True),
+]
+
+REQUIREMENTS = {
+    "A": GENERAL_REQUIREMENTS,
+    "B": GENERAL_REQUIREMENTS,
+}

@@ -1,0 +1,49 @@
+import pytest
+
+from posventa.accounts.roles import Role
+from posventa.catalog.models import Plan, ProductType
+from posventa.engine import runtime
+from posventa.engine.deployment import deploy_files, read_directory
+from posventa.factories import CompanyFactory, ProductFactory, UserFactory
+from posventa.procedures.apps import MODELS_DIR
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def procedures(db):
+    """The procedures' models, deployed as `make run` deploys them."""
+    runtime.specs.clear()
+    versions = deploy_files(read_directory(MODELS_DIR))
+    yield {version.process_id: version for version, _ in versions}
+    runtime.specs.clear()
+
+
+@pytest.fixture
+def team(db):
+    return {
+        role: UserFactory(username=role.value, role=role, email=f"{role.value}@example.com")
+        for role in Role
+    }
+
+
+@pytest.fixture
+def internet_plans(db):
+    internet = ProductType.objects.get(code="internet")
+    return [
+        Plan.objects.create(code=code, name=name, product_type=internet, monthly_price=price)
+        for code, name, price in [
+            ("INT-10", "Internet 10 Mbps", 250),
+            ("INT-30", "Internet 30 Mbps", 390),
+            ("INT-50", "Internet 50 Mbps", 520),
+        ]
+    ]
+
+
+@pytest.fixture
+def customer_product(team, internet_plans):
+    company = CompanyFactory(executive=team[Role.EXECUTIVE])
+    return ProductFactory(company=company, plan=internet_plans[0], technology="fiber")
