@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
+    "posventa.api",
     "posventa.web",
     "posventa.demo",
 ]

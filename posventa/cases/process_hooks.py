@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from posventa.accounts.models import User
 from posventa.accounts.roles import Role
-from posventa.cases.models import Alert, Case, CaseStatus
+from posventa.cases.models import Alert, CaseStatus
 from posventa.cases.rules import ATTENTION_HOURS, attention_due
+from posventa.cases.selectors import case_for_instance
 from posventa.customers.models import Direction
 from posventa.customers.services import interaction_record
 from posventa.engine.models import InstanceStatus
@@ -32,16 +33,10 @@ def _is_true(value) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes"}
 
 
-def case_of(instance) -> Case | None:
-    """The case an instance runs for; by its number (the instance's business
-    key), which is known before the instance is linked to the case."""
-    return Case.objects.filter(number=instance.business_key).first()
-
-
 def task_due(instance, info, ready_at):
     """Before the request is answered, every step is due by the case's 24 h;
     afterwards (the quality call), by the step's own `sla_hours`."""
-    case = case_of(instance)
+    case = case_for_instance(instance)
     if case is not None and case.attended_at is None:
         return attention_due(case.received_at)
     hours = float(info.properties.get("sla_hours") or ATTENTION_HOURS)
@@ -49,7 +44,7 @@ def task_due(instance, info, ready_at):
 
 
 def on_task_completed(*, instance, task, user, data, form) -> None:
-    case = case_of(instance)
+    case = case_for_instance(instance)
     if case is None:
         return
     if _is_true(task.properties.get("marks_attended")) and case.attended_at is None:
@@ -71,7 +66,7 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
 
 
 def on_saved(*, instance) -> None:
-    case = case_of(instance)
+    case = case_for_instance(instance)
     if case is None:
         return
     fields = []
@@ -99,7 +94,7 @@ def on_saved(*, instance) -> None:
 def warn_team_lead(instance, step: str = "") -> dict:
     """A step broke its time: warn the team leads (an alert in their inbox and
     an e-mail)."""
-    case = case_of(instance)
+    case = case_for_instance(instance)
     if case is None:
         return {"warned": 0}
     message = _("Case %(number)s (%(company)s): the step \"%(step)s\" is past its time.") % {

@@ -6,7 +6,8 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from posventa.cases.models import Case, DocumentKind
+from posventa.cases.models import DocumentKind
+from posventa.cases.selectors import case_for_instance
 from posventa.cases.services import document_add
 from posventa.engine.registry import registry
 
@@ -22,9 +23,7 @@ def render_pdf(template: str, context: dict) -> bytes:
 def order_request(instance, change: str, fee=0) -> dict:
     """Print the case's order request — the shared template of every
     procedure — and keep it with the case's documents."""
-    case = Case.objects.select_related("company", "product__plan__product_type").get(
-        instance=instance
-    )
+    case = case_for_instance(instance)
     pdf = render_pdf(
         "procedures/order_request.html",
         {

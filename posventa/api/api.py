@@ -1,0 +1,294 @@
+"""The REST API (/api/v1/): everything a person does in the inbox, a script
+can do. Token auth ("Authorization: Bearer pv_…"); OpenAPI at
+/api/v1/openapi.json. The same services and forms as the web run behind it,
+so the same rules and the same Spanish messages apply."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer
+
+from posventa.api.services import token_user
+from posventa.cases import selectors as case_selectors
+from posventa.cases.models import Case
+from posventa.cases.services import case_open
+from posventa.customers.models import Company
+from posventa.engine import services as engine
+from posventa.engine.form_schema import form_json_schema
+from posventa.engine.models import HumanTask
+from posventa.inventory.models import Product
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Posventa API",
+    version="1",
+    description="Post-sale cases of the enterprise team: open cases, work the inbox.",
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+
+
+# --- errors: clear, in Spanish, never a 500 -------------------------------------------
+
+
+def _errors(err: ValidationError) -> dict:
+    if hasattr(err, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in err.message_dict.items()}
+    return {"__all__": [str(m) for m in err.messages]}
+
+
+@api.exception_handler(engine.FormInvalid)
+def form_invalid(request, exc):
+    errors = {f: [e["message"] for e in items] for f, items in exc.form.errors.get_json_data().items()}
+    return api.create_response(
+        request, {"detail": _("The data does not pass the form."), "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    return api.create_response(
+        request, {"detail": _("The data is not valid."), "errors": _errors(exc)}, status=422
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(
+        request, {"detail": str(exc) or _("You may not do this.")}, status=403
+    )
+
+
+@api.exception_handler(engine.TaskAlreadyCompleted)
+def already_completed(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(engine.EngineError)
+def engine_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+# --- schemas ----------------------------------------------------------------------------
+
+
+class CaseIn(Schema):
+    nit: str | None = None
+    company_id: int | None = None
+    procedure: str
+    channel: str
+    subject: str
+    description: str = ""
+    product_id: int | None = None
+    received_at: datetime | None = None
+
+
+class TaskOut(Schema):
+    id: UUID
+    case: str
+    company: str
+    procedure: str
+    name: str
+    role: str
+    form_key: str
+    assignee: str | None
+    ready_since: datetime
+    due_at: datetime | None
+
+
+class StepOut(Schema):
+    element: str
+    name: str
+    lane: str
+    started_at: datetime
+    ended_at: datetime | None
+    completed_by: str | None
+
+
+class CaseOut(Schema):
+    number: str
+    company: str
+    nit: str
+    procedure: str
+    channel: str
+    subject: str
+    received_at: datetime
+    status: str
+    outcome: str
+    attended_at: datetime | None
+    closed_at: datetime | None
+    current_tasks: list[TaskOut]
+    history: list[StepOut]
+
+
+class TaskDetail(TaskOut):
+    instructions: str
+    form: dict
+
+
+class CompleteIn(Schema):
+    data: dict = {}
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict | None = None
+
+
+def _task_out(task: HumanTask) -> dict:
+    case = task.instance.case
+    return {
+        "id": task.task_id,
+        "case": case.number,
+        "company": case.company.display_name,
+        "procedure": case.procedure,
+        "name": task.name,
+        "role": task.role,
+        "form_key": task.form_key,
+        "assignee": task.assignee.username if task.assignee else None,
+        "ready_since": task.created_at,
+        "due_at": task.due_at,
+    }
+
+
+def _case_out(case: Case) -> dict:
+    tasks = HumanTask.objects.filter(instance_id=case.instance_id).select_related(
+        "instance__case__company", "assignee"
+    )
+    events = case.instance.events.filter(kind__in=["UserTask", "ServiceTask"]).select_related(
+        "actor"
+    ) if case.instance_id else []
+    return {
+        "number": case.number,
+        "company": case.company.display_name,
+        "nit": case.company.nit,
+        "procedure": case.procedure,
+        "channel": case.channel,
+        "subject": case.subject,
+        "received_at": case.received_at,
+        "status": case.status,
+        "outcome": case.outcome,
+        "attended_at": case.attended_at,
+        "closed_at": case.closed_at,
+        "current_tasks": [_task_out(t) for t in tasks],
+        "history": [
+            {
+                "element": e.bpmn_id,
+                "name": e.name,
+                "lane": e.lane,
+                "started_at": e.started_at,
+                "ended_at": e.ended_at,
+                "completed_by": e.actor.username if e.actor else None,
+            }
+            for e in events
+        ],
+    }
+
+
+def _my_task(request, task_id: UUID) -> HumanTask:
+    """A pending task the user may see (her role's, on a customer she sees)."""
+    return get_object_or_404(case_selectors.inbox(user=request.user), task_id=task_id)
+
+
+# --- endpoints ------------------------------------------------------------------------
+
+
+@api.post("/cases", response={201: CaseOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def open_case(request, payload: CaseIn):
+    """Open a case for a customer (by NIT or id) and start its procedure."""
+    companies = Company.objects.visible_to(request.user)
+    company = get_object_or_404(
+        companies, Q(nit=payload.nit) if payload.nit else Q(pk=payload.company_id)
+    )
+    product = None
+    if payload.product_id is not None:
+        product = Product.objects.filter(pk=payload.product_id).first()
+        if product is None:
+            raise ValidationError({"product_id": _("There is no such product.")})
+    case = case_open(
+        company=company,
+        procedure=payload.procedure,
+        channel=payload.channel,
+        subject=payload.subject,
+        description=payload.description,
+        product=product,
+        received_at=payload.received_at,
+        user=request.user,
+    )
+    return 201, _case_out(case)
+
+
+@api.get("/cases/{number}", response={200: CaseOut, 404: ErrorOut})
+def get_case(request, number: str):
+    """A case with its status, outcome, attended time, pending steps and history."""
+    case = get_object_or_404(
+        case_selectors.cases_visible_to(request.user).select_related("company", "instance"),
+        number=number,
+    )
+    return _case_out(case)
+
+
+@api.get("/tasks", response=list[TaskOut])
+def list_tasks(request, procedure: str = "", company_id: int | None = None):
+    """My inbox: my role's pending steps that are mine or nobody's, most urgent first."""
+    tasks = case_selectors.inbox(user=request.user, procedure=procedure, company_id=company_id)
+    return [_task_out(t) for t in tasks[:500]]
+
+
+@api.get("/tasks/{task_id}", response={200: TaskDetail, 404: ErrorOut})
+def get_task(request, task_id: UUID):
+    """A pending task, with its form as JSON Schema."""
+    task = _my_task(request, task_id)
+    form = engine.task_form(task)
+    return {**_task_out(task), "instructions": task.instructions, "form": form_json_schema(form)}
+
+
+@api.post("/tasks/{task_id}/claim", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut,
+                                               409: ErrorOut})
+def claim_task(request, task_id: UUID):
+    task = _my_task(request, task_id)
+    return _task_out(engine.task_claim(task_id=task.task_id, user=request.user))
+
+
+@api.post("/tasks/{task_id}/release", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut,
+                                                 409: ErrorOut})
+def release_task(request, task_id: UUID):
+    task = _my_task(request, task_id)
+    return _task_out(engine.task_release(task_id=task.task_id, user=request.user))
+
+
+@api.post("/tasks/{task_id}/complete", response={200: CaseOut, 403: ErrorOut, 404: ErrorOut,
+                                                  409: ErrorOut, 422: ErrorOut})
+def complete_task(request, task_id: UUID, payload: CompleteIn):
+    """Complete a task with its form's data; 422 with the field errors otherwise."""
+    task = HumanTask.objects.filter(task_id=task_id).select_related("instance").first()
+    if task is None:
+        if not case_selectors.cases_visible_to(request.user).filter(
+            instance__events__task_id=task_id
+        ).exists():
+            raise Http404
+        raise engine.TaskAlreadyCompleted(
+            _("This task is no longer pending: someone already completed it.")
+        )
+    _my_task(request, task_id)
+    instance = engine.task_complete(task_id=task_id, user=request.user, data=payload.data)
+    return _case_out(Case.objects.select_related("company").get(number=instance.business_key))

@@ -1,0 +1,111 @@
+"""Reads on cases: the inbox, a case with its history, scoped by the user."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from posventa.cases.models import Case
+from posventa.cases.rules import attention_due
+from posventa.customers.models import Company
+from posventa.engine.models import HumanTask, TaskEvent
+from posventa.engine.selectors import inbox_tasks
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    return Case.objects.visible_to(user)
+
+
+def case_for_instance(instance) -> Case | None:
+    """The case a process instance runs for (its business key is the case number)."""
+    return Case.objects.filter(number=instance.business_key).first()
+
+
+def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QuerySet[HumanTask]:
+    """The user's pending steps — her role's, hers or nobody's — on the
+    customers she may see, the most urgent first."""
+    tasks = inbox_tasks(user).filter(
+        instance__case__company__in=Company.objects.visible_to(user)
+    )
+    if procedure:
+        tasks = tasks.filter(instance__case__procedure=procedure)
+    if company_id:
+        tasks = tasks.filter(instance__case__company_id=company_id)
+    return tasks.select_related("instance__case__company", "assignee")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where a case stands against its 24 hours."""
+
+    due_at: datetime
+    attended_at: datetime | None
+
+    @property
+    def seconds_left(self) -> float:
+        end = self.attended_at or timezone.now()
+        return (self.due_at - end).total_seconds()
+
+    @property
+    def level(self) -> str:
+        """ok (more than 6 h left), warning (6 h or less), late (past), done (answered in time)."""
+        if self.attended_at is not None:
+            return "done" if self.seconds_left > 0 else "late"
+        if self.seconds_left <= 0:
+            return "late"
+        return "warning" if self.seconds_left <= 6 * 3600 else "ok"
+
+
+def case_clock(case: Case) -> Clock:
+    return Clock(due_at=attention_due(case.received_at), attended_at=case.attended_at)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str  # step, interaction, document
+    title: str
+    who: str = ""
+    detail: str = ""
+    url: str = ""
+
+
+def case_timeline(case: Case) -> list[TimelineEntry]:
+    """Steps, interactions and documents of the case, in order."""
+    entries = []
+    if case.instance_id:
+        events = TaskEvent.objects.filter(
+            instance_id=case.instance_id, kind__in=["UserTask", "ServiceTask"]
+        ).select_related("actor")
+        for event in events:
+            entries.append(
+                TimelineEntry(
+                    when=event.ended_at or event.started_at,
+                    kind="step" if event.ended_at else "pending",
+                    title=event.name,
+                    who=str(event.actor) if event.actor else "",
+                    detail=event.lane,
+                )
+            )
+    for interaction in case.interactions.select_related("recorded_by"):
+        entries.append(
+            TimelineEntry(
+                when=interaction.occurred_at,
+                kind="interaction",
+                title=interaction.get_channel_display(),
+                who=str(interaction.recorded_by),
+                detail=interaction.summary,
+            )
+        )
+    for document in case.documents.select_related("uploaded_by"):
+        entries.append(
+            TimelineEntry(
+                when=document.created_at,
+                kind="document",
+                title=document.title,
+                who=str(document.uploaded_by) if document.uploaded_by else "",
+                url=document.file.url,
+            )
+        )
+    return sorted(entries, key=lambda e: e.when)
