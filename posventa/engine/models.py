@@ -122,6 +122,11 @@ class HumanTask(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_role_label(self) -> str:
+        from posventa.engine.registry import registry
+
+        return registry.role_label(self.role)
+
 
 class TaskEvent(models.Model):
     """The event log: one row per task the process went through, with when it

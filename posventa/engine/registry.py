@@ -33,6 +33,10 @@ class Registry:
     def register_lane(self, lane: str, role: str) -> None:
         self.lanes[lane] = role
 
+    def role_label(self, role: str) -> str:
+        """How to call a role: the lane name that stands for it."""
+        return next((lane for lane, r in self.lanes.items() if r == role), role)
+
     def register_form(self, key: str):
         def decorator(form_class):
             self.forms[key] = form_class

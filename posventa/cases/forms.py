@@ -1,0 +1,55 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from posventa.cases.models import Procedure
+from posventa.common.models import Channel
+from posventa.engine.models import ProcessVersion
+from posventa.procedures.catalog import PROCESS_IDS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def procedures_available():
+    """The procedures whose process is deployed, in the manual's order."""
+    deployed = set(
+        ProcessVersion.objects.filter(process_id__in=PROCESS_IDS.values()).values_list(
+            "process_id", flat=True
+        )
+    )
+    return [(code, label) for code, label in Procedure.choices if PROCESS_IDS.get(code) in deployed]
+
+
+class CaseOpenForm(forms.Form):
+    procedure = forms.ChoiceField(label=_("Procedure"))
+    channel = forms.ChoiceField(label=_("Received by"), choices=Channel.choices)
+    product = forms.ModelChoiceField(
+        label=_("Product concerned"), queryset=None, required=False,
+        empty_label=_("— none in particular —"),
+    )
+    subject = forms.CharField(label=_("What the customer asks for"), max_length=200)
+    description = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    documents = MultipleFileField(
+        label=_("Documents received (letter, copies…)"), required=False
+    )
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].choices = procedures_available()
+        self.fields["product"].queryset = company.products.exclude(status="withdrawn").select_related(
+            "plan__product_type"
+        )
+        self.fields["product"].label_from_instance = (
+            lambda p: f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
+        )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from posventa.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("bandeja/", views.inbox, name="inbox"),
+    path("tareas/<uuid:task_id>/", views.task_detail, name="task"),
+    path("tareas/<uuid:task_id>/tomar/", views.task_claim, name="task_claim"),
+    path("tareas/<uuid:task_id>/liberar/", views.task_release, name="task_release"),
+    path("casos/<str:number>/", views.case_detail, name="detail"),
+    path("casos/<str:number>/documentos/<int:pk>/", views.case_document, name="document"),
+    path("clientes/<int:company_pk>/casos/nuevo/", views.case_new, name="new"),
+]

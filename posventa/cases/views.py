@@ -1,0 +1,192 @@
+"""Screens of the post-sale work: the inbox, a task, a case, opening a case."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.cases import selectors
+from posventa.cases.forms import CaseOpenForm
+from posventa.cases.models import Case, CaseDocument, DocumentKind, Procedure
+from posventa.cases.services import case_open
+from posventa.customers.models import Company
+from posventa.engine import services as engine
+from posventa.engine.models import HumanTask
+from posventa.engine.selectors import instance_path, task_variables
+from posventa.engine.templating import render_instructions
+
+
+def _apply_errors(form, err: ValidationError) -> None:
+    if hasattr(err, "error_dict"):
+        for field, errors in err.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, err)
+
+
+@login_required
+def inbox(request):
+    procedure = request.GET.get("procedure", "")
+    company_id = request.GET.get("company") or None
+    if company_id and not str(company_id).isdigit():
+        company_id = None
+    tasks = selectors.inbox(user=request.user, procedure=procedure, company_id=company_id)
+    rows = [(task, selectors.case_clock(task.instance.case)) for task in tasks[:200]]
+    companies = Company.objects.visible_to(request.user).filter(
+        cases__instance__human_tasks__isnull=False
+    ).distinct().order_by("legal_name")
+    return render(
+        request,
+        "cases/inbox.html",
+        {
+            "rows": rows,
+            "procedures": Procedure.choices,
+            "companies": companies,
+            "selected_procedure": procedure,
+            "selected_company": int(company_id) if company_id else None,
+        },
+    )
+
+
+def _visible_task(request, task_id) -> HumanTask:
+    return get_object_or_404(selectors.inbox(user=request.user), task_id=task_id)
+
+
+@login_required
+@require_POST
+def task_claim(request, task_id):
+    task = _visible_task(request, task_id)
+    try:
+        engine.task_claim(task_id=task.task_id, user=request.user)
+        messages.success(request, _("You took \"%(task)s\".") % {"task": task.name})
+    except engine.EngineError as err:
+        messages.error(request, str(err))
+    return redirect(request.POST.get("next") or "cases:inbox")
+
+
+@login_required
+@require_POST
+def task_release(request, task_id):
+    task = _visible_task(request, task_id)
+    engine.task_release(task_id=task.task_id, user=request.user)
+    messages.success(request, _("\"%(task)s\" is back in the common inbox.") % {"task": task.name})
+    return redirect("cases:inbox")
+
+
+@login_required
+def task_detail(request, task_id):
+    task = HumanTask.objects.filter(task_id=task_id).select_related("instance").first()
+    if task is None:
+        messages.info(request, _("This task is no longer pending: someone already completed it."))
+        return redirect("cases:inbox")
+    task = _visible_task(request, task_id)
+    case = task.instance.case
+    if not engine.may_work_on(request.user, task):
+        raise PermissionDenied(_("This task belongs to another person."))
+    if request.method == "POST":
+        try:
+            engine.task_complete(
+                task_id=task.task_id, user=request.user, data=request.POST, files=request.FILES
+            )
+        except engine.FormInvalid as err:
+            form = err.form
+        except engine.TaskAlreadyCompleted as err:
+            messages.info(request, str(err))
+            return redirect("cases:inbox")
+        except ValidationError as err:
+            form = engine.task_form(task, request.POST, request.FILES)
+            form.is_valid()
+            _apply_errors(form, err)
+        else:
+            next_steps = case.instance.human_tasks.all()
+            if next_steps:
+                names = ", ".join(f"{t.name} ({t.get_role_label()})" for t in next_steps)
+                messages.success(request, _("Step completed. Next: %(next)s.") % {"next": names})
+            else:
+                case.refresh_from_db()
+                messages.success(
+                    request,
+                    _("Step completed. Case %(number)s is %(status)s.")
+                    % {"number": case.number, "status": case.get_status_display().lower()},
+                )
+            return redirect("cases:inbox")
+    else:
+        form = engine.task_form(task)
+    variables = task_variables(task)
+    return render(
+        request,
+        "cases/task.html",
+        {
+            "task": task,
+            "case": case,
+            "form": form,
+            "instructions": render_instructions(task.instructions, variables),
+            "timeline": selectors.case_timeline(case),
+            "clock": selectors.case_clock(case),
+        },
+    )
+
+
+@login_required
+def case_detail(request, number):
+    case = get_object_or_404(
+        selectors.cases_visible_to(request.user).select_related(
+            "company__executive", "product__plan", "instance__version", "opened_by"
+        ),
+        number=number,
+    )
+    path = instance_path(case.instance) if case.instance else {"done": [], "current": []}
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "timeline": selectors.case_timeline(case),
+            "clock": selectors.case_clock(case),
+            "pending": case.instance.human_tasks.select_related("assignee") if case.instance else [],
+            "diagram": {
+                "xml": case.instance.version.diagram_xml if case.instance else "",
+                "done": path["done"],
+                "current": path["current"],
+            },
+        },
+    )
+
+
+@login_required
+def case_document(request, number, pk):
+    case = get_object_or_404(selectors.cases_visible_to(request.user), number=number)
+    document = get_object_or_404(CaseDocument, case=case, pk=pk)
+    return FileResponse(document.file.open("rb"), filename=document.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def case_new(request, company_pk):
+    company = get_object_or_404(Company.objects.visible_to(request.user), pk=company_pk)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = CaseOpenForm(request.POST or None, request.FILES or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_open(
+                company=company,
+                procedure=data["procedure"],
+                channel=data["channel"],
+                subject=data["subject"],
+                description=data["description"],
+                product=data["product"],
+                user=request.user,
+                documents=[(DocumentKind.OTHER, f) for f in data["documents"]],
+            )
+        except ValidationError as err:
+            _apply_errors(form, err)
+        else:
+            messages.success(
+                request, _("Case %(number)s opened.") % {"number": case.number}
+            )
+            return redirect("cases:detail", number=case.number)
+    return render(request, "cases/case_new.html", {"company": company, "form": form})
