@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from posventa.cases.models import Alert, Case, CaseDocument
+
+
+class CaseDocumentInline(admin.TabularInline):
+    model = CaseDocument
+    extra = 0
+    fields = ("kind", "title", "file", "generated", "uploaded_by", "created_at")
+    readonly_fields = ("generated", "uploaded_by", "created_at")
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Cases are opened and moved by their process; the admin looks, it does not steer."""
+
+    list_display = ("number", "company", "procedure", "channel", "received_at", "status",
+                    "outcome", "attended_at")
+    list_filter = ("procedure", "status", "outcome", "channel")
+    search_fields = ("number", "company__legal_name", "company__trade_name", "company__nit")
+    date_hierarchy = "received_at"
+    list_select_related = ("company",)
+    raw_id_fields = ("company", "product", "opened_by", "instance")
+    readonly_fields = ("number", "status", "outcome", "attended_at", "closed_at", "instance",
+                       "quality_conform", "quality_note", "created_at", "updated_at")
+    inlines = [CaseDocumentInline]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("message", "role", "case", "created_at", "read_at")
+    list_filter = ("role",)
+    list_select_related = ("case",)
+    raw_id_fields = ("case",)
