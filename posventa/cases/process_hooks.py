@@ -65,7 +65,7 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
         apply_to_case(case=case, user=user)
 
 
-def on_saved(*, instance) -> None:
+def on_saved(*, instance, ready) -> None:
     case = case_for_instance(instance)
     if case is None:
         return
@@ -79,9 +79,7 @@ def on_saved(*, instance) -> None:
                 case.attended_at = instance.completed_at  # answered with the final word
             fields = ["status", "closed_at", "outcome", "attended_at"]
     else:
-        waiting = any(
-            _is_true(t.properties.get("waits_for_customer")) for t in instance.human_tasks.all()
-        )
+        waiting = any(_is_true(t.properties.get("waits_for_customer")) for t in ready)
         status = CaseStatus.WAITING_CUSTOMER if waiting else CaseStatus.OPEN
         if case.status != status:
             case.status = status  # the pending step is the customer's

@@ -18,8 +18,14 @@ def cases_visible_to(user) -> QuerySet[Case]:
 
 
 def case_for_instance(instance) -> Case | None:
-    """The case a process instance runs for (its business key is the case number)."""
-    return Case.objects.filter(number=instance.business_key).first()
+    """The case a process instance runs for (its business key is the case
+    number, known before the two are linked). Kept on the instance object, so
+    the hooks of one step share one case and one query."""
+    if "_case" not in instance.__dict__:
+        instance.__dict__["_case"] = (
+            Case.objects.select_related("company").filter(number=instance.business_key).first()
+        )
+    return instance.__dict__["_case"]
 
 
 def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QuerySet[HumanTask]:

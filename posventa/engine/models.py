@@ -63,6 +63,9 @@ class ProcessInstance(models.Model):
     state = models.JSONField(_("state"))
     # The earliest due time of the instance's waiting timers (rebuilt on save).
     next_timer_at = models.DateTimeField(_("next timer"), null=True, blank=True)
+    # Whether it waits for a message (rebuilt on save): spares a subscription
+    # rebuild on every step of the instances that never wait for one.
+    waits_for_message = models.BooleanField(_("waits for a message"), default=False)
     # Properties of the end event it finished on (e.g. {"outcome": "fulfilled"}).
     result = models.JSONField(_("result"), default=dict, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)

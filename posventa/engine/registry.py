@@ -23,7 +23,8 @@ class Registry:
     # The roles a user works in (default: the user's `role` attribute).
     user_roles: Callable = staticmethod(lambda user: {getattr(user, "role", "")} - {""})
     # Called inside the transaction after a user task completes, and after
-    # every save of an instance (its inbox rows already rebuilt).
+    # every save of an instance: on_saved(instance=, ready=[TaskInfo of the
+    # user tasks now waiting]).
     on_task_completed: list[Callable] = field(default_factory=list)
     on_saved: list[Callable] = field(default_factory=list)
     # When an inbox row is due: callable(instance, task_info, ready_at) -> datetime | None.

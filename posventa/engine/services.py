@@ -91,18 +91,20 @@ def may_work_on(user, task: HumanTask) -> bool:
 
 
 def _locked_task(task_id: UUID) -> HumanTask:
-    """The inbox row with its instance locked, or TaskAlreadyCompleted."""
-    instance_id = (
-        HumanTask.objects.filter(task_id=task_id).values_list("instance_id", flat=True).first()
-    )
-    if instance_id is not None:
-        ProcessInstance.objects.select_for_update().get(pk=instance_id)
-    task = HumanTask.objects.select_related("instance__version").filter(task_id=task_id).first()
-    if task is None:
+    """The inbox row and its instance, both locked, or TaskAlreadyCompleted.
+
+    Whoever waits on the lock while another completes the task finds, once
+    the lock is released, that the row is gone."""
+    try:
+        return (
+            HumanTask.objects.select_for_update(of=("self", "instance"))
+            .select_related("instance")
+            .get(task_id=task_id)
+        )
+    except HumanTask.DoesNotExist:
         raise TaskAlreadyCompleted(
             _("This task is no longer pending: someone already completed it.")
-        )
-    return task
+        ) from None
 
 
 @transaction.atomic
@@ -253,12 +255,15 @@ def _save(instance: ProcessInstance, workflow, *, actor=None, completed=None) ->
         instance.completed_at = now
         instance.result = _end_properties(workflow)
         instance.next_timer_at = None
+    waiting = runtime.waiting_messages(workflow)
+    had_subscriptions, instance.waits_for_message = instance.waits_for_message, bool(waiting)
     instance.save()
-    _rebuild_inbox(instance, workflow, now)
+    ready = _rebuild_inbox(instance, workflow, now)
     _append_events(instance, workflow, actor=actor, completed=completed)
-    _rebuild_subscriptions(instance, workflow)
+    if waiting or had_subscriptions:
+        _rebuild_subscriptions(instance, workflow, waiting, had_subscriptions=had_subscriptions)
     for hook in registry.on_saved:
-        hook(instance=instance)
+        hook(instance=instance, ready=ready)
 
 
 def _when(task) -> datetime:
@@ -314,6 +319,7 @@ def _rebuild_inbox(instance, workflow, now) -> None:
             )
         )
     HumanTask.objects.bulk_create(rows)
+    return list(ready.values())
 
 
 _LOGGED_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.COMPLETED
@@ -354,14 +360,17 @@ def _append_events(instance, workflow, *, actor=None, completed=None) -> None:
             if event.pk:
                 finished.append(event)
     TaskEvent.objects.bulk_create(new)
-    if finished:
-        TaskEvent.objects.bulk_update(finished, ["ended_at", "cancelled", "actor", "data"])
+    for event in finished:  # one or two a step: plain updates beat bulk_update's CASE
+        TaskEvent.objects.filter(pk=event.pk).update(
+            ended_at=event.ended_at, cancelled=event.cancelled, actor=event.actor, data=event.data
+        )
 
 
-def _rebuild_subscriptions(instance, workflow) -> None:
-    instance.subscriptions.all().delete()
+def _rebuild_subscriptions(instance, workflow, waiting: list, *, had_subscriptions: bool) -> None:
+    if had_subscriptions:
+        instance.subscriptions.all().delete()
     rows = []
-    for task, definition in runtime.waiting_messages(workflow):
+    for task, definition in waiting:
         properties = [p.name for p in getattr(definition, "correlation_properties", [])]
         if properties:
             values = {}

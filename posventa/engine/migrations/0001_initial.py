@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed')], default='running', max_length=16, verbose_name='status')),
                 ('state', models.JSONField(verbose_name='state')),
                 ('next_timer_at', models.DateTimeField(blank=True, null=True, verbose_name='next timer')),
+                ('waits_for_message', models.BooleanField(default=False, verbose_name='waits for a message')),
                 ('result', models.JSONField(blank=True, default=dict, verbose_name='result')),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started at')),
                 ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
