@@ -11,7 +11,6 @@ started with, makes each row a third of the size and a step twice as fast.
 """
 
 import functools
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -156,12 +155,14 @@ def serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(registry)
 
 
-def dump(workflow: BpmnWorkflow) -> dict:
-    return json.loads(serializer().serialize_json(workflow))
+def dump(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as JSON text (spec by reference)."""
+    return serializer().serialize_json(workflow)
 
 
-def load(state: dict) -> BpmnWorkflow:
-    return serializer().deserialize_json(json.dumps(state))
+def load(state: str) -> BpmnWorkflow:
+    """The workflow back from its JSON text, with the safe engine attached."""
+    return serializer().deserialize_json(state)
 
 
 def start(version_id: int, data: dict) -> BpmnWorkflow:

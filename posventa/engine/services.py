@@ -10,6 +10,7 @@ of it commits or none.
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -68,14 +69,14 @@ def instance_start(*, process_id: str, business_key: str, data: dict, actor=None
     """Start the newest deployed version of `process_id` with `data` as its
     first variables, and run it until it waits for a person, a timer or a message."""
     version = latest_version(process_id)
-    instance = ProcessInstance(version=version, business_key=business_key, state={})
+    instance = ProcessInstance(version=version, business_key=business_key, state="")
     instance.save()
     with acting_on(instance, actor):
         try:
             workflow = runtime.start(version.pk, data)
         except WorkflowException as err:
             raise StepFailed(_("The process could not start: %(error)s") % {"error": err}) from err
-        _save(instance, workflow, actor=actor)
+        _save(instance, workflow, Snapshot(), actor=actor)
     return instance
 
 
@@ -156,6 +157,7 @@ def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInst
     values = form.task_data()
     instance = task.instance
     workflow = runtime.load(instance.state)
+    before = _snapshot(workflow)
     spiff_task = runtime.find_task(workflow, task.task_id)
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise TaskAlreadyCompleted(_("This task is no longer pending."))
@@ -170,7 +172,7 @@ def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInst
         # so the rebuilt inbox rows see it.
         for hook in registry.on_task_completed:
             hook(instance=instance, task=task, user=user, data=values, form=form)
-        _save(instance, workflow, actor=user, completed=(task.task_id, values))
+        _save(instance, workflow, before, actor=user, completed=(task.task_id, values))
     return instance
 
 
@@ -192,9 +194,10 @@ def timers_advance(*, now: datetime | None = None) -> int:
                 if instance.next_timer_at is None or instance.next_timer_at > now:
                     continue  # another worker got there first
                 workflow = runtime.load(instance.state)
+                before = _snapshot(workflow)
                 with acting_on(instance):
                     runtime.advance(workflow)
-                    _save(instance, workflow)
+                    _save(instance, workflow, before)
                 moved += 1
         except WorkflowException:
             logger.exception("Timer of process instance %s failed", pk)
@@ -222,6 +225,7 @@ def deliver_message(*, name: str, correlation: dict, payload: dict) -> list[Proc
     for instance_id in sorted({s.instance_id for s in subscriptions}):
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
         workflow = runtime.load(instance.state)
+        before = _snapshot(workflow)
         waiting = runtime.waiting_messages(workflow, name)
         if not waiting:
             continue
@@ -236,7 +240,7 @@ def deliver_message(*, name: str, correlation: dict, payload: dict) -> list[Proc
                 raise StepFailed(
                     _("The message could not be delivered: %(error)s") % {"error": err}
                 ) from err
-            _save(instance, workflow)
+            _save(instance, workflow, before)
         delivered.append(instance)
     if not delivered:
         raise NoInstanceWaiting(_("No process is waiting for the message %(name)s.") % {"name": name})
@@ -246,7 +250,41 @@ def deliver_message(*, name: str, correlation: dict, payload: dict) -> list[Proc
 # --- saving and what derives from the state ---------------------------------------------
 
 
-def _save(instance: ProcessInstance, workflow, *, actor=None, completed=None) -> None:
+_LOGGED_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.COMPLETED
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the derived rows held at the last save, read from the workflow as
+    it was loaded: which user tasks had inbox rows, which tasks had event log
+    rows and whether those were closed. Spares reading them back."""
+
+    ready: frozenset = frozenset()
+    logged: dict = field(default_factory=dict)  # task id → its event row is closed
+
+
+def _loggable(task) -> bool:
+    spec = task.task_spec
+    if getattr(spec, "bpmn_id", None) is None:
+        return False  # SpiffWorkflow's own bookkeeping tasks
+    # A boundary timer is a step only once it fires.
+    return type(spec).__name__ != "BoundaryEvent" or task.state == TaskState.COMPLETED
+
+
+def _snapshot(workflow) -> Snapshot:
+    return Snapshot(
+        ready=frozenset(t.id for t in runtime.ready_user_tasks(workflow)),
+        logged={
+            t.id: t.state in (TaskState.COMPLETED, TaskState.CANCELLED)
+            for t in workflow.get_tasks(state=_LOGGED_STATES | TaskState.CANCELLED)
+            if _loggable(t)
+        },
+    )
+
+
+def _save(
+    instance: ProcessInstance, workflow, before: Snapshot, *, actor=None, completed=None
+) -> None:
     now = timezone.now()
     instance.state = runtime.dump(workflow)
     instance.next_timer_at = runtime.next_timer_due(workflow)
@@ -258,8 +296,8 @@ def _save(instance: ProcessInstance, workflow, *, actor=None, completed=None) ->
     waiting = runtime.waiting_messages(workflow)
     had_subscriptions, instance.waits_for_message = instance.waits_for_message, bool(waiting)
     instance.save()
-    ready = _rebuild_inbox(instance, workflow, now)
-    _append_events(instance, workflow, actor=actor, completed=completed)
+    ready = _rebuild_inbox(instance, workflow, before, now)
+    _append_events(instance, workflow, before, actor=actor, completed=completed)
     if waiting or had_subscriptions:
         _rebuild_subscriptions(instance, workflow, waiting, had_subscriptions=had_subscriptions)
     for hook in registry.on_saved:
@@ -294,9 +332,9 @@ def _due(instance, info, ready_at):
     return ready_at + timedelta(hours=float(hours)) if hours else None
 
 
-def _rebuild_inbox(instance, workflow, now) -> None:
+def _rebuild_inbox(instance, workflow, before: Snapshot, now) -> list:
     ready = {t.id: runtime.describe(t) for t in runtime.ready_user_tasks(workflow)}
-    existing = set(instance.human_tasks.values_list("task_id", flat=True))
+    existing = before.ready
     gone = existing - ready.keys()
     if gone:
         instance.human_tasks.filter(task_id__in=gone).delete()
@@ -322,48 +360,40 @@ def _rebuild_inbox(instance, workflow, now) -> None:
     return list(ready.values())
 
 
-_LOGGED_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.COMPLETED
-
-
-def _append_events(instance, workflow, *, actor=None, completed=None) -> None:
-    known = {e.task_id: e for e in instance.events.all()}
-    new, finished = [], []
+def _append_events(instance, workflow, before: Snapshot, *, actor=None, completed=None) -> None:
+    new = []
     completed_id, completed_data = completed or (None, None)
     for task in workflow.get_tasks(state=_LOGGED_STATES | TaskState.CANCELLED):
-        spec = task.task_spec
-        if getattr(spec, "bpmn_id", None) is None:
-            continue  # SpiffWorkflow's own bookkeeping tasks
-        if type(spec).__name__ == "BoundaryEvent" and task.state != TaskState.COMPLETED:
-            continue  # a boundary timer is a step only once it fires
-        is_done = task.state in (TaskState.COMPLETED, TaskState.CANCELLED)
-        event = known.get(task.id)
-        if event is None:
-            if task.state == TaskState.CANCELLED:
-                continue  # never started
-            info = runtime.describe(task)
-            event = TaskEvent(
-                instance=instance,
-                task_id=task.id,
-                bpmn_id=info.bpmn_id,
-                name=info.name,
-                kind=info.kind,
-                lane=info.lane or "",
-                started_at=_when(task),
-            )
-            new.append(event)
-        if is_done and event.ended_at is None:
-            event.ended_at = _when(task)
-            event.cancelled = task.state == TaskState.CANCELLED
+        if not _loggable(task):
+            continue
+        closed_before = before.logged.get(task.id)
+        if closed_before:
+            continue
+        done = task.state in (TaskState.COMPLETED, TaskState.CANCELLED)
+        ended = {}
+        if done:
+            ended = {"ended_at": _when(task), "cancelled": task.state == TaskState.CANCELLED}
             if task.id == completed_id:
-                event.actor = actor
-                event.data = completed_data
-            if event.pk:
-                finished.append(event)
+                ended.update(actor=actor, data=completed_data)
+        if closed_before is None:
+            if task.state == TaskState.CANCELLED:
+                continue  # cancelled before it ever started
+            info = runtime.describe(task)
+            new.append(
+                TaskEvent(
+                    instance=instance,
+                    task_id=task.id,
+                    bpmn_id=info.bpmn_id,
+                    name=info.name,
+                    kind=info.kind,
+                    lane=info.lane or "",
+                    started_at=_when(task),
+                    **ended,
+                )
+            )
+        elif ended:  # its row was open and the task is now done: close it
+            TaskEvent.objects.filter(instance=instance, task_id=task.id).update(**ended)
     TaskEvent.objects.bulk_create(new)
-    for event in finished:  # one or two a step: plain updates beat bulk_update's CASE
-        TaskEvent.objects.filter(pk=event.pk).update(
-            ended_at=event.ended_at, cancelled=event.cancelled, actor=event.actor, data=event.data
-        )
 
 
 def _rebuild_subscriptions(instance, workflow, waiting: list, *, had_subscriptions: bool) -> None:

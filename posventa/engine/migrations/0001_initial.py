@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('business_key', models.CharField(db_index=True, max_length=64, verbose_name='business key')),
                 ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed')], default='running', max_length=16, verbose_name='status')),
-                ('state', models.JSONField(verbose_name='state')),
+                ('state', models.TextField(verbose_name='state')),
                 ('next_timer_at', models.DateTimeField(blank=True, null=True, verbose_name='next timer')),
                 ('waits_for_message', models.BooleanField(default=False, verbose_name='waits for a message')),
                 ('result', models.JSONField(blank=True, default=dict, verbose_name='result')),

@@ -12,8 +12,8 @@ def test_task_data_survives_a_store_that_reorders_keys(deployed):
     task.data.update(amount=300)
     task.run()
     runtime.advance(workflow)
-    state = runtime.dump(workflow)
+    state = json.loads(runtime.dump(workflow))
     state["tasks"] = dict(reversed(list(state["tasks"].items())))
-    reloaded = runtime.load(json.loads(json.dumps(state)))
+    reloaded = runtime.load(json.dumps(state))
     [approve] = runtime.ready_user_tasks(reloaded)
     assert approve.data == {"amount": 300}
