@@ -10,10 +10,15 @@ from posventa.accounts.models import User
 from posventa.accounts.roles import Role
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.rules import due_date_for
-from posventa.catalog.models import Plan, ProductType, Technology
+from posventa.catalog.models import Plan, ProductType, SupplementaryService, Technology
 from posventa.common.models import Channel
 from posventa.customers.models import Company, Contact, Direction, Interaction
-from posventa.inventory.models import Equipment, Product, Suspension
+from posventa.inventory.models import (
+    Equipment,
+    Product,
+    ProductSupplementaryService,
+    Suspension,
+)
 
 PASSWORD = "clave-de-prueba-123"
 
@@ -22,13 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name", locale="es_ES")
     last_name = factory.Faker("last_name", locale="es_ES")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     role = Role.EXECUTIVE
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -96,6 +102,27 @@ class ProductFactory(factory.django.DjangoModelFactory):
     installation_address = factory.SelfAttribute("company.address")
     installed_on = date(2024, 1, 15)
     minimum_permanence_months = 12
+
+
+def supplementary_service(code: str) -> SupplementaryService:
+    """Supplementary services are reference data loaded by migration."""
+    return SupplementaryService.objects.get(code=code)
+
+
+class EnabledServiceFactory(factory.django.DjangoModelFactory):
+    """A supplementary service enabled on a fixed line (caller ID unless told)."""
+
+    class Meta:
+        model = ProductSupplementaryService
+
+    product = factory.SubFactory(
+        ProductFactory,
+        plan=factory.SubFactory(
+            PlanFactory, product_type=factory.LazyFunction(lambda: product_type("fixed_line"))
+        ),
+    )
+    service = factory.LazyFunction(lambda: supplementary_service("caller_id"))
+    enabled_on = date(2024, 2, 1)
 
 
 class EquipmentFactory(factory.django.DjangoModelFactory):

@@ -3,12 +3,28 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.models import User
+from posventa.accounts.roles import Role
+
+# Autocomplete fields whose owner must be an executive (the portfolio owner):
+# (app_label, model_name, field_name) as the admin's autocomplete view sends them.
+_EXECUTIVE_FIELDS = {("customers", "company", "executive")}
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "is_active")
-    list_filter = ("role", "is_active", "is_staff")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "first_name", "last_name", "email")
+    ordering = ("first_name", "last_name", "username")
+    readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Team"), {"fields": ("role",)}),
@@ -17,3 +33,15 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Team"), {"fields": ("role", "first_name", "last_name", "email")}),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """When the company form looks for its executive, offer executives only."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        source = (
+            request.GET.get("app_label"),
+            request.GET.get("model_name"),
+            request.GET.get("field_name"),
+        )
+        if source in _EXECUTIVE_FIELDS:
+            queryset = queryset.filter(role=Role.EXECUTIVE, is_active=True)
+        return queryset, may_have_duplicates

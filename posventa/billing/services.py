@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.billing.models import Charge, Invoice
@@ -27,18 +27,24 @@ def charge_add(
 ) -> Charge:
     """Add a one-off fee to the product's next recurring invoice. Without an
     amount, the tariff's amount times the quantity."""
+    # Through str(): Decimal(12.3) would carry the float's binary tail.
+    quantity = Decimal(str(quantity))
     if amount is None:
         if tariff is None:
             raise ValidationError({"amount": _("Give an amount or a tariff.")})
-        amount = tariff.amount * Decimal(quantity)
+        amount = tariff.amount * quantity
+    amount = bs(amount)
     if product.status == ProductStatus.WITHDRAWN:
         raise ValidationError({"product": _("A withdrawn product gets no new charges.")})
+    # The database refuses it too, but its message only names the constraint.
+    if amount <= 0:
+        raise ValidationError({"amount": _("A charge must be more than Bs 0,00.")})
     charge = Charge(
         product=product,
         concept=concept.strip(),
         tariff=tariff,
-        quantity=Decimal(quantity),
-        amount=bs(amount),
+        quantity=quantity,
+        amount=amount,
         recorded_by=user,
     )
     charge.full_clean()
@@ -51,14 +57,21 @@ def invoice_issue(*, product: Product, period: date, due_date: date | None = Non
     """Issue the product's invoice for a month: the plan's price plus every
     charge not yet billed, which this invoice now carries."""
     period = period.replace(day=1)
+    # Lock the product: two runs of the monthly billing for the same product
+    # queue here instead of both passing the "not issued yet" check.
+    Product.objects.select_for_update().filter(pk=product.pk).first()
     if Invoice.objects.filter(product=product, period=period).exists():
         raise ValidationError(
-            {"period": _("The invoice of %(month)s is already issued.") % {
-                "month": period.strftime("%m/%Y")
-            }}
+            {
+                "period": _("The invoice of %(month)s is already issued.")
+                % {"month": period.strftime("%m/%Y")}
+            }
         )
-    pending = Charge.objects.select_for_update().filter(product=product, invoice__isnull=True)
-    extra = pending.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    # The charges this invoice carries are exactly those it adds up: a charge
+    # added meanwhile waits for the next invoice instead of being linked here
+    # without being billed (a second "UPDATE … WHERE invoice IS NULL" would catch it).
+    pending = list(Charge.objects.select_for_update().filter(product=product, invoice__isnull=True))
+    extra = sum((charge.amount for charge in pending), Decimal("0"))
     invoice = Invoice(
         product=product,
         period=period,
@@ -67,17 +80,23 @@ def invoice_issue(*, product: Product, period: date, due_date: date | None = Non
     )
     invoice.full_clean()
     invoice.save()
-    pending.update(invoice=invoice)
+    Charge.objects.filter(pk__in=[charge.pk for charge in pending]).update(
+        invoice=invoice, updated_at=timezone.now()
+    )
     return invoice
 
 
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, paid_on: date) -> Invoice:
     """Record the payment of an invoice."""
-    if invoice.paid_on is not None:
+    # Read it again, locked: a copy read before someone else recorded the
+    # payment must not overwrite it.
+    current = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if current.paid_on is not None:
         raise ValidationError(_("This invoice is already paid."))
-    if paid_on < invoice.period:
+    if paid_on < current.period:
         raise ValidationError({"paid_on": _("A payment cannot precede the billed month.")})
     invoice.paid_on = paid_on
+    # Only the payment changes: update_fields leaves the rest as it is in the database.
     invoice.save(update_fields=["paid_on", "updated_at"])
     return invoice

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from posventa.catalog.models import Plan, ProductType, ProductTypeCode, Tariff, TariffCode
+from posventa.catalog.rules import plan_errors
 
 
 @transaction.atomic
@@ -26,10 +26,13 @@ def plan_create(
             if product_type.code == ProductTypeCode.MULTIPACK
             else Decimal("0")
         )
-    if product_type.code != ProductTypeCode.MULTIPACK and basic_telephony_amount:
-        raise ValidationError(
-            {"basic_telephony_amount": _("Only Multipack plans include basic telephony.")}
-        )
+    errors = plan_errors(
+        product_type=product_type,
+        monthly_price=monthly_price,
+        basic_telephony_amount=basic_telephony_amount,
+    )
+    if errors:
+        raise ValidationError(errors)
     plan = Plan(
         code=code.strip().upper(),
         name=name.strip(),

@@ -25,7 +25,9 @@ def validate_nit(value: str) -> None:
     nit = normalize_nit(value)
     if not nit:
         raise ValidationError(_("The NIT is required."), code="required")
-    if not nit.isdigit():
+    # str.isdigit() also accepts Arabic-Indic, full-width and superscript
+    # digits; the tax office (and the database constraint) only ASCII ones.
+    if not (nit.isascii() and nit.isdigit()):
         raise ValidationError(_("The NIT must contain digits only."), code="digits")
     if not NIT_MIN_DIGITS <= len(nit) <= NIT_MAX_DIGITS:
         raise ValidationError(
@@ -33,5 +35,5 @@ def validate_nit(value: str) -> None:
             code="length",
             params={"min": NIT_MIN_DIGITS, "max": NIT_MAX_DIGITS},
         )
-    if int(nit) == 0 or nit.startswith("0"):
+    if nit.startswith("0"):
         raise ValidationError(_("The NIT cannot start with zero."), code="leading_zero")

@@ -3,20 +3,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from posventa.accounts.roles import sees_every_portfolio
+from posventa.accounts.roles import Capability, can, sees_every_portfolio
 from posventa.common.models import BaseModel, Channel
 from posventa.common.nit import NIT_MAX_DIGITS, NIT_PATTERN, validate_nit
 
 
 class CompanyQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CompanyQuerySet":
-        """The companies this user may open: an executive, her portfolio;
-        the roles that serve the whole team, every company."""
+        """The companies this user may open: an executive, her portfolio; the
+        roles that serve the whole team, every company; anyone else (a
+        deactivated user, an anonymous one), none."""
         if sees_every_portfolio(user):
             return self
-        if user is None or not user.is_authenticated:
-            return self.none()
-        return self.filter(executive=user)
+        if can(user, Capability.OWN_PORTFOLIO):
+            return self.filter(executive=user)
+        return self.none()
 
 
 class Company(BaseModel):

@@ -14,7 +14,7 @@ def companies_visible_to(user) -> QuerySet[Company]:
 def portfolio(*, user, search: str = "", executive_id: int | None = None) -> QuerySet[Company]:
     """The companies the user may see, filtered by a NIT or name search and,
     for those who see every portfolio, by executive; by name."""
-    companies = Company.objects.visible_to(user).select_related("executive")
+    companies = companies_visible_to(user).select_related("executive")
     if executive_id:
         companies = companies.filter(executive_id=executive_id)
     search = (search or "").strip()

@@ -73,7 +73,8 @@ def contact_create(
     )
     contact.full_clean(validate_constraints=False)
     if is_primary:
-        company.contacts.filter(is_primary=True).update(is_primary=False)
+        # update() skips auto_now: say when the old primary stopped being one.
+        company.contacts.filter(is_primary=True).update(is_primary=False, updated_at=timezone.now())
     contact.save()
     return contact
 

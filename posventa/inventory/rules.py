@@ -1,6 +1,7 @@
-"""The manual's rules on a product's temporary suspension (procedure D)."""
+"""The manual's rules on a customer's installed products: the access network a
+product runs on, and temporary suspension (procedure D)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -11,8 +12,25 @@ from posventa.common.dates import add_months
 MAX_SUSPENSION_MONTHS = 4
 
 
-def suspension_errors(*, product, starts_on: date, ends_on: date) -> dict[str, str]:
-    """Why this suspension may not be entered, by field; empty when it may."""
+def technology_errors(*, product_type, technology: str) -> dict[str, str]:
+    """Products on the access network say whether they run on copper or fiber;
+    HSPA and long distance run on neither."""
+    if product_type.uses_access_network and not technology:
+        return {"technology": _("Say whether it is installed on copper or fiber.")}
+    if not product_type.uses_access_network and technology:
+        return {"technology": _("This kind of product is not installed on copper or fiber.")}
+    return {}
+
+
+def last_allowed_suspension_day(starts_on: date) -> date:
+    """The last day a suspension starting on `starts_on` may include: both ends
+    count, so four months from 1 March run to 30 June, not 1 July."""
+    return add_months(starts_on, MAX_SUSPENSION_MONTHS) - timedelta(days=1)
+
+
+def suspension_errors(*, product, starts_on: date, ends_on: date, ignore=None) -> dict[str, str]:
+    """Why this suspension may not be entered, by field; empty when it may.
+    `ignore` is the suspension being edited, which does not count against itself."""
     from posventa.inventory.models import ProductStatus
 
     errors: dict[str, str] = {}
@@ -20,20 +38,45 @@ def suspension_errors(*, product, starts_on: date, ends_on: date) -> dict[str, s
         errors["product"] = _("A withdrawn product cannot be suspended.")
     if starts_on > ends_on:
         errors["ends_on"] = _("The suspension must end on or after the day it starts.")
-    elif ends_on > add_months(starts_on, MAX_SUSPENSION_MONTHS):
-        errors["ends_on"] = _("A suspension lasts at most %(months)s months.") % {
-            "months": MAX_SUSPENSION_MONTHS
+    elif ends_on > last_allowed_suspension_day(starts_on):
+        errors["ends_on"] = _(
+            "A suspension lasts at most %(months)s months: starting on %(start)s, "
+            "it must end by %(last)s."
+        ) % {
+            "months": MAX_SUSPENSION_MONTHS,
+            "start": starts_on.strftime("%d/%m/%Y"),
+            "last": last_allowed_suspension_day(starts_on).strftime("%d/%m/%Y"),
         }
+    if not product.pk:
+        return errors
+    others = product.suspensions.all()
+    if ignore is not None and ignore.pk:
+        others = others.exclude(pk=ignore.pk)
     # "Solo se permite una suspensión por producto del cliente por año calendario."
-    if product.pk and product.suspensions.filter(starts_on__year=starts_on.year).exists():
+    if others.filter(starts_on__year=starts_on.year).exists():
         errors["starts_on"] = _(
             "This product was already suspended in %(year)s: only one suspension "
             "per calendar year is allowed."
         ) % {"year": starts_on.year}
+    elif starts_on <= ends_on:
+        # A suspension from November to February and one starting in February
+        # fall in different years, but the product cannot be suspended twice at once.
+        overlapping = (
+            others.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+            .order_by("starts_on")
+            .first()
+        )
+        if overlapping is not None:
+            errors["starts_on"] = _(
+                "The product is already suspended from %(start)s to %(end)s."
+            ) % {
+                "start": overlapping.starts_on.strftime("%d/%m/%Y"),
+                "end": overlapping.ends_on.strftime("%d/%m/%Y"),
+            }
     return errors
 
 
-def check_suspension(*, product, starts_on: date, ends_on: date) -> None:
-    errors = suspension_errors(product=product, starts_on=starts_on, ends_on=ends_on)
+def check_suspension(*, product, starts_on: date, ends_on: date, ignore=None) -> None:
+    errors = suspension_errors(product=product, starts_on=starts_on, ends_on=ends_on, ignore=ignore)
     if errors:
         raise ValidationError(errors)

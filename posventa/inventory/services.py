@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from posventa.catalog.models import Plan
 from posventa.customers.models import Company
 from posventa.inventory.models import Equipment, Product, ProductStatus, Suspension
-from posventa.inventory.rules import check_suspension
+from posventa.inventory.rules import check_suspension, technology_errors
 
 
 @transaction.atomic
@@ -27,13 +27,9 @@ def product_install(
 ) -> Product:
     """Record a product installed for the customer. Products on the access
     network say whether they run on copper or fiber; HSPA and long distance don't."""
-    needs_technology = plan.product_type.uses_access_network
-    if needs_technology and not technology:
-        raise ValidationError({"technology": _("Say whether it is installed on copper or fiber.")})
-    if not needs_technology and technology:
-        raise ValidationError(
-            {"technology": _("This kind of product is not installed on copper or fiber.")}
-        )
+    errors = technology_errors(product_type=plan.product_type, technology=technology)
+    if errors:
+        raise ValidationError(errors)
     product = Product(
         company=company,
         service_number=service_number.strip(),
@@ -60,17 +56,13 @@ def equipment_add(*, product: Product, serial: str, kind: str) -> Equipment:
 
 
 @transaction.atomic
-def suspension_record(
-    *, product: Product, starts_on: date, ends_on: date, user=None
-) -> Suspension:
+def suspension_record(*, product: Product, starts_on: date, ends_on: date, user=None) -> Suspension:
     """Record a temporary suspension, refused with the manual's reason when it
     breaks a rule (one a calendar year, four months at most)."""
     # Lock the product so two requests cannot both be "the first this year".
     product = Product.objects.select_for_update().get(pk=product.pk)
     check_suspension(product=product, starts_on=starts_on, ends_on=ends_on)
-    suspension = Suspension(
-        product=product, starts_on=starts_on, ends_on=ends_on, recorded_by=user
-    )
+    suspension = Suspension(product=product, starts_on=starts_on, ends_on=ends_on, recorded_by=user)
     suspension.full_clean()
     suspension.save()
     return suspension
