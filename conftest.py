@@ -1,5 +1,8 @@
 import pytest
 
+# The browser fixtures (Playwright on Debian's Chromium) for every app's tests.
+pytest_plugins = ["posventa.web.tests.browser"]
+
 from posventa.accounts.roles import Role
 from posventa.factories import UserFactory
 

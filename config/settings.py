@@ -144,6 +144,8 @@ if DEBUG:
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     }
 WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
 
 # --- Jobs -----------------------------------------------------------------
 # django-q2 on the ORM broker: the queue lives in the same database, so

@@ -9,5 +9,7 @@ urlpatterns = [
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("posventa.customers.urls")),
+    path("", include("posventa.cases.urls")),
     path("", include("posventa.web.urls")),
 ]

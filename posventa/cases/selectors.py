@@ -38,7 +38,10 @@ def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QueryS
         tasks = tasks.filter(instance__case__procedure=procedure)
     if company_id:
         tasks = tasks.filter(instance__case__company_id=company_id)
-    return tasks.select_related("instance__case__company", "assignee")
+    # The instance is joined for its case; its state (kilobytes of JSON) is not needed.
+    return tasks.select_related("instance__case__company", "assignee").defer(
+        "instance__state", "instance__result"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,2 +1,25 @@
+"""The menu, by what the user's role may do (accounts.roles decides)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from posventa.accounts.roles import Capability, can
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    items = [(reverse("cases:inbox"), _("Inbox"))]
+    if can(user, Capability.VIEW_ALL_PORTFOLIOS):
+        items.append((reverse("customers:portfolio"), _("Portfolio")))
+    elif can(user, Capability.OWN_PORTFOLIO):
+        items.append((reverse("customers:portfolio"), _("My portfolio")))
+    if user.is_staff:
+        items.append((reverse("admin:index"), _("Administration")))
+    return {
+        "menu": [
+            {"url": url, "label": label, "active": path.startswith(url)} for url, label in items
+        ]
+    }

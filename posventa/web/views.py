@@ -4,4 +4,5 @@ from django.shortcuts import redirect
 
 @login_required
 def home(request):
-    return redirect("customers:portfolio")
+    """Everyone starts the day at their inbox."""
+    return redirect("cases:inbox")

@@ -105,3 +105,32 @@ def test_bad_input_gets_a_422_and_changes_nothing(call, procedures, customer_pro
     assert response.status_code == 422
     assert set(response.json()["errors"]) >= {"procedure", "subject"}
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(("completed", "outcome", "next_step"), [
+    ("yes", None, "enter_plan_change"),
+    ("no", "requirements_not_met", None),
+])
+def test_missing_requirements_through_the_api(
+    call, procedures, customer_product, internet_plans, completed, outcome, next_step
+):
+    number = call(Role.EXECUTIVE, "post", "/cases", {
+        "nit": customer_product.company.nit, "procedure": "B", "channel": "letter",
+        "subject": "Cambio de plan", "product_id": customer_product.pk,
+    }).json()["number"]
+    [check] = call(Role.EXECUTIVE, "get", "/tasks").json()
+    waiting = call(Role.EXECUTIVE, "post", f"/tasks/{check['id']}/complete",
+                   {"data": {"new_plan": internet_plans[2].pk}}).json()
+    assert waiting["status"] == CaseStatus.WAITING_CUSTOMER
+    [ask] = waiting["current_tasks"]
+    data = {"completed": completed, "interaction_channel": "phone",
+            "interaction_summary": "Respuesta del cliente."}
+    if completed == "yes":
+        data.update(has_request_letter=True, has_nit_copy=True, has_id_copy=True)
+    after = call(Role.EXECUTIVE, "post", f"/tasks/{ask['id']}/complete", {"data": data}).json()
+    if outcome:
+        assert (after["status"], after["outcome"]) == ("closed", outcome)
+    else:
+        assert after["status"] == "open"
+        assert [t["name"] for t in after["current_tasks"]] == ["Registra el cambio de plan"]
+    assert call(Role.EXECUTIVE, "get", f"/cases/{number}").json()["number"] == number

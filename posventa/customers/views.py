@@ -1,0 +1,110 @@
+"""The portfolio and the customer page ("360")."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import sees_every_portfolio
+from posventa.accounts.selectors import executives
+from posventa.billing.selectors import account_status, debt_by_product
+from posventa.customers.forms import InteractionForm
+from posventa.customers.models import Company
+from posventa.customers.selectors import company_timeline, portfolio
+from posventa.customers.services import interaction_record
+from posventa.inventory.selectors import company_products
+
+PAGE_SIZE = 25
+
+
+@login_required
+def portfolio_list(request):
+    search = request.GET.get("q", "").strip()[:100]
+    executive_id = request.GET.get("executive", "")
+    executive_id = int(executive_id) if executive_id.isdigit() else None
+    every = sees_every_portfolio(request.user)
+    companies = portfolio(
+        user=request.user, search=search, executive_id=executive_id if every else None
+    )
+    page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "customers/portfolio.html",
+        {
+            "page": page,
+            "search": search,
+            "executives": executives() if every else None,
+            "selected_executive": executive_id,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+def _company(request, pk) -> Company:
+    return get_object_or_404(
+        Company.objects.visible_to(request.user).select_related("executive"), pk=pk
+    )
+
+
+def _interactions_context(company, form):
+    return {"company": company, "timeline": company_timeline(company=company), "form": form}
+
+
+def _detail_context(company, form) -> dict:
+    today = timezone.localdate()
+    return {
+        **_interactions_context(company, form),
+        "contacts": company.contacts.all(),
+        "products": company_products(company=company),
+        "account": account_status(company=company, today=today),
+        "debts": debt_by_product(company=company, today=today),
+        "today": today,
+        "cases": company.cases.order_by("-received_at")[:10],
+    }
+
+
+@login_required
+def company_detail(request, pk):
+    company = _company(request, pk)
+    return render(
+        request, "customers/detail.html", _detail_context(company, InteractionForm(company=company))
+    )
+
+
+@login_required
+@require_POST
+def interaction_add(request, pk):
+    """Add an interaction; with htmx, answer with the refreshed timeline and an
+    empty form, or the form with its errors — nothing is saved on error."""
+    company = _company(request, pk)
+    form = InteractionForm(request.POST, company=company)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            interaction_record(
+                company=company,
+                user=request.user,
+                channel=data["channel"],
+                direction=data["direction"],
+                summary=data["summary"],
+                occurred_at=data["occurred_at"],
+                contact=data["contact"],
+            )
+        except ValidationError as err:
+            for field, errors in err.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if not request.headers.get("HX-Request"):
+                return redirect("customers:detail", pk=company.pk)
+            form = InteractionForm(company=company)
+            return render(
+                request, "customers/_interactions.html", _interactions_context(company, form)
+            )
+    if not request.headers.get("HX-Request"):
+        return render(request, "customers/detail.html", _detail_context(company, form), status=422)
+    # htmx 2 swaps only 2xx by default: the form with its errors comes as 200.
+    return render(request, "customers/_interactions.html", _interactions_context(company, form))

@@ -1,0 +1,43 @@
+from django import forms, template
+
+from posventa.common.money import format_bs
+
+register = template.Library()
+
+
+@register.filter
+def bs(value) -> str:
+    """Bs 1.234,50"""
+    if value in (None, ""):
+        return ""
+    return format_bs(value)
+
+
+@register.filter
+def widget_kind(field) -> str:
+    """How _form.html lays a field out: check, radio, file or control."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        return "check"
+    if isinstance(widget, forms.RadioSelect):
+        return "radio"
+    if isinstance(widget, forms.Select):
+        return "select"
+    return "control"
+
+
+@register.simple_tag
+def bootstrap_widget(field):
+    """The field's widget with Bootstrap's classes and its error state."""
+    kind = widget_kind(field)
+    css = {"check": "form-check-input", "select": "form-select"}.get(kind, "form-control")
+    if field.errors:
+        css += " is-invalid"
+    attrs = {"class": css}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.auto_id}_errors"
+    if field.help_text:
+        attrs["aria-describedby"] = (
+            attrs.get("aria-describedby", "") + f" {field.auto_id}_help"
+        ).strip()
+    return field.as_widget(attrs=attrs)
