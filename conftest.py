@@ -1,10 +1,11 @@
 import pytest
 
-# The browser fixtures (Playwright on Debian's Chromium) for every app's tests.
-pytest_plugins = ["posventa.web.tests.browser"]
-
 from posventa.accounts.roles import Role
 from posventa.factories import UserFactory
+
+# Fixtures shared across apps: the browser (Playwright on Debian's Chromium)
+# and a deployed set of procedures with a team and a customer.
+pytest_plugins = ["posventa.web.tests.browser", "posventa.procedures.tests.fixtures"]
 
 
 @pytest.fixture

@@ -53,7 +53,9 @@ def _errors(err: ValidationError) -> dict:
 
 @api.exception_handler(engine.FormInvalid)
 def form_invalid(request, exc):
-    errors = {f: [e["message"] for e in items] for f, items in exc.form.errors.get_json_data().items()}
+    errors = {
+        f: [e["message"] for e in items] for f, items in exc.form.errors.get_json_data().items()
+    }
     return api.create_response(
         request, {"detail": _("The data does not pass the form."), "errors": errors}, status=422
     )
@@ -174,9 +176,11 @@ def _case_out(case: Case) -> dict:
     tasks = HumanTask.objects.filter(instance_id=case.instance_id).select_related(
         "instance__case__company", "assignee"
     )
-    events = case.instance.events.filter(kind__in=["UserTask", "ServiceTask"]).select_related(
-        "actor"
-    ) if case.instance_id else []
+    events = (
+        case.instance.events.filter(kind__in=["UserTask", "ServiceTask"]).select_related("actor")
+        if case.instance_id
+        else []
+    )
     return {
         "number": case.number,
         "company": case.company.display_name,
@@ -262,29 +266,35 @@ def get_task(request, task_id: UUID):
     return {**_task_out(task), "instructions": task.instructions, "form": form_json_schema(form)}
 
 
-@api.post("/tasks/{task_id}/claim", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut,
-                                               409: ErrorOut})
+@api.post(
+    "/tasks/{task_id}/claim", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+)
 def claim_task(request, task_id: UUID):
     task = _my_task(request, task_id)
     return _task_out(engine.task_claim(task_id=task.task_id, user=request.user))
 
 
-@api.post("/tasks/{task_id}/release", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut,
-                                                 409: ErrorOut})
+@api.post(
+    "/tasks/{task_id}/release", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+)
 def release_task(request, task_id: UUID):
     task = _my_task(request, task_id)
     return _task_out(engine.task_release(task_id=task.task_id, user=request.user))
 
 
-@api.post("/tasks/{task_id}/complete", response={200: CaseOut, 403: ErrorOut, 404: ErrorOut,
-                                                  409: ErrorOut, 422: ErrorOut})
+@api.post(
+    "/tasks/{task_id}/complete",
+    response={200: CaseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
 def complete_task(request, task_id: UUID, payload: CompleteIn):
     """Complete a task with its form's data; 422 with the field errors otherwise."""
     task = HumanTask.objects.filter(task_id=task_id).select_related("instance").first()
     if task is None:
-        if not case_selectors.cases_visible_to(request.user).filter(
-            instance__events__task_id=task_id
-        ).exists():
+        if (
+            not case_selectors.cases_visible_to(request.user)
+            .filter(instance__events__task_id=task_id)
+            .exists()
+        ):
             raise Http404
         raise engine.TaskAlreadyCompleted(
             _("This task is no longer pending: someone already completed it.")

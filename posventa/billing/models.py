@@ -70,7 +70,10 @@ class Charge(BaseModel):
         Tariff, verbose_name=_("tariff"), on_delete=models.PROTECT, null=True, blank=True
     )
     quantity = models.DecimalField(
-        _("quantity"), max_digits=10, decimal_places=2, default=1,
+        _("quantity"),
+        max_digits=10,
+        decimal_places=2,
+        default=1,
         validators=[MinValueValidator(0)],
     )
     amount = models.DecimalField(_("amount (Bs)"), max_digits=12, decimal_places=2)

@@ -14,15 +14,33 @@ class CaseDocumentInline(admin.TabularInline):
 class CaseAdmin(admin.ModelAdmin):
     """Cases are opened and moved by their process; the admin looks, it does not steer."""
 
-    list_display = ("number", "company", "procedure", "channel", "received_at", "status",
-                    "outcome", "attended_at")
+    list_display = (
+        "number",
+        "company",
+        "procedure",
+        "channel",
+        "received_at",
+        "status",
+        "outcome",
+        "attended_at",
+    )
     list_filter = ("procedure", "status", "outcome", "channel")
     search_fields = ("number", "company__legal_name", "company__trade_name", "company__nit")
     date_hierarchy = "received_at"
     list_select_related = ("company",)
     raw_id_fields = ("company", "product", "opened_by", "instance")
-    readonly_fields = ("number", "status", "outcome", "attended_at", "closed_at", "instance",
-                       "quality_conform", "quality_note", "created_at", "updated_at")
+    readonly_fields = (
+        "number",
+        "status",
+        "outcome",
+        "attended_at",
+        "closed_at",
+        "instance",
+        "quality_conform",
+        "quality_note",
+        "created_at",
+        "updated_at",
+    )
     inlines = [CaseDocumentInline]
 
 

@@ -33,23 +33,23 @@ class CaseOpenForm(forms.Form):
     procedure = forms.ChoiceField(label=_("Procedure"))
     channel = forms.ChoiceField(label=_("Received by"), choices=Channel.choices)
     product = forms.ModelChoiceField(
-        label=_("Product concerned"), queryset=None, required=False,
+        label=_("Product concerned"),
+        queryset=None,
+        required=False,
         empty_label=_("— none in particular —"),
     )
     subject = forms.CharField(label=_("What the customer asks for"), max_length=200)
     description = forms.CharField(
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    documents = MultipleFileField(
-        label=_("Documents received (letter, copies…)"), required=False
-    )
+    documents = MultipleFileField(label=_("Documents received (letter, copies…)"), required=False)
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].choices = procedures_available()
-        self.fields["product"].queryset = company.products.exclude(status="withdrawn").select_related(
-            "plan__product_type"
-        )
-        self.fields["product"].label_from_instance = (
-            lambda p: f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
+        self.fields["product"].queryset = company.products.exclude(
+            status="withdrawn"
+        ).select_related("plan__product_type")
+        self.fields["product"].label_from_instance = lambda p: (
+            f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
         )

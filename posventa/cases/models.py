@@ -130,6 +130,9 @@ class CaseNumberCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class DocumentKind(models.TextChoices):
     REQUEST_LETTER = "request_letter", _("Signed request letter")

@@ -29,6 +29,7 @@ from posventa.customers.services import interaction_record
 from posventa.engine.models import InstanceStatus
 from posventa.engine.registry import registry
 
+
 def _is_true(value) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes"}
 
@@ -95,7 +96,7 @@ def warn_team_lead(instance, step: str = "") -> dict:
     case = case_for_instance(instance)
     if case is None:
         return {"warned": 0}
-    message = _("Case %(number)s (%(company)s): the step \"%(step)s\" is past its time.") % {
+    message = _('Case %(number)s (%(company)s): the step "%(step)s" is past its time.') % {
         "number": case.number,
         "company": case.company,
         "step": step,

@@ -31,9 +31,7 @@ def case_for_instance(instance) -> Case | None:
 def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QuerySet[HumanTask]:
     """The user's pending steps — her role's, hers or nobody's — on the
     customers she may see, the most urgent first."""
-    tasks = inbox_tasks(user).filter(
-        instance__case__company__in=Company.objects.visible_to(user)
-    )
+    tasks = inbox_tasks(user).filter(instance__case__company__in=Company.objects.visible_to(user))
     if procedure:
         tasks = tasks.filter(instance__case__procedure=procedure)
     if company_id:

@@ -108,8 +108,9 @@ def case_open(
     return case
 
 
-def document_add(*, case: Case, kind: str, file, user=None, title: str = "",
-                 generated: bool = False) -> CaseDocument:
+def document_add(
+    *, case: Case, kind: str, file, user=None, title: str = "", generated: bool = False
+) -> CaseDocument:
     """Keep a document with the case."""
     document = CaseDocument(
         case=case,

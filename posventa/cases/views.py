@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from posventa.cases import selectors
 from posventa.cases.forms import CaseOpenForm
-from posventa.cases.models import Case, CaseDocument, DocumentKind, Procedure
+from posventa.cases.models import CaseDocument, DocumentKind, Procedure
 from posventa.cases.services import case_open
 from posventa.customers.models import Company
 from posventa.engine import services as engine
@@ -35,9 +35,12 @@ def inbox(request):
         company_id = None
     tasks = selectors.inbox(user=request.user, procedure=procedure, company_id=company_id)
     rows = [(task, selectors.case_clock(task.instance.case)) for task in tasks[:200]]
-    companies = Company.objects.visible_to(request.user).filter(
-        cases__instance__human_tasks__isnull=False
-    ).distinct().order_by("legal_name")
+    companies = (
+        Company.objects.visible_to(request.user)
+        .filter(cases__instance__human_tasks__isnull=False)
+        .distinct()
+        .order_by("legal_name")
+    )
     return render(
         request,
         "cases/inbox.html",
@@ -61,7 +64,7 @@ def task_claim(request, task_id):
     task = _visible_task(request, task_id)
     try:
         engine.task_claim(task_id=task.task_id, user=request.user)
-        messages.success(request, _("You took \"%(task)s\".") % {"task": task.name})
+        messages.success(request, _('You took "%(task)s".') % {"task": task.name})
     except engine.EngineError as err:
         messages.error(request, str(err))
     return redirect(request.POST.get("next") or "cases:inbox")
@@ -72,7 +75,7 @@ def task_claim(request, task_id):
 def task_release(request, task_id):
     task = _visible_task(request, task_id)
     engine.task_release(task_id=task.task_id, user=request.user)
-    messages.success(request, _("\"%(task)s\" is back in the common inbox.") % {"task": task.name})
+    messages.success(request, _('"%(task)s" is back in the common inbox.') % {"task": task.name})
     return redirect("cases:inbox")
 
 
@@ -146,7 +149,9 @@ def case_detail(request, number):
             "case": case,
             "timeline": selectors.case_timeline(case),
             "clock": selectors.case_clock(case),
-            "pending": case.instance.human_tasks.select_related("assignee") if case.instance else [],
+            "pending": case.instance.human_tasks.select_related("assignee")
+            if case.instance
+            else [],
             "diagram": {
                 "xml": case.instance.version.diagram_xml if case.instance else "",
                 "done": path["done"],
@@ -185,8 +190,6 @@ def case_new(request, company_pk):
         except ValidationError as err:
             _apply_errors(form, err)
         else:
-            messages.success(
-                request, _("Case %(number)s opened.") % {"number": case.number}
-            )
+            messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
             return redirect("cases:detail", number=case.number)
     return render(request, "cases/case_new.html", {"company": company, "form": form})

@@ -100,15 +100,14 @@ class SupplementaryService(BaseModel):
 
 
 class TariffCode(models.TextChoices):
-    CALL_DETAIL_PREVIOUS_MONTH = "call_detail_previous_month", _(
-        "Call detail, each previous month"
-    )
+    CALL_DETAIL_PREVIOUS_MONTH = "call_detail_previous_month", _("Call detail, each previous month")
     BASIC_TELEPHONY = "basic_telephony", _("Basic telephony (Multipack part)")
     SUPPLEMENTARY_SERVICE = "supplementary_service", _("Supplementary service enablement")
     RELOCATION = "relocation", _("Product relocation")
     EXCESS_CABLE_PER_METRE = "excess_cable_per_metre", _("Excess cable, per metre")
-    EARLY_TERMINATION_PENALTY = "early_termination_penalty", _(
-        "Early-termination penalty (share of the remaining months)"
+    EARLY_TERMINATION_PENALTY = (
+        "early_termination_penalty",
+        _("Early-termination penalty (share of the remaining months)"),
     )
 
 

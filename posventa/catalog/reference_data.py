@@ -21,9 +21,21 @@ PRODUCT_TYPES = [
 SUPPLEMENTARY_SERVICES = [
     ("caller_id", "Identificador de llamadas", "Muestra el número de quien llama."),
     ("pin_ao", "PIN – categoría AO", "Llamadas salientes con código PIN."),
-    ("routing_013_y", "Categoría de encaminamiento 013 – Y", "Encaminamiento vía 013, categoría Y."),
-    ("routing_013_z", "Categoría de encaminamiento 013 – Z", "Encaminamiento vía 013, categoría Z."),
-    ("routing_013_s", "Categoría de encaminamiento 013 – S", "Encaminamiento vía 013, categoría S."),
+    (
+        "routing_013_y",
+        "Categoría de encaminamiento 013 – Y",
+        "Encaminamiento vía 013, categoría Y.",
+    ),
+    (
+        "routing_013_z",
+        "Categoría de encaminamiento 013 – Z",
+        "Encaminamiento vía 013, categoría Z.",
+    ),
+    (
+        "routing_013_s",
+        "Categoría de encaminamiento 013 – S",
+        "Encaminamiento vía 013, categoría S.",
+    ),
     ("call_transfer", "Transferencia de llamadas", "Desvía las llamadas a otro número."),
     ("call_waiting", "Llamada en espera", "Avisa de una segunda llamada entrante."),
     ("centrex", "Centrex", "Central virtual: extensiones y marcación abreviada."),
@@ -32,27 +44,45 @@ SUPPLEMENTARY_SERVICES = [
 TARIFFS = [
     # (code, amount, unit, from the manual, note)
     (
-        "call_detail_previous_month", Decimal("12.00"), "bs_per_month", True,
+        "call_detail_previous_month",
+        Decimal("12.00"),
+        "bs_per_month",
+        True,
         "Manual, procedimiento G: el mes en curso es gratuito; cada mes anterior Bs 12.",
     ),
     (
-        "basic_telephony", Decimal("70.00"), "bs_per_month", True,
+        "basic_telephony",
+        Decimal("70.00"),
+        "bs_per_month",
+        True,
         "Manual, procedimiento H: parte de telefonía básica del Multipack, se cobra entera.",
     ),
     (
-        "supplementary_service", Decimal("20.00"), "bs_per_event", False,
+        "supplementary_service",
+        Decimal("20.00"),
+        "bs_per_event",
+        False,
         "Valor por defecto editable: el manual no fija el monto.",
     ),
     (
-        "relocation", Decimal("150.00"), "bs_per_event", False,
+        "relocation",
+        Decimal("150.00"),
+        "bs_per_event",
+        False,
         "Valor por defecto editable: el manual no fija el monto.",
     ),
     (
-        "excess_cable_per_metre", Decimal("5.00"), "bs_per_metre", False,
+        "excess_cable_per_metre",
+        Decimal("5.00"),
+        "bs_per_metre",
+        False,
         "Valor por defecto editable: el manual no fija el monto.",
     ),
     (
-        "early_termination_penalty", Decimal("50.00"), "percent", False,
+        "early_termination_penalty",
+        Decimal("50.00"),
+        "percent",
+        False,
         "Valor por defecto editable: porcentaje de las mensualidades que faltan para "
         "cumplir la permanencia mínima.",
     ),

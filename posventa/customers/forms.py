@@ -14,7 +14,10 @@ class InteractionForm(forms.Form):
         label=_("Direction"), choices=Direction.choices, initial=Direction.OUTBOUND
     )
     contact = forms.ModelChoiceField(
-        label=_("Contact"), queryset=None, required=False, empty_label=_("— not a particular person —")
+        label=_("Contact"),
+        queryset=None,
+        required=False,
+        empty_label=_("— not a particular person —"),
     )
     occurred_at = forms.DateTimeField(
         label=_("When"),

@@ -15,8 +15,15 @@ class ProcessVersionAdmin(admin.ModelAdmin):
 
     list_display = ("process_id", "version", "name", "deployed_at", "checksum")
     list_filter = ("process_id",)
-    readonly_fields = ("process_id", "name", "version", "checksum", "main_file", "deployed_at",
-                       "sources")
+    readonly_fields = (
+        "process_id",
+        "name",
+        "version",
+        "checksum",
+        "main_file",
+        "deployed_at",
+        "sources",
+    )
 
     def has_add_permission(self, request):
         return False
@@ -43,13 +50,26 @@ class TaskEventInline(admin.TabularInline):
 
 @admin.register(ProcessInstance)
 class ProcessInstanceAdmin(admin.ModelAdmin):
-    list_display = ("business_key", "version", "status", "started_at", "completed_at",
-                    "next_timer_at")
+    list_display = (
+        "business_key",
+        "version",
+        "status",
+        "started_at",
+        "completed_at",
+        "next_timer_at",
+    )
     list_filter = ("status", "version__process_id")
     search_fields = ("business_key",)
     list_select_related = ("version",)
-    readonly_fields = ("version", "business_key", "status", "result", "started_at",
-                       "completed_at", "next_timer_at")
+    readonly_fields = (
+        "version",
+        "business_key",
+        "status",
+        "result",
+        "started_at",
+        "completed_at",
+        "next_timer_at",
+    )
     exclude = ("state",)
     inlines = [HumanTaskInline, TaskEventInline]
 
@@ -63,8 +83,19 @@ class HumanTaskAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     search_fields = ("instance__business_key", "name")
     list_select_related = ("instance__version", "assignee")
-    readonly_fields = ("instance", "task_id", "bpmn_id", "name", "lane", "role", "form_key",
-                       "created_at", "due_at", "instructions", "properties")
+    readonly_fields = (
+        "instance",
+        "task_id",
+        "bpmn_id",
+        "name",
+        "lane",
+        "role",
+        "form_key",
+        "created_at",
+        "due_at",
+        "instructions",
+        "properties",
+    )
     raw_id_fields = ("assignee",)
 
 

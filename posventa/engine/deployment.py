@@ -54,7 +54,9 @@ def _parse_xml(name: str, xml: str):
     try:
         return etree.fromstring(xml.encode("utf-8"))
     except etree.XMLSyntaxError as err:
-        raise DeploymentError([f"{name}: the XML does not parse (line {err.lineno}): {err.msg}"])
+        raise DeploymentError(
+            [f"{name}: the XML does not parse (line {err.lineno}): {err.msg}"]
+        ) from err
 
 
 def models_in(files: dict[str, str]) -> list[Model]:
@@ -70,9 +72,7 @@ def models_in(files: dict[str, str]) -> list[Model]:
             pid = process.get("id")
             process_file[pid] = name
             names[pid] = process.get("name") or pid
-            called[pid] = set(
-                process.xpath(".//bpmn:callActivity/@calledElement", namespaces=NS)
-            )
+            called[pid] = set(process.xpath(".//bpmn:callActivity/@calledElement", namespaces=NS))
             decisions_used[pid] = {
                 d.text.strip()
                 for d in process.xpath(
@@ -94,11 +94,11 @@ def models_in(files: dict[str, str]) -> list[Model]:
                 seen.add(current)
                 if current in process_file:
                     needed.add(process_file[current])
-                needed.update(decision_file[d] for d in decisions_used.get(current, ()) if d in decision_file)
+                needed.update(
+                    decision_file[d] for d in decisions_used.get(current, ()) if d in decision_file
+                )
                 pending.extend(called.get(current, ()))
-            found.append(
-                Model(pid, names[pid], name, {n: files[n] for n in sorted(needed)})
-            )
+            found.append(Model(pid, names[pid], name, {n: files[n] for n in sorted(needed)}))
     return found
 
 
@@ -163,9 +163,7 @@ def validate(model: Model) -> None:
                     f"(known lanes: {', '.join(sorted(registry.lanes)) or 'none'})."
                 )
         for task in tree.xpath("//bpmn:userTask", namespaces=NS):
-            keys = task.xpath(
-                ".//spiffworkflow:property[@name='formKey']/@value", namespaces=NS
-            )
+            keys = task.xpath(".//spiffworkflow:property[@name='formKey']/@value", namespaces=NS)
             if not keys:
                 problems.append(f"{name}: user task {_label(task)} names no form (formKey).")
             elif keys[0] not in registry.forms:
@@ -192,11 +190,14 @@ def validate(model: Model) -> None:
             event = timer.getparent().getparent()
             _check(problems, f"{name}: timer of {_label(event)}", timer.text)
         for script in tree.xpath("//bpmn:scriptTask/bpmn:script", namespaces=NS):
-            _check(problems, f"{name}: script task {_label(script.getparent())}", script.text,
-                   script=True)
+            _check(
+                problems,
+                f"{name}: script task {_label(script.getparent())}",
+                script.text,
+                script=True,
+            )
         for text in tree.xpath(
-            "//bpmn:formalExpression | //spiffworkflow:expression"
-            " | //spiffworkflow:messagePayload",
+            "//bpmn:formalExpression | //spiffworkflow:expression | //spiffworkflow:messagePayload",
             namespaces=NS,
         ):
             _check(problems, f"{name}: message expression", text.text)

@@ -52,12 +52,24 @@ def check_expression(expression: str) -> None:
             raise UnsafeExpression(f"name {node.id!r} is not allowed")
         if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             raise UnsafeExpression(f"attribute {node.attr!r} is not allowed")
-        if isinstance(node, ast.Lambda | ast.ListComp | ast.DictComp | ast.SetComp
-                      | ast.GeneratorExp | ast.NamedExpr | ast.Await | ast.Yield):
+        if isinstance(
+            node,
+            ast.Lambda
+            | ast.ListComp
+            | ast.DictComp
+            | ast.SetComp
+            | ast.GeneratorExp
+            | ast.NamedExpr
+            | ast.Await
+            | ast.Yield,
+        ):
             raise UnsafeExpression(f"{type(node).__name__} is not allowed")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id not in SAFE_FUNCTIONS:
-                raise UnsafeExpression(f"function {node.func.id!r} is not allowed")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id not in SAFE_FUNCTIONS
+        ):
+            raise UnsafeExpression(f"function {node.func.id!r} is not allowed")
 
 
 def check_script(script: str) -> None:

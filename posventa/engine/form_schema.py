@@ -15,7 +15,9 @@ def _field_schema(field: forms.Field) -> dict:
     elif isinstance(field, forms.ChoiceField):
         schema["type"] = "string"
         schema["oneOf"] = [
-            {"const": str(value), "title": str(label)} for value, label in field.choices if value != ""
+            {"const": str(value), "title": str(label)}
+            for value, label in field.choices
+            if value != ""
         ]
     elif isinstance(field, forms.BooleanField):
         schema["type"] = "boolean"

@@ -54,7 +54,10 @@ class ProcessInstance(models.Model):
     reference to the version instead of the whole definition."""
 
     version = models.ForeignKey(
-        ProcessVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="instances"
+        ProcessVersion,
+        verbose_name=_("version"),
+        on_delete=models.PROTECT,
+        related_name="instances",
     )
     business_key = models.CharField(_("business key"), max_length=64, db_index=True)
     status = models.CharField(
@@ -137,9 +140,7 @@ class TaskEvent(models.Model):
     """The event log: one row per task the process went through, with when it
     started, when it ended and who completed it. Indicators read it."""
 
-    instance = models.ForeignKey(
-        ProcessInstance, on_delete=models.CASCADE, related_name="events"
-    )
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="events")
     task_id = models.UUIDField(_("task id"))
     bpmn_id = models.CharField(_("element"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
@@ -190,3 +191,6 @@ class MessageSubscription(models.Model):
             # deliver_message: who waits for this message with this key?
             models.Index(fields=["message_name", "correlation"], name="subscription_lookup_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.message_name} {self.correlation}"

@@ -21,7 +21,7 @@ class Registry:
     # serviceTaskOperator id → callable(instance, **params) -> JSON-able result.
     actions: dict[str, Callable] = field(default_factory=dict)
     # The roles a user works in (default: the user's `role` attribute).
-    user_roles: Callable = staticmethod(lambda user: {getattr(user, "role", "")} - {""})
+    user_roles: Callable = field(default=lambda user: {getattr(user, "role", "")} - {""})
     # Called inside the transaction after a user task completes, and after
     # every save of an instance: on_saved(instance=, ready=[TaskInfo of the
     # user tasks now waiting]).

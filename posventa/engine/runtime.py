@@ -149,7 +149,9 @@ def _parents_first(dct: dict) -> None:
 def serializer() -> BpmnWorkflowSerializer:
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
     # Form data carries dates and amounts; datetime, timedelta and UUID are built in.
-    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+    registry.register(
+        date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"])
+    )
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
     SpecRefWorkflowConverter(BpmnWorkflow, registry)  # registers itself for BpmnWorkflow
     return BpmnWorkflowSerializer(registry)

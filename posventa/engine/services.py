@@ -65,7 +65,9 @@ class FormInvalid(ValidationError):
 
 
 @transaction.atomic
-def instance_start(*, process_id: str, business_key: str, data: dict, actor=None) -> ProcessInstance:
+def instance_start(
+    *, process_id: str, business_key: str, data: dict, actor=None
+) -> ProcessInstance:
     """Start the newest deployed version of `process_id` with `data` as its
     first variables, and run it until it waits for a person, a timer or a message."""
     version = latest_version(process_id)
@@ -115,9 +117,7 @@ def task_claim(*, task_id: UUID, user) -> HumanTask:
     if task.assignee_id == user.pk:
         return task
     if task.assignee_id is not None:
-        raise EngineError(
-            _("%(name)s already took this task.") % {"name": task.assignee}
-        )
+        raise EngineError(_("%(name)s already took this task.") % {"name": task.assignee})
     if not may_work_on(user, task):
         raise PermissionDenied(_("This task belongs to another role."))
     task.assignee = user
@@ -167,7 +167,9 @@ def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInst
             spiff_task.run()
             runtime.advance(workflow)
         except WorkflowException as err:
-            raise StepFailed(_("The process could not advance: %(error)s") % {"error": err}) from err
+            raise StepFailed(
+                _("The process could not advance: %(error)s") % {"error": err}
+            ) from err
         # The host's bookkeeping first (e.g. "the request was answered now"),
         # so the rebuilt inbox rows see it.
         for hook in registry.on_task_completed:
@@ -243,7 +245,9 @@ def deliver_message(*, name: str, correlation: dict, payload: dict) -> list[Proc
             _save(instance, workflow, before)
         delivered.append(instance)
     if not delivered:
-        raise NoInstanceWaiting(_("No process is waiting for the message %(name)s.") % {"name": name})
+        raise NoInstanceWaiting(
+            _("No process is waiting for the message %(name)s.") % {"name": name}
+        )
     return delivered
 
 

@@ -87,9 +87,7 @@ class Product(BaseModel):
 class ProductSupplementaryService(BaseModel):
     """A supplementary service enabled on a fixed line."""
 
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="enabled_services"
-    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="enabled_services")
     service = models.ForeignKey(
         SupplementaryService, verbose_name=_("service"), on_delete=models.PROTECT
     )

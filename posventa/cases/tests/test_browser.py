@@ -8,7 +8,13 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import Case, CaseStatus
 from posventa.engine import runtime
 from posventa.engine.deployment import deploy_files, read_directory
-from posventa.factories import CompanyFactory, PlanFactory, ProductFactory, UserFactory, product_type
+from posventa.factories import (
+    CompanyFactory,
+    PlanFactory,
+    ProductFactory,
+    UserFactory,
+    product_type,
+)
 from posventa.procedures.apps import MODELS_DIR
 from posventa.web.tests.browser import log_in, serious_violations
 
@@ -26,10 +32,12 @@ def setting(settings, tmp_path):
     executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE)
     UserFactory(username="gestor", role=Role.COMMERCIAL_MANAGER)
     internet = product_type("internet")
-    slow = PlanFactory(code="INT-10", name="Internet 10 Mbps", product_type=internet,
-                       monthly_price=250)
-    fast = PlanFactory(code="INT-50", name="Internet 50 Mbps", product_type=internet,
-                       monthly_price=520)
+    slow = PlanFactory(
+        code="INT-10", name="Internet 10 Mbps", product_type=internet, monthly_price=250
+    )
+    fast = PlanFactory(
+        code="INT-50", name="Internet 50 Mbps", product_type=internet, monthly_price=520
+    )
     company = CompanyFactory(executive=executive, legal_name="Hotel Muyurina S.R.L.")
     product = ProductFactory(company=company, plan=slow, service_number="INT-3926297")
     yield {"company": company, "product": product, "fast": fast}

@@ -8,13 +8,6 @@ from posventa.cases.models import Case
 from posventa.cases.services import case_open
 from posventa.engine.models import HumanTask
 from posventa.factories import PASSWORD, CompanyFactory, UserFactory
-from posventa.procedures.tests.conftest import (  # noqa: F401 — shared fixtures
-    customer_product,
-    internet_plans,
-    media,
-    procedures,
-    team,
-)
 
 
 def as_user(client, user):
@@ -25,8 +18,12 @@ def as_user(client, user):
 @pytest.fixture
 def case(procedures, team, customer_product):
     return case_open(
-        company=customer_product.company, procedure="B", channel="email",
-        subject="Cambio de plan", product=customer_product, user=team[Role.EXECUTIVE],
+        company=customer_product.company,
+        procedure="B",
+        channel="email",
+        subject="Cambio de plan",
+        product=customer_product,
+        user=team[Role.EXECUTIVE],
     )
 
 
@@ -55,11 +52,14 @@ def test_an_executive_does_not_see_steps_of_another_portfolio(client, team, case
 def test_the_inbox_filters_by_procedure_and_customer(client, team, case):
     client = as_user(client, team[Role.EXECUTIVE])
     assert case.number in client.get(reverse("cases:inbox"), {"procedure": "B"}).content.decode()
-    assert case.number not in client.get(reverse("cases:inbox"), {"procedure": "D"}).content.decode()
+    assert (
+        case.number not in client.get(reverse("cases:inbox"), {"procedure": "D"}).content.decode()
+    )
     other = CompanyFactory(executive=team[Role.EXECUTIVE])
-    assert case.number not in client.get(
-        reverse("cases:inbox"), {"company": other.pk}
-    ).content.decode()
+    assert (
+        case.number
+        not in client.get(reverse("cases:inbox"), {"company": other.pk}).content.decode()
+    )
     assert client.get(reverse("cases:inbox"), {"company": "x"}).status_code == 200
 
 
@@ -85,9 +85,11 @@ def test_a_claim_is_refused_to_the_wrong_role(client, team, case):
 
 
 def test_a_task_page_shows_the_form_the_case_and_the_instructions(client, team, case):
-    page = as_user(client, team[Role.EXECUTIVE]).get(
-        reverse("cases:task", args=[pending(case).task_id])
-    ).content.decode()
+    page = (
+        as_user(client, team[Role.EXECUTIVE])
+        .get(reverse("cases:task", args=[pending(case).task_id]))
+        .content.decode()
+    )
     assert "Plan solicitado" in page
     assert "Carta de solicitud firmada" in page
     assert "Indique el plan que pide el cliente" in page
@@ -108,8 +110,12 @@ def test_completing_routes_the_next_step_and_says_where(client, team, case, inte
     task = pending(case)
     response = as_user(client, team[Role.EXECUTIVE]).post(
         reverse("cases:task", args=[task.task_id]),
-        {"new_plan": internet_plans[1].pk, "has_request_letter": "on", "has_nit_copy": "on",
-         "has_id_copy": "on"},
+        {
+            "new_plan": internet_plans[1].pk,
+            "has_request_letter": "on",
+            "has_nit_copy": "on",
+            "has_id_copy": "on",
+        },
         follow=True,
     )
     page = response.content.decode()
@@ -120,9 +126,11 @@ def test_completing_routes_the_next_step_and_says_where(client, team, case, inte
 
 
 def test_the_case_page_draws_the_process(client, team, case):
-    page = as_user(client, team[Role.TEAM_LEAD]).get(
-        reverse("cases:detail", args=[case.number])
-    ).content.decode()
+    page = (
+        as_user(client, team[Role.TEAM_LEAD])
+        .get(reverse("cases:detail", args=[case.number]))
+        .content.decode()
+    )
     assert 'id="diagram"' in page and "bpmn-navigated-viewer" in page
     assert "check_requirements" in page  # the pending element, for the highlight
 
@@ -131,10 +139,15 @@ def test_opening_a_case_from_the_customer_page(client, procedures, team, custome
     client = as_user(client, team[Role.EXECUTIVE])
     url = reverse("cases:new", args=[customer_product.company.pk])
     assert "B · Cambio de plan" in client.get(url).content.decode()
-    response = client.post(url, {
-        "procedure": "B", "channel": "in_person", "product": customer_product.pk,
-        "subject": "Bajar de plan",
-    })
+    response = client.post(
+        url,
+        {
+            "procedure": "B",
+            "channel": "in_person",
+            "product": customer_product.pk,
+            "subject": "Bajar de plan",
+        },
+    )
     case = Case.objects.get()
     assert response["Location"] == reverse("cases:detail", args=[case.number])
     assert case.instance.human_tasks.get().bpmn_id == "check_requirements"

@@ -25,10 +25,15 @@ def people(db):
 @pytest.fixture
 def companies(people):
     return {
-        "ana": CompanyFactory(executive=people["ana"], nit="1020703023",
-                              legal_name="Clínica Cala Cala S.R.L."),
-        "beto": CompanyFactory(executive=people["beto"], nit="3543668166",
-                               legal_name="Hotel Muyurina S.R.L.", trade_name="Muyurina"),
+        "ana": CompanyFactory(
+            executive=people["ana"], nit="1020703023", legal_name="Clínica Cala Cala S.R.L."
+        ),
+        "beto": CompanyFactory(
+            executive=people["beto"],
+            nit="3543668166",
+            legal_name="Hotel Muyurina S.R.L.",
+            trade_name="Muyurina",
+        ),
     }
 
 
@@ -57,23 +62,30 @@ def test_the_team_lead_sees_every_portfolio_and_filters_by_executive(client, peo
     assert b"Hotel Muyurina" in page and "Clínica".encode() not in page
 
 
-@pytest.mark.parametrize(("search", "found"), [
-    ("3543668", "Hotel Muyurina S.R.L."),
-    ("354.366-8166", "Hotel Muyurina S.R.L."),
-    ("muyurina", "Hotel Muyurina S.R.L."),
-    ("cala cala", "Clínica Cala Cala S.R.L."),
-])
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("3543668", "Hotel Muyurina S.R.L."),
+        ("354.366-8166", "Hotel Muyurina S.R.L."),
+        ("muyurina", "Hotel Muyurina S.R.L."),
+        ("cala cala", "Clínica Cala Cala S.R.L."),
+    ],
+)
 def test_search_by_nit_or_name(client, people, companies, search, found):
-    page = as_user(client, people["lead"]).get(
-        reverse("customers:portfolio"), {"q": search}
-    ).content.decode()
+    page = (
+        as_user(client, people["lead"])
+        .get(reverse("customers:portfolio"), {"q": search})
+        .content.decode()
+    )
     assert found in page
 
 
 def test_a_search_without_results_says_so(client, people, companies):
-    page = as_user(client, people["lead"]).get(
-        reverse("customers:portfolio"), {"q": "zzzz"}
-    ).content.decode()
+    page = (
+        as_user(client, people["lead"])
+        .get(reverse("customers:portfolio"), {"q": "zzzz"})
+        .content.decode()
+    )
     assert "Ninguna empresa coincide" in page
 
 
@@ -117,14 +129,20 @@ def test_without_htmx_the_post_redirects_back_to_the_page(client, people, compan
     assert response["Location"] == reverse("customers:detail", args=[companies["ana"].pk])
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"summary": ""}, "Este campo es obligatorio."),
-    ({"occurred_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")},
-     "no puede estar en el futuro"),
-    ({"channel": "telegram"}, "Escoja una opción válida"),
-])
-def test_bad_input_gets_a_spanish_message_and_saves_nothing(client, people, companies, data,
-                                                           message):
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"summary": ""}, "Este campo es obligatorio."),
+        (
+            {"occurred_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")},
+            "no puede estar en el futuro",
+        ),
+        ({"channel": "telegram"}, "Escoja una opción válida"),
+    ],
+)
+def test_bad_input_gets_a_spanish_message_and_saves_nothing(
+    client, people, companies, data, message
+):
     response = interaction(as_user(client, people["ana"]), companies["ana"], **data)
     assert message in response.content.decode()
     assert not Interaction.objects.exists()

@@ -28,10 +28,14 @@ def calls():
 @pytest.fixture
 def test_registry(monkeypatch, calls):
     """Lanes, forms and actions of the test models, on top of the real registry."""
-    monkeypatch.setattr(registry, "lanes", {**registry.lanes, "Clerk": "executive",
-                                            "Boss": "commercial_manager"})
-    monkeypatch.setattr(registry, "forms", {**registry.forms, "test/request": RequestForm,
-                                            "test/approve": ApproveForm})
+    monkeypatch.setattr(
+        registry, "lanes", {**registry.lanes, "Clerk": "executive", "Boss": "commercial_manager"}
+    )
+    monkeypatch.setattr(
+        registry,
+        "forms",
+        {**registry.forms, "test/request": RequestForm, "test/approve": ApproveForm},
+    )
     monkeypatch.setattr(registry, "actions", dict(registry.actions))
     monkeypatch.setattr(runtime, "SCRIPT_ENGINE_SERVICES", runtime.SCRIPT_ENGINE_SERVICES)
     saved = dict(runtime.SCRIPT_ENGINE_SERVICES)

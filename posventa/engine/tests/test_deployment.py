@@ -55,7 +55,10 @@ def test_a_user_task_without_a_known_form_is_refused(test_registry):
     files = model_files("approval.bpmn")
     files["approval.bpmn"] = files["approval.bpmn"].replace("test/approve", "test/nope")
     message = refused(test_registry, files)
-    assert "user task \"approve\" (Approve the request) has no known form: formKey 'test/nope'" in message
+    assert (
+        "user task \"approve\" (Approve the request) has no known form: formKey 'test/nope'"
+        in message
+    )
 
 
 @pytest.mark.django_db

@@ -31,7 +31,10 @@ def test_a_started_process_waits_in_the_inbox_of_its_lane_role(deployed, clerk):
     instance = services.instance_start(process_id="approval", business_key="K-1", data={})
     task = only_task(instance)
     assert (task.bpmn_id, task.lane, task.role, task.form_key) == (
-        "request", "Clerk", "executive", "test/request"
+        "request",
+        "Clerk",
+        "executive",
+        "test/request",
     )
     assert task.assignee is None
     assert instance.status == InstanceStatus.RUNNING
@@ -131,13 +134,13 @@ def test_an_instance_started_on_version_1_finishes_on_version_1(deployed, clerk,
     assert (old.version, new.version) == (v1, v2)
     for instance in (old, new):
         services.task_complete(task_id=only_task(instance).task_id, user=clerk, data={"amount": 10})
-        services.task_complete(task_id=only_task(instance).task_id, user=boss, data={"approved": "on"})
+        services.task_complete(
+            task_id=only_task(instance).task_id, user=boss, data={"approved": "on"}
+        )
     assert calls == [("record", "OLD", 10), ("record", "NEW", 20)]
 
 
-def test_the_sla_timer_fires_after_24_hours_without_interrupting_the_task(
-    deployed, clerk, calls
-):
+def test_the_sla_timer_fires_after_24_hours_without_interrupting_the_task(deployed, clerk, calls):
     deployed("approval.bpmn")
     start = timezone.now()
     with time_machine.travel(start, tick=False):

@@ -12,9 +12,11 @@ def _other_plans(case):
     """Plans of the same product type the customer may change to."""
     if case is None or case.product is None:
         return Plan.objects.none()
-    return Plan.objects.filter(
-        is_active=True, product_type_id=case.product.plan.product_type_id
-    ).exclude(pk=case.product.plan_id).order_by("monthly_price")
+    return (
+        Plan.objects.filter(is_active=True, product_type_id=case.product.plan.product_type_id)
+        .exclude(pk=case.product.plan_id)
+        .order_by("monthly_price")
+    )
 
 
 class PlanChoiceField(forms.ModelChoiceField):

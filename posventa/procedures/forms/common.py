@@ -19,9 +19,11 @@ class CaseTaskForm(TaskForm):
     def case(self) -> Case | None:
         if self.task is None:
             return None
-        return Case.objects.select_related("company", "product__plan").filter(
-            instance_id=self.task.instance_id
-        ).first()
+        return (
+            Case.objects.select_related("company", "product__plan")
+            .filter(instance_id=self.task.instance_id)
+            .first()
+        )
 
     @property
     def variables(self) -> dict:
@@ -100,7 +102,10 @@ class RequirementsFields(CaseTaskForm):
             upload = self.cleaned_data.get(f"file_{requirement.document_kind}")
             if upload:
                 document_add(
-                    case=case, kind=requirement.document_kind, file=upload, user=user,
+                    case=case,
+                    kind=requirement.document_kind,
+                    file=upload,
+                    user=user,
                     title=requirement.label,
                 )
 
@@ -110,8 +115,10 @@ class CustomerCompletes(RequirementsFields, InteractionFields):
 
     completed = forms.TypedChoiceField(
         label=_("Did the customer complete the requirements?"),
-        choices=[("yes", _("Yes, the documents were received")),
-                 ("no", _("No, the customer gave up"))],
+        choices=[
+            ("yes", _("Yes, the documents were received")),
+            ("no", _("No, the customer gave up")),
+        ],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
@@ -121,7 +128,8 @@ class CustomerCompletes(RequirementsFields, InteractionFields):
         if cleaned.get("completed") and self.missing_requirements():
             self.add_error(
                 "completed",
-                _("Still missing: %(missing)s.") % {"missing": ", ".join(self.missing_requirements())},
+                _("Still missing: %(missing)s.")
+                % {"missing": ", ".join(self.missing_requirements())},
             )
         return cleaned
 

@@ -73,8 +73,11 @@ def test_requirements_met_the_plan_changes_and_the_case_closes_fulfilled(
     complete(
         case,
         team[Role.EXECUTIVE],
-        {"conform": "yes", "interaction_channel": "phone",
-         "interaction_summary": "El cliente confirma la nueva velocidad."},
+        {
+            "conform": "yes",
+            "interaction_channel": "phone",
+            "interaction_summary": "El cliente confirma la nueva velocidad.",
+        },
     )
     assert case.status == CaseStatus.CLOSED
     assert case.outcome == "fulfilled"
@@ -82,8 +85,14 @@ def test_requirements_met_the_plan_changes_and_the_case_closes_fulfilled(
     assert case.interactions.count() == 2
     path = list(case.instance.events.values_list("bpmn_id", flat=True))
     assert path == [
-        "start", "check_requirements", "requirements_ok", "enter_plan_change",
-        "do_change_plan", "print_order_request", "quality_call", "end_fulfilled",
+        "start",
+        "check_requirements",
+        "requirements_ok",
+        "enter_plan_change",
+        "do_change_plan",
+        "print_order_request",
+        "quality_call",
+        "end_fulfilled",
     ]
 
 
@@ -98,17 +107,29 @@ def test_missing_documents_wait_for_the_customer_then_continue(
 
     # Saying "completed" while a document is still missing is refused.
     with pytest.raises(engine.FormInvalid) as excinfo:
-        complete(case, team[Role.EXECUTIVE], {
-            "completed": "yes", "has_request_letter": "on",
-            "interaction_channel": "phone", "interaction_summary": "Trajo la carta.",
-        })
+        complete(
+            case,
+            team[Role.EXECUTIVE],
+            {
+                "completed": "yes",
+                "has_request_letter": "on",
+                "interaction_channel": "phone",
+                "interaction_summary": "Trajo la carta.",
+            },
+        )
     assert "completed" in excinfo.value.form.errors
     assert pending(case).pk == ask.pk
 
-    complete(case, team[Role.EXECUTIVE], {
-        "completed": "yes", **ALL_DOCUMENTS,
-        "interaction_channel": "in_person", "interaction_summary": "Trajo los documentos.",
-    })
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {
+            "completed": "yes",
+            **ALL_DOCUMENTS,
+            "interaction_channel": "in_person",
+            "interaction_summary": "Trajo los documentos.",
+        },
+    )
     assert case.status == CaseStatus.OPEN
     assert pending(case).bpmn_id == "enter_plan_change"
 
@@ -118,10 +139,15 @@ def test_the_customer_gives_up_and_the_case_ends_requirements_not_met(
 ):
     case = open_b_case(team, customer_product)
     complete(case, team[Role.EXECUTIVE], {"new_plan": internet_plans[1].pk})
-    complete(case, team[Role.EXECUTIVE], {
-        "completed": "no", "interaction_channel": "phone",
-        "interaction_summary": "El cliente desiste del cambio.",
-    })
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {
+            "completed": "no",
+            "interaction_channel": "phone",
+            "interaction_summary": "El cliente desiste del cambio.",
+        },
+    )
     assert case.status == CaseStatus.CLOSED
     assert case.outcome == "requirements_not_met"
     assert case.attended_at == case.closed_at

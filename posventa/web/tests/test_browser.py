@@ -17,10 +17,13 @@ pytestmark = [
 
 @pytest.fixture
 def portfolio():
-    executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE, first_name="Mariela",
-                            last_name="Rocha")
+    executive = UserFactory(
+        username="ejecutiva", role=Role.EXECUTIVE, first_name="Mariela", last_name="Rocha"
+    )
     other = UserFactory(username="otro", role=Role.EXECUTIVE)
-    mine = CompanyFactory(executive=executive, nit="1020703023", legal_name="Clínica Cala Cala S.R.L.")
+    mine = CompanyFactory(
+        executive=executive, nit="1020703023", legal_name="Clínica Cala Cala S.R.L."
+    )
     ContactFactory(company=mine, name="Carla Ovando", is_primary=True)
     ProductFactory(company=mine)
     CompanyFactory(executive=executive, nit="3543668166", legal_name="Hotel Muyurina S.R.L.")

@@ -15,5 +15,5 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {username!r}.")
-        token, key = token_create(user=user, name=name)
+        _token, key = token_create(user=user, name=name)
         self.stdout.write(key)

@@ -1,3 +1,6 @@
+"""Fixtures for tests that run procedures: the deployed models, one user per
+role, a customer with a product on a plan that can change."""
+
 import pytest
 
 from posventa.accounts.roles import Role
@@ -8,13 +11,13 @@ from posventa.factories import CompanyFactory, ProductFactory, UserFactory
 from posventa.procedures.apps import MODELS_DIR
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
-def procedures(db):
+def procedures(db, media):
     """The procedures' models, deployed as `make run` deploys them."""
     runtime.specs.clear()
     versions = deploy_files(read_directory(MODELS_DIR))
