@@ -172,5 +172,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # SpiffWorkflow logs every task state change at INFO.
-    "loggers": {"spiff": {"level": "WARNING"}},
+    "loggers": {
+        "spiff": {"level": "WARNING"},
+        # WeasyPrint narrates every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

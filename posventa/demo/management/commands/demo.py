@@ -8,9 +8,11 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from posventa.demo import data
+from posventa.demo.cases import load_cases
 from posventa.demo.loader import load_demo
 
 ADDRESS = "http://127.0.0.1:8000/"
@@ -30,6 +32,7 @@ LABELS = [
     ("invoices", "facturas"),
     ("payments", "pagos"),
     ("interactions", "interacciones"),
+    ("cases", "casos"),
 ]
 
 
@@ -92,6 +95,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             created = load_demo(today=reference_date)
+            if reference_date == today:  # the day's requests only make sense today
+                # Their late steps warn the team lead by e-mail: not on this console.
+                with override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+                ):
+                    created.update(load_cases())
         except ValidationError as error:
             raise CommandError(f"No se pudo cargar la demostración: {error}") from error
         seconds = time.monotonic() - started

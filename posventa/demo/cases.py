@@ -1,0 +1,111 @@
+"""A day of post-sale work for the demo: plan-change requests (procedure B)
+received over the last day and a half, each left at a different step, so the
+inboxes, the 24-hour badges and the case pages have something to show.
+
+They go through the same services a person uses (case_open, task_complete).
+Idempotent: nothing is added when the demo already has cases.
+"""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from posventa.accounts.models import User
+from posventa.accounts.roles import Role
+from posventa.cases.models import Case
+from posventa.cases.services import case_open
+from posventa.catalog.models import Plan
+from posventa.engine import services as engine
+from posventa.engine.deployment import deploy_files, read_directory
+from posventa.inventory.models import Product, ProductStatus
+from posventa.procedures.apps import MODELS_DIR
+
+SUBJECTS = [
+    "Pide subir la velocidad del internet de la oficina",
+    "Quiere bajar a un plan más económico",
+    "Solicita cambio de plan por ampliación de personal",
+    "Cambio de plan pedido por carta del gerente",
+]
+# How far each request got: the number of steps already completed, or "gave_up".
+PROGRESS = [0, 0, 0, 1, 1, 2, 2, 3, 3, 3, "waiting", "gave_up"]
+DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
+
+
+def load_cases(*, seed: int = 2026) -> Counter:
+    created: Counter = Counter()
+    if Case.objects.exists():
+        return created
+    deploy_files(read_directory(MODELS_DIR))
+    rng = random.Random(seed)
+    team = {u.role: u for u in User.objects.filter(role__in=Role.values).order_by("pk")}
+    products = list(
+        Product.objects.filter(
+            status=ProductStatus.ACTIVE, plan__product_type__code__in=["internet", "duo_pack"]
+        )
+        .select_related("company__executive", "plan")
+        .order_by("service_number")
+    )
+    rng.shuffle(products)
+    now = timezone.now()
+    with transaction.atomic():
+        for n, progress in enumerate(PROGRESS):
+            product = products[n]
+            others = list(
+                Plan.objects.filter(product_type_id=product.plan.product_type_id, is_active=True)
+                .exclude(pk=product.plan_id)
+                .order_by("monthly_price")
+            )
+            if not others:
+                continue
+            executive = product.company.executive
+            case = case_open(
+                company=product.company,
+                procedure="B",
+                channel=rng.choice(["email", "whatsapp", "in_person", "phone"]),
+                subject=rng.choice(SUBJECTS),
+                product=product,
+                user=executive,
+                received_at=now - timedelta(hours=rng.randint(1, 36), minutes=rng.randint(0, 59)),
+            )
+            created["cases"] += 1
+            new_plan = rng.choice(others).pk
+            _walk(case, progress, executive, team, new_plan)
+    return created
+
+
+def _complete(case, user, data):
+    task = case.instance.human_tasks.get()
+    engine.task_complete(task_id=task.task_id, user=user, data=data)
+
+
+def _walk(case, progress, executive, team, new_plan) -> None:
+    if progress in ("waiting", "gave_up"):
+        _complete(case, executive, {"new_plan": new_plan, "has_nit_copy": "on"})
+        if progress == "gave_up":
+            _complete(
+                case,
+                executive,
+                {
+                    "completed": "no",
+                    "interaction_channel": "phone",
+                    "interaction_summary": "El cliente decide mantener su plan actual.",
+                },
+            )
+        return
+    if progress >= 1:
+        _complete(case, executive, {"new_plan": new_plan, **DOCUMENTS})
+    if progress >= 2:
+        _complete(case, team[Role.COMMERCIAL_MANAGER], {"new_plan": new_plan})
+    if progress >= 3:
+        _complete(
+            case,
+            executive,
+            {
+                "conform": "yes",
+                "interaction_channel": "phone",
+                "interaction_summary": "El cliente confirma que el nuevo plan funciona.",
+            },
+        )
