@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from posventa.cases.models import Case
+from posventa.cases.models import Alert, Case
 from posventa.cases.rules import attention_due
 from posventa.customers.models import Company
 from posventa.engine.models import HumanTask, TaskEvent
@@ -39,6 +39,18 @@ def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QueryS
     # The instance is joined for its case; its state (kilobytes of JSON) is not needed.
     return tasks.select_related("instance__case__company", "assignee").defer(
         "instance__state", "instance__result"
+    )
+
+
+def alerts_for(user) -> QuerySet[Alert]:
+    """Unread warnings for the user's role, on the customers she may see."""
+    if user is None or not user.is_authenticated or not user.role:
+        return Alert.objects.none()
+    return (
+        Alert.objects.filter(role=user.role, read_at__isnull=True)
+        .filter(case__company__in=Company.objects.visible_to(user))
+        .select_related("case__company")
+        .order_by("-created_at")
     )
 
 

@@ -108,6 +108,15 @@ def case_open(
     return case
 
 
+@transaction.atomic
+def alert_mark_read(*, alert, user) -> None:
+    """The warning was seen: it leaves the inbox of the role."""
+    if alert.role != user.role:
+        raise PermissionDenied(_("This warning is for another role."))
+    alert.read_at = timezone.now()
+    alert.save(update_fields=["read_at", "updated_at"])
+
+
 def document_add(
     *, case: Case, kind: str, file, user=None, title: str = "", generated: bool = False
 ) -> CaseDocument:

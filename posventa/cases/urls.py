@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("bandeja/", views.inbox, name="inbox"),
+    path("alertas/<int:pk>/leida/", views.alert_read, name="alert_read"),
     path("tareas/<uuid:task_id>/", views.task_detail, name="task"),
     path("tareas/<uuid:task_id>/tomar/", views.task_claim, name="task_claim"),
     path("tareas/<uuid:task_id>/liberar/", views.task_release, name="task_release"),

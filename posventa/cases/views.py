@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from posventa.cases import selectors
 from posventa.cases.forms import CaseOpenForm
 from posventa.cases.models import CaseDocument, DocumentKind, Procedure
-from posventa.cases.services import case_open
+from posventa.cases.services import alert_mark_read, case_open
 from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
@@ -45,6 +45,7 @@ def inbox(request):
         request,
         "cases/inbox.html",
         {
+            "alerts": selectors.alerts_for(request.user)[:20],
             "rows": rows,
             "procedures": Procedure.choices,
             "companies": companies,
@@ -68,6 +69,14 @@ def task_claim(request, task_id):
     except engine.EngineError as err:
         messages.error(request, str(err))
     return redirect(request.POST.get("next") or "cases:inbox")
+
+
+@login_required
+@require_POST
+def alert_read(request, pk):
+    alert = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
+    alert_mark_read(alert=alert, user=request.user)
+    return redirect("cases:inbox")
 
 
 @login_required

@@ -1,11 +1,16 @@
 """The inbox, a task, a case and opening a case, through Django's test client."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 
 from posventa.accounts.roles import Role
-from posventa.cases.models import Case
+from posventa.cases.models import Alert, Case
 from posventa.cases.services import case_open
+from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
 from posventa.factories import PASSWORD, CompanyFactory, UserFactory
 
@@ -170,3 +175,25 @@ def test_another_executive_cannot_open_a_case_for_my_customer(client, procedures
     )
     assert response.status_code == 404
     assert not Case.objects.exists()
+
+
+def test_the_team_lead_sees_the_warning_of_a_late_step_and_marks_it_seen(client, team, case):
+    with time_machine.travel(case.received_at + timedelta(hours=25), tick=False):
+        engine.timers_advance()
+    [alert] = case.alerts.all()
+    client = as_user(client, team[Role.TEAM_LEAD])
+    assert escape(alert.message) in client.get(reverse("cases:inbox")).content.decode()
+    client.post(reverse("cases:alert_read", args=[alert.pk]))
+    alert.refresh_from_db()
+    assert alert.read_at is not None
+    assert escape(alert.message) not in client.get(reverse("cases:inbox")).content.decode()
+
+
+def test_a_warning_for_another_role_cannot_be_marked(client, team, case):
+    alert = Alert.objects.create(case=case, role=Role.TEAM_LEAD, message="Tarde")
+    response = as_user(client, team[Role.EXECUTIVE]).post(
+        reverse("cases:alert_read", args=[alert.pk])
+    )
+    assert response.status_code == 404
+    alert.refresh_from_db()
+    assert alert.read_at is None
