@@ -31,3 +31,21 @@ def other_executive(make_user):
 @pytest.fixture
 def team_lead(make_user):
     return make_user(Role.TEAM_LEAD, username="responsable")
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """The rows the data migrations load (catalogue, requirement checklists,
+    the timer schedule), loaded again: a transactional test's flush wipes them,
+    and the live-server tests need them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in (
+        "posventa.catalog.migrations.0002_reference_data",
+        "posventa.procedures.migrations.0002_default_requirements",
+        "posventa.engine.migrations.0002_timer_schedule",
+    ):
+        migration = import_module(module)
+        (getattr(migration, "load", None) or migration.create)(apps, None)

@@ -20,7 +20,10 @@ from posventa.web.tests.browser import log_in, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server needs committed data: a transactional database, with
+    # the migrations' reference data loaded again after earlier flushes.
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
 ]
 
 

@@ -11,9 +11,7 @@ from posventa.engine import services
 from posventa.engine.models import HumanTask, TaskEvent
 
 pytestmark = [
-    # serialized_rollback: the flush after a transactional test would wipe the
-    # reference data the migrations load (catalogue, schedules) for later tests.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL"
     ),

@@ -9,9 +9,10 @@ from posventa.web.tests.browser import log_in, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
-    # serialized_rollback: the live server needs committed data; the flush
-    # after the test would otherwise wipe the catalogue the migrations load.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server needs committed data: a transactional database, with
+    # the migrations' reference data loaded again after earlier flushes.
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
 ]
 
 
