@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from posventa.cases.models import Alert, Case
@@ -124,7 +125,8 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 kind="document",
                 title=document.title,
                 who=str(document.uploaded_by) if document.uploaded_by else "",
-                url=document.file.url,
+                # Through the view that checks who may see the case, never /media/.
+                url=reverse("cases:document", args=[case.number, document.pk]),
             )
         )
     return sorted(entries, key=lambda e: e.when)

@@ -103,5 +103,6 @@ def test_plan_change_from_intake_to_quality_call(page, browser, live_server, set
     assert done.count() >= 7  # every step taken, gateways and events included
     assert page.locator("#diagram [data-element-id=ask_documents].step-done").count() == 0
     assert page.locator(".bjs-powered-by").is_visible()  # bpmn.io watermark stays
-    assert page.get_by_role("link", name=f"Solicitud de pedido {case.number}").is_visible()
+    order_request = page.get_by_role("link", name=f"Solicitud de pedido {case.number}").first
+    assert order_request.get_attribute("href").startswith(f"/casos/{case.number}/documentos/")
     assert serious_violations(page) == []
