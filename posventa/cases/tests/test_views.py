@@ -39,7 +39,7 @@ def pending(case) -> HumanTask:
 def test_the_inbox_shows_my_roles_steps_with_their_24_hours(client, team, case):
     page = as_user(client, team[Role.EXECUTIVE]).get(reverse("cases:inbox")).content.decode()
     assert "Verifica requisitos" in page and case.number in page
-    assert "restantes" in page  # the 24-hour badge
+    assert "Vence en" in page  # the 24-hour badge
     other = as_user(client, team[Role.COMMERCIAL_MANAGER]).get(reverse("cases:inbox"))
     assert "Verifica requisitos" not in other.content.decode()
 
