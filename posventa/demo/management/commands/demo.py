@@ -6,10 +6,11 @@
 import time
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from posventa.demo import data
 from posventa.demo.cases import load_cases
@@ -88,6 +89,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, quiet: bool = False, reference_date: date | None = None, **options):
+        # What the services write (interaction summaries, warnings) is Spanish.
+        translation.activate(settings.LANGUAGE_CODE)
         today = timezone.localdate()
         reference_date = reference_date or today
         if reference_date > today:
