@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
 from posventa.api.services import token_user
@@ -238,7 +238,7 @@ def open_case(request, payload: CaseIn):
         received_at=payload.received_at,
         user=request.user,
     )
-    return 201, _case_out(case)
+    return Status(201, _case_out(case))
 
 
 @api.get("/cases/{number}", response={200: CaseOut, 404: ErrorOut})
