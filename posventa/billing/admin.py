@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.services import invoice_mark_paid
+from posventa.common.admin import ReadOnlyInline
 from posventa.common.money import bs, format_bs
 from posventa.inventory.models import ProductStatus
 
@@ -45,17 +46,11 @@ class PaymentFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InvoiceChargeInline(admin.TabularInline):
+class InvoiceChargeInline(ReadOnlyInline):
     """The charges this invoice carries, as billed."""
 
     model = Charge
     fields = ("concept", "tariff", "quantity", "amount", "recorded_by", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("tariff", "recorded_by")

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Capability, can
+from posventa.common.admin import ReadOnlyInline
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company, Contact, Interaction
 from posventa.inventory.models import Product, ProductStatus
@@ -104,18 +105,11 @@ class ContactInline(admin.TabularInline):
     extra = 0
 
 
-class ProductInline(admin.TabularInline):
+class ProductInline(ReadOnlyInline):
     """The company's products at a glance; each is edited on its own page."""
 
     model = Product
     fields = ("service_number", "plan", "technology", "status", "installed_on", "withdrawn_on")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("plan")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from posventa.common.admin import ReadOnlyInline
 from posventa.engine.models import (
     HumanTask,
     MessageSubscription,
@@ -32,20 +33,14 @@ class ProcessVersionAdmin(admin.ModelAdmin):
         return False
 
 
-class HumanTaskInline(admin.TabularInline):
+class HumanTaskInline(ReadOnlyInline):
     model = HumanTask
-    extra = 0
     fields = ("name", "role", "assignee", "created_at", "due_at")
-    readonly_fields = fields
-    can_delete = False
 
 
-class TaskEventInline(admin.TabularInline):
+class TaskEventInline(ReadOnlyInline):
     model = TaskEvent
-    extra = 0
     fields = ("name", "kind", "lane", "started_at", "ended_at", "actor")
-    readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(ProcessInstance)

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from posventa.common.admin import ReadOnlyInline
 from posventa.inventory.models import (
     Equipment,
     Product,
@@ -67,19 +68,12 @@ class EquipmentInline(admin.TabularInline):
     extra = 0
 
 
-class SuspensionInline(admin.TabularInline):
+class SuspensionInline(ReadOnlyInline):
     """The product's suspensions at a glance; each is entered on its own page,
     where the one-a-year and four-month rules are checked."""
 
     model = Suspension
     fields = ("starts_on", "ends_on", "reconnected_on", "recorded_by")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by")
