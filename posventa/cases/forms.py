@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from posventa.cases.models import Procedure
 from posventa.common.models import Channel
 from posventa.engine.models import ProcessVersion
-from posventa.procedures.catalog import PROCESS_IDS
+from posventa.procedures.catalog import PROCESS_IDS, products_for
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -44,12 +44,27 @@ class CaseOpenForm(forms.Form):
     )
     documents = MultipleFileField(label=_("Documents received (letter, copies…)"), required=False)
 
-    def __init__(self, *args, company, **kwargs):
+    def __init__(self, *args, company, reload_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].choices = procedures_available()
-        self.fields["product"].queryset = company.products.exclude(
-            status="withdrawn"
-        ).select_related("plan__product_type")
+        self.fields["procedure"].choices = [
+            ("", _("— choose the procedure —")),
+            *procedures_available(),
+        ]
+        if reload_url:  # htmx: choosing a procedure redraws the form with its products
+            self.fields["procedure"].widget.attrs.update(
+                {
+                    "hx-get": reload_url,
+                    "hx-trigger": "change",
+                    "hx-target": "#case-form",
+                    "hx-select": "#case-form",
+                    "hx-swap": "outerHTML",
+                    "hx-include": "closest form",
+                }
+            )
+        # Only the products the chosen procedure is about (the page reloads
+        # this field when the procedure changes).
+        procedure = self.data.get("procedure") or self.initial.get("procedure") or ""
+        self.fields["product"].queryset = products_for(procedure, company)
         self.fields["product"].label_from_instance = lambda p: (
             f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
         )

@@ -16,7 +16,7 @@ from posventa.customers.services import interaction_record
 from posventa.engine import services as engine
 from posventa.engine.models import ProcessVersion
 from posventa.inventory.models import Product
-from posventa.procedures.catalog import process_id_for
+from posventa.procedures.catalog import needs_product, process_id_for, products_for
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -59,6 +59,12 @@ def case_open(
         errors["received_at"] = _("A request cannot arrive in the future.")
     if product is not None and product.company_id != company.pk:
         errors["product"] = _("The product is not of this customer.")
+    elif product is None and needs_product(procedure):
+        errors["product"] = _("Choose the product the request is about.")
+    elif (
+        product is not None and not products_for(procedure, company).filter(pk=product.pk).exists()
+    ):
+        errors["product"] = _("This procedure does not apply to this product.")
     if not (subject or "").strip():
         errors["subject"] = _("Say briefly what the customer asks for.")
     if errors:

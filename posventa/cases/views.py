@@ -182,7 +182,13 @@ def case_new(request, company_pk):
     company = get_object_or_404(Company.objects.visible_to(request.user), pk=company_pk)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    form = CaseOpenForm(request.POST or None, request.FILES or None, company=company)
+    form = CaseOpenForm(
+        request.POST or None,
+        request.FILES or None,
+        company=company,
+        initial=request.GET.dict(),
+        reload_url=request.path,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

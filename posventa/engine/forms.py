@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 
 class TaskForm(forms.Form):
@@ -25,7 +25,7 @@ class TaskForm(forms.Form):
 def _plain(value):
     if isinstance(value, Model):
         return value.pk
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | QuerySet):  # a multiple choice of rows is a queryset
         return [_plain(v) for v in value]
     if isinstance(value, bool | int | float | str | Decimal | date | datetime) or value is None:
         return value

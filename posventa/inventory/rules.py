@@ -80,3 +80,32 @@ def check_suspension(*, product, starts_on: date, ends_on: date, ignore=None) ->
     errors = suspension_errors(product=product, starts_on=starts_on, ends_on=ends_on, ignore=ignore)
     if errors:
         raise ValidationError(errors)
+
+
+# Products that carry a telephone line, on which supplementary services run (procedure A).
+TELEPHONY_PRODUCT_TYPES = ("fixed_line", "duo_pack", "multipack")
+
+
+def supplementary_service_errors(*, product, enable, disable) -> dict[str, str]:
+    """Why these supplementary services may not be enabled/disabled on the
+    product, by field; empty when they may."""
+    from posventa.inventory.models import ProductStatus
+
+    errors: dict[str, str] = {}
+    if product.plan.product_type.code not in TELEPHONY_PRODUCT_TYPES:
+        errors["product"] = _("Supplementary services run only on a product with a telephone line.")
+    elif product.status != ProductStatus.ACTIVE:
+        errors["product"] = _("The product must be active to change its services.")
+    if not enable and not disable:
+        errors["enable"] = _("Choose at least one service to enable or disable.")
+    enabled = set(product.enabled_services.values_list("service_id", flat=True))
+    already = [s.name for s in enable if s.pk in enabled]
+    if already:
+        errors["enable"] = _("Already enabled: %(services)s.") % {"services": ", ".join(already)}
+    missing = [s.name for s in disable if s.pk not in enabled]
+    if missing:
+        errors["disable"] = _("Not enabled: %(services)s.") % {"services": ", ".join(missing)}
+    both = {s.pk for s in enable} & {s.pk for s in disable}
+    if both:
+        errors["disable"] = _("A service cannot be enabled and disabled at once.")
+    return errors

@@ -8,8 +8,18 @@ from django.utils.translation import gettext as _
 
 from posventa.catalog.models import Plan
 from posventa.customers.models import Company
-from posventa.inventory.models import Equipment, Product, ProductStatus, Suspension
-from posventa.inventory.rules import check_suspension, technology_errors
+from posventa.inventory.models import (
+    Equipment,
+    Product,
+    ProductStatus,
+    ProductSupplementaryService,
+    Suspension,
+)
+from posventa.inventory.rules import (
+    check_suspension,
+    supplementary_service_errors,
+    technology_errors,
+)
 
 
 @transaction.atomic
@@ -66,6 +76,22 @@ def suspension_record(*, product: Product, starts_on: date, ends_on: date, user=
     suspension.full_clean()
     suspension.save()
     return suspension
+
+
+@transaction.atomic
+def supplementary_services_change(*, product: Product, enable=(), disable=(), on: date) -> Product:
+    """Enable and disable supplementary services on a line (procedure A)."""
+    product = (
+        Product.objects.select_for_update().select_related("plan__product_type").get(pk=product.pk)
+    )
+    errors = supplementary_service_errors(product=product, enable=enable, disable=disable)
+    if errors:
+        raise ValidationError(errors)
+    product.enabled_services.filter(service__in=list(disable)).delete()
+    ProductSupplementaryService.objects.bulk_create(
+        [ProductSupplementaryService(product=product, service=s, enabled_on=on) for s in enable]
+    )
+    return product
 
 
 @transaction.atomic

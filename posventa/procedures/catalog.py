@@ -2,9 +2,12 @@
 lane of the diagrams stands for."""
 
 from posventa.accounts.roles import Role
+from posventa.inventory.models import ProductStatus
+from posventa.inventory.rules import TELEPHONY_PRODUCT_TYPES
 
 # Procedure letter → the BPMN process id under procedures/bpmn/.
 PROCESS_IDS = {
+    "A": "a_supplementary_services",
     "B": "b_plan_change",
 }
 
@@ -21,3 +24,24 @@ LANES = {
 
 def process_id_for(procedure: str) -> str | None:
     return PROCESS_IDS.get(procedure)
+
+
+# The products a procedure is about: the case is opened on one of them.
+# (None: any product of the customer that is not withdrawn.)
+PRODUCT_TYPES = {
+    "A": TELEPHONY_PRODUCT_TYPES,
+    "B": None,
+}
+
+
+def needs_product(procedure: str) -> bool:
+    return procedure in PRODUCT_TYPES
+
+
+def products_for(procedure: str, company):
+    """The customer's products a case of this procedure may be opened on."""
+    products = company.products.exclude(status=ProductStatus.WITHDRAWN)
+    types = PRODUCT_TYPES.get(procedure)
+    if types:
+        products = products.filter(plan__product_type__code__in=types)
+    return products.select_related("plan__product_type").order_by("service_number")

@@ -197,3 +197,31 @@ def test_a_warning_for_another_role_cannot_be_marked(client, team, case):
     assert response.status_code == 404
     alert.refresh_from_db()
     assert alert.read_at is None
+
+
+def test_the_new_case_form_offers_only_the_products_of_the_procedure(
+    client, procedures, team, customer_product
+):
+    from posventa.factories import PlanFactory, ProductFactory, product_type
+
+    line = ProductFactory(
+        company=customer_product.company,
+        plan=PlanFactory(code="LF-1", name="Línea", product_type=product_type("fixed_line")),
+        service_number="4-4000001",
+    )
+    client = as_user(client, team[Role.EXECUTIVE])
+    url = reverse("cases:new", args=[customer_product.company.pk])
+    page = client.get(url, {"procedure": "A"}).content.decode()
+    assert line.service_number in page and customer_product.service_number not in page
+    page = client.get(url, {"procedure": "B"}).content.decode()
+    assert line.service_number in page and customer_product.service_number in page
+    # Posting a product the procedure is not about is refused.
+    response = client.post(
+        url, {"procedure": "A", "channel": "email", "subject": "x", "product": customer_product.pk}
+    )
+    assert "is-invalid" in response.content.decode()
+    response = client.post(url, {"procedure": "A", "channel": "email", "subject": "x"})
+    assert "Elija el producto" in response.content.decode() or "is-invalid" in (
+        response.content.decode()
+    )
+    assert not Case.objects.exists()

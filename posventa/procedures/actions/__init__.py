@@ -1,3 +1,7 @@
 """The service-task actions of the procedures, registered by operation name."""
 
-from posventa.procedures.actions import b_plan_change, documents  # noqa: F401
+from posventa.procedures.actions import (  # noqa: F401 — they register themselves
+    a_supplementary_services,
+    b_plan_change,
+    documents,
+)

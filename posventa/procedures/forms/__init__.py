@@ -1,3 +1,7 @@
 """The forms of the procedures' user tasks, registered by their formKey."""
 
-from posventa.procedures.forms import b_plan_change, common  # noqa: F401
+from posventa.procedures.forms import (  # noqa: F401 — they register themselves
+    a_supplementary_services,
+    b_plan_change,
+    common,
+)

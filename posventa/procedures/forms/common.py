@@ -1,6 +1,8 @@
 """Forms and pieces shared by every procedure: the requirements check, the
 customer completing documents, the quality-control call."""
 
+from functools import cached_property
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,7 @@ from posventa.procedures.models import Requirement
 class CaseTaskForm(TaskForm):
     """A task form that knows its case."""
 
-    @property
+    @cached_property
     def case(self) -> Case | None:
         if self.task is None:
             return None

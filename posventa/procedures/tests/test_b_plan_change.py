@@ -11,6 +11,7 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
 from posventa.engine import services as engine
+from posventa.procedures.tests.pdf import pdf_text
 
 ALL_DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
 
@@ -65,7 +66,17 @@ def test_requirements_met_the_plan_changes_and_the_case_closes_fulfilled(
     assert customer_product.plan == internet_plans[2]
     assert case.attended_at is not None
     order = case.documents.get(kind=DocumentKind.ORDER_REQUEST)
-    assert order.generated and order.file.read().startswith(b"%PDF")
+    assert order.generated
+    text = pdf_text(order)
+    for shown in (
+        case.number,
+        customer_product.company.legal_name,
+        customer_product.company.nit,
+        customer_product.service_number,
+        "Internet 10 Mbps",
+        "Internet 50 Mbps",
+    ):
+        assert shown in text, shown
     assert case.documents.filter(kind=DocumentKind.REQUEST_LETTER).exists()
 
     quality = pending(case)
