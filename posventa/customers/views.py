@@ -1,16 +1,17 @@
 """The portfolio and the customer page ("360")."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import sees_every_portfolio
-from posventa.accounts.selectors import executives
 from posventa.billing.selectors import account_status, debt_by_product
-from posventa.customers.forms import InteractionForm
+from posventa.customers.forms import InteractionForm, PortfolioSearchForm
 from posventa.customers.models import Company
 from posventa.customers.selectors import company_timeline, portfolio
 from posventa.customers.services import interaction_record
@@ -21,13 +22,10 @@ PAGE_SIZE = 25
 
 @login_required
 def portfolio_list(request):
-    search = request.GET.get("q", "").strip()[:100]
-    executive_id = request.GET.get("executive", "")
-    executive_id = int(executive_id) if executive_id.isdigit() else None
     every = sees_every_portfolio(request.user)
-    companies = portfolio(
-        user=request.user, search=search, executive_id=executive_id if every else None
-    )
+    form = PortfolioSearchForm(request.GET, sees_every_portfolio=every)
+    filters = form.filters()
+    companies = portfolio(user=request.user, **filters)
     page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -36,22 +34,32 @@ def portfolio_list(request):
         "customers/portfolio.html",
         {
             "page": page,
-            "search": search,
-            "executives": executives() if every else None,
-            "selected_executive": executive_id,
+            "search": filters["search"],
+            "sees_every_portfolio": every,
+            "executives": form.fields["executive"].queryset if every else None,
+            "selected_executive": filters["executive_id"],
             "querystring": query.urlencode(),
         },
     )
 
 
 def _company(request, pk) -> Company:
+    # Scoped by the user: another executive's customer is "not found", so an
+    # id typed in the address bar tells nothing about who else has customers.
     return get_object_or_404(
         Company.objects.visible_to(request.user).select_related("executive"), pk=pk
     )
 
 
-def _interactions_context(company, form):
-    return {"company": company, "timeline": company_timeline(company=company), "form": form}
+def _interactions_context(company, form, *, partial=False, recorded=False) -> dict:
+    return {
+        "company": company,
+        "timeline": company_timeline(company=company),
+        "form": form,
+        # The fragment alone (htmx) also updates the page's status line.
+        "partial": partial,
+        "recorded": recorded,
+    }
 
 
 def _detail_context(company, form) -> dict:
@@ -79,8 +87,12 @@ def company_detail(request, pk):
 @require_POST
 def interaction_add(request, pk):
     """Add an interaction; with htmx, answer with the refreshed timeline and an
-    empty form, or the form with its errors — nothing is saved on error."""
+    empty form, or the form with its errors — nothing is saved on error.
+
+    The service's PermissionDenied is left to Django, which answers 403.
+    """
     company = _company(request, pk)
+    htmx = bool(request.headers.get("HX-Request"))
     form = InteractionForm(request.POST, company=company)
     if form.is_valid():
         data = form.cleaned_data
@@ -95,16 +107,24 @@ def interaction_add(request, pk):
                 contact=data["contact"],
             )
         except ValidationError as err:
-            for field, errors in err.message_dict.items():
+            # Each of the service's messages goes next to the field it is about.
+            by_field = err.message_dict if hasattr(err, "error_dict") else {None: err.messages}
+            for field, errors in by_field.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            if not request.headers.get("HX-Request"):
+            if not htmx:
+                messages.success(request, _("Interaction recorded."))
                 return redirect("customers:detail", pk=company.pk)
-            form = InteractionForm(company=company)
             return render(
-                request, "customers/_interactions.html", _interactions_context(company, form)
+                request,
+                "customers/_interactions.html",
+                _interactions_context(
+                    company, InteractionForm(company=company), partial=True, recorded=True
+                ),
             )
-    if not request.headers.get("HX-Request"):
+    if not htmx:
         return render(request, "customers/detail.html", _detail_context(company, form), status=422)
     # htmx 2 swaps only 2xx by default: the form with its errors comes as 200.
-    return render(request, "customers/_interactions.html", _interactions_context(company, form))
+    return render(
+        request, "customers/_interactions.html", _interactions_context(company, form, partial=True)
+    )

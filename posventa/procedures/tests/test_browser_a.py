@@ -51,8 +51,8 @@ def test_supplementary_services_from_intake_to_quality_call(page, live_server, l
     page.goto(f"/clientes/{line.company.pk}/casos/nuevo/")
     page.select_option("#id_procedure", "A")
     # Choosing the procedure redraws the form with the products it is about.
-    page.locator("#id_product option", has_text="4-4251234").wait_for(state="attached")
-    assert page.locator("#id_product option", has_text="INT-777").count() == 0
+    page.locator("#id_product option", has_text="INT-777").wait_for(state="detached")
+    assert page.locator("#id_product option", has_text="4-4251234").count() == 1
     page.select_option("#id_channel", "letter")
     page.select_option("#id_product", str(line.pk))
     page.fill("#id_subject", "Habilitar Centrex")

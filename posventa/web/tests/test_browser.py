@@ -23,44 +23,78 @@ def portfolio():
     )
     other = UserFactory(username="otro", role=Role.EXECUTIVE)
     mine = CompanyFactory(
-        executive=executive, nit="1020703023", legal_name="Clínica Cala Cala S.R.L."
+        executive=executive,
+        nit="1020703023",
+        legal_name="Clínica Cala Cala S.R.L.",
+        is_public_institution=True,
     )
     ContactFactory(company=mine, name="Carla Ovando", is_primary=True)
-    ProductFactory(company=mine)
+    ProductFactory(company=mine, service_number="INT-3926297")
     CompanyFactory(executive=executive, nit="3543668166", legal_name="Hotel Muyurina S.R.L.")
     CompanyFactory(executive=other, nit="7758462527", legal_name="Ajena S.A.")
-    return {"executive": executive, "company": mine}
+    return {"executive": executive, "other": other, "company": mine}
+
+
+def assert_accessible(page):
+    violations = serious_violations(page)
+    assert violations == [], f"axe: serious or critical violations on {page.url}: {violations}"
 
 
 def test_executive_finds_a_customer_by_nit_and_records_an_interaction(page, portfolio):
     page.goto("/entrar/")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     log_in(page, "ejecutiva")
 
     page.goto("/clientes/")
     assert page.get_by_role("heading", name="Mi cartera").is_visible()
+    assert page.get_by_text("Mariela Rocha · Ejecutivo(a) de empresas").is_visible()
     assert page.get_by_text("Ajena S.A.").count() == 0  # another executive's customer
-    assert serious_violations(page) == []
-    page.get_by_placeholder("Buscar por NIT o nombre").fill("1020703023")
+    assert_accessible(page)
+    page.get_by_label("Buscar por NIT o nombre").fill("1020703023")
     page.get_by_role("button", name="Buscar").click()
+    page.wait_for_url("**/clientes/?q=1020703023")
+    assert page.get_by_text("Hotel Muyurina S.R.L.").count() == 0
     page.get_by_role("link", name="Clínica Cala Cala S.R.L.").click()
     assert page.get_by_role("heading", name="Clínica Cala Cala S.R.L.").is_visible()
-    assert serious_violations(page) == []
+    assert page.get_by_text("INT-3926297").filter(visible=True).is_visible()
+    assert_accessible(page)
 
+    # htmx swaps the timeline in place: a marker on window survives, a reload would not.
     page.evaluate("window.notReloaded = true")
+    page.get_by_label("Contacto", exact=True).select_option(label="Carla Ovando")
     page.get_by_label("Qué se habló").fill("Confirma el horario de la visita técnica.")
     page.get_by_role("button", name="Registrar interacción").click()
-    entry = page.locator("#interaction-list li").filter(
-        has_text="Confirma el horario de la visita técnica."
-    )
-    entry.wait_for()
-    assert page.evaluate("window.notReloaded") is True  # htmx swapped, no page load
-    assert Interaction.objects.get().recorded_by == portfolio["executive"]
+    entry = page.locator("#interaction-list li").first
+    entry.filter(has_text="Confirma el horario de la visita técnica.").wait_for()
+    assert "Carla Ovando" in entry.inner_text()
+    assert page.get_by_role("status").filter(has_text="Interacción registrada.").is_visible()
+    assert page.evaluate("window.notReloaded") is True
+    assert page.get_by_label("Qué se habló").input_value() == ""  # a fresh form
+    # The keyboard stays in the form instead of falling back to the top of the page.
+    page.wait_for_function("document.activeElement.type === 'submit'")
+    saved = Interaction.objects.get()
+    assert (saved.recorded_by, saved.contact.name) == (portfolio["executive"], "Carla Ovando")
 
-    # An empty summary gets a Spanish message and saves nothing.
+    # An empty summary gets a Spanish message by the field, its focus, and saves nothing.
     page.get_by_role("button", name="Registrar interacción").click()
-    page.get_by_text("Este campo es obligatorio.").wait_for()
+    page.get_by_text("Escriba qué se habló.").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'summary'")
+    assert page.evaluate("window.notReloaded") is True
     assert Interaction.objects.count() == 1
+    assert_accessible(page)
+
+
+def test_a_refused_htmx_post_says_so_instead_of_doing_nothing(page, portfolio):
+    log_in(page, "ejecutiva")
+    company = portfolio["company"]
+    page.goto(f"/clientes/{company.pk}/")
+    # Meanwhile the customer moves to another executive's portfolio.
+    company.executive = portfolio["other"]
+    company.save(update_fields=["executive"])
+    page.get_by_label("Qué se habló").fill("Llamada de seguimiento.")
+    page.get_by_role("button", name="Registrar interacción").click()
+    page.get_by_role("alert").filter(has_text="No se encontró").wait_for()
+    assert not Interaction.objects.exists()
 
 
 def test_on_a_phone_the_menu_folds_and_the_pages_read(phone, portfolio):
@@ -71,7 +105,16 @@ def test_on_a_phone_the_menu_folds_and_the_pages_read(phone, portfolio):
     assert not phone.get_by_role("link", name="Mi cartera").is_visible()
     toggler.click()
     phone.get_by_role("link", name="Mi cartera").wait_for()
-    phone.get_by_role("link", name="Clínica Cala Cala S.R.L.").click()
+    # One card per company: name, NIT and products in view, no sideways scroll.
+    card = phone.get_by_role("listitem").filter(has_text="Clínica Cala Cala S.R.L.")
+    assert card.get_by_text("NIT 1020703023").is_visible()
+    assert card.get_by_text("1 producto activo").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(phone)
+
+    card.get_by_role("link", name="Clínica Cala Cala S.R.L.").click()
     assert phone.get_by_role("heading", name="Productos").is_visible()
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390  # nothing wider than the screen
+    assert phone.get_by_text("INT-3926297").filter(visible=True).is_visible()
+    assert phone.get_by_role("button", name="Registrar interacción").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(phone)
