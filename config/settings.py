@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "posventa.catalog",
     "posventa.inventory",
     "posventa.billing",
+    "posventa.workorders",
+    "posventa.integrations",
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
@@ -163,6 +165,13 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Integrations ---------------------------------------------------------
+# Network feasibility (procedure C): the built-in coverage table unless a real
+# network integration is named here (a class with `check(*, address, zone, neighbourhood)`).
+POSVENTA_FEASIBILITY_ADAPTER = os.environ.get(
+    "POSVENTA_FEASIBILITY_ADAPTER", "posventa.integrations.feasibility.CoverageTable"
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

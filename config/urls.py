@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("posventa.customers.urls")),
     path("", include("posventa.cases.urls")),
+    path("", include("posventa.workorders.urls")),
     path("", include("posventa.web.urls")),
 ]

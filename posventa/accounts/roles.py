@@ -28,6 +28,10 @@ class Capability(StrEnum):
     RECORD_INTERACTION = "record_interaction"
     # See the team's monthly indicators and the whole team's work.
     VIEW_TEAM_INDICATORS = "view_team_indicators"
+    # See the work orders of the field units (installations, damages, visits).
+    VIEW_WORK_ORDERS = "view_work_orders"
+    # Assign work orders to a field unit and close them with their result.
+    MANAGE_WORK_ORDERS = "manage_work_orders"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
@@ -39,11 +43,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COMMERCIAL_MANAGER: frozenset(
         {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
     ),
+    # The technical manager follows the work orders with the field units.
     Role.TECHNICAL_MANAGER: frozenset(
-        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
+        {
+            *_EVERYONE_WORKING_WITH_CUSTOMERS,
+            Capability.VIEW_ALL_PORTFOLIOS,
+            Capability.VIEW_WORK_ORDERS,
+            Capability.MANAGE_WORK_ORDERS,
+        }
     ),
     Role.TECHNICAL_ANALYST: frozenset(
-        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
+        {
+            *_EVERYONE_WORKING_WITH_CUSTOMERS,
+            Capability.VIEW_ALL_PORTFOLIOS,
+            Capability.VIEW_WORK_ORDERS,
+        }
     ),
     # The team lead and the division head oversee the whole team.
     Role.TEAM_LEAD: frozenset(
@@ -51,6 +65,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             *_EVERYONE_WORKING_WITH_CUSTOMERS,
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_TEAM_INDICATORS,
+            Capability.VIEW_WORK_ORDERS,
         }
     ),
     Role.DIVISION_HEAD: frozenset(
@@ -58,6 +73,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             *_EVERYONE_WORKING_WITH_CUSTOMERS,
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_TEAM_INDICATORS,
+            Capability.VIEW_WORK_ORDERS,
         }
     ),
 }

@@ -109,3 +109,155 @@ def product_change_plan(*, product: Product, plan: Plan) -> Product:
     product.plan = plan
     product.save(update_fields=["plan", "updated_at"])
     return product
+
+
+# --- Procedure C, product relocation ---------------------------------------------------
+
+
+def is_same_place(product: Product, address: str, zone: str, neighbourhood: str) -> bool:
+    """Whether this is where the product is installed already (case and
+    spacing aside): moving it there is no relocation."""
+
+    def norm(text: str) -> str:
+        return " ".join((text or "").split()).casefold()
+
+    here = (product.installation_address, product.zone, product.neighbourhood)
+    there = (address, zone, neighbourhood)
+    return [norm(t) for t in here] == [norm(t) for t in there]
+
+
+@transaction.atomic
+def product_relocate(
+    *, product: Product, installation_address: str, zone: str = "", neighbourhood: str = ""
+) -> Product:
+    """Move the product to a new installation address on the same technology
+    (procedure C, step 6); its number, plan and equipment stay."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.status == ProductStatus.WITHDRAWN:
+        raise ValidationError({"product": _("A withdrawn product cannot be relocated.")})
+    address = " ".join((installation_address or "").split())
+    if not address:
+        raise ValidationError({"installation_address": _("Give the new installation address.")})
+    if is_same_place(product, address, zone, neighbourhood):
+        raise ValidationError(
+            {"installation_address": _("The product is already installed at this address.")}
+        )
+    product.installation_address = address
+    product.zone = " ".join((zone or "").split())
+    product.neighbourhood = " ".join((neighbourhood or "").split())
+    product.full_clean()
+    product.save(update_fields=["installation_address", "zone", "neighbourhood", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def product_withdraw(*, product: Product, on: date) -> Product:
+    """Withdraw a product from the customer: it leaves the network, and its
+    equipment is due back at the office (procedure C, step 4)."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.status == ProductStatus.WITHDRAWN:
+        raise ValidationError({"product": _("The product is already withdrawn.")})
+    if on < product.installed_on:
+        raise ValidationError(
+            {"withdrawn_on": _("A product cannot be withdrawn before it was installed.")}
+        )
+    product.status = ProductStatus.WITHDRAWN
+    product.withdrawn_on = on
+    product.full_clean()
+    product.save(update_fields=["status", "withdrawn_on", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def product_activate(
+    *,
+    company: Company,
+    service_number: str,
+    plan: Plan,
+    technology: str,
+    installation_address: str,
+    on: date,
+    zone: str = "",
+    neighbourhood: str = "",
+    minimum_permanence_months: int = 0,
+) -> Product:
+    """Enter (activate) a new product for the customer, e.g. the same plan on
+    fiber at the new address of a relocation with technology change (procedure
+    C, step 5)."""
+    service_number = (service_number or "").strip()
+    errors = {}
+    if not service_number:
+        errors["service_number"] = _("Give the new product's service number.")
+    elif Product.objects.filter(service_number=service_number).exists():
+        errors["service_number"] = _("Service number %(number)s is already in use.") % {
+            "number": service_number
+        }
+    if not plan.is_active:
+        errors["plan"] = _("This plan is no longer offered.")
+    if errors:
+        raise ValidationError(errors)
+    return product_install(
+        company=company,
+        service_number=service_number,
+        plan=plan,
+        installed_on=on,
+        installation_address=installation_address,
+        technology=technology,
+        zone=zone,
+        neighbourhood=neighbourhood,
+        minimum_permanence_months=minimum_permanence_months,
+    )
+
+
+@transaction.atomic
+def product_suspend(*, product: Product, on: date) -> Product:
+    """The product's temporary suspension starts on `on`: it stops being
+    active (procedure D). Only within a recorded suspension that covers that
+    day and was not already ended; suspending a suspended product changes nothing."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.status == ProductStatus.WITHDRAWN:
+        raise ValidationError({"product": _("A withdrawn product cannot be suspended.")})
+    covering = product.suspensions.filter(
+        starts_on__lte=on, ends_on__gte=on, reconnected_on__isnull=True
+    ).exists()
+    if not covering:
+        raise ValidationError(
+            {
+                "product": _("No suspension of this product covers %(day)s.")
+                % {"day": f"{on:%d/%m/%Y}"}
+            }
+        )
+    if product.status != ProductStatus.SUSPENDED:
+        product.status = ProductStatus.SUSPENDED
+        product.save(update_fields=["status", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def product_reconnect(*, product: Product, on: date) -> Suspension:
+    """The product's temporary suspension ends: from `on` it is active again
+    and the suspension says when it was reconnected (procedure D). Returns the
+    suspension ended: the latest one that had started by `on` and was not
+    ended yet."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.status == ProductStatus.WITHDRAWN:
+        raise ValidationError({"product": _("A withdrawn product cannot be reconnected.")})
+    suspension = (
+        product.suspensions.select_for_update()
+        .filter(starts_on__lte=on, reconnected_on__isnull=True)
+        .order_by("-starts_on")
+        .first()
+    )
+    if suspension is None:
+        raise ValidationError(
+            {
+                "product": _("The product has no suspension to end on %(day)s.")
+                % {"day": f"{on:%d/%m/%Y}"}
+            }
+        )
+    suspension.reconnected_on = on
+    suspension.save(update_fields=["reconnected_on", "updated_at"])
+    if product.status != ProductStatus.ACTIVE:
+        product.status = ProductStatus.ACTIVE
+        product.save(update_fields=["status", "updated_at"])
+    return suspension

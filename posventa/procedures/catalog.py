@@ -9,6 +9,8 @@ from posventa.inventory.rules import TELEPHONY_PRODUCT_TYPES
 PROCESS_IDS = {
     "A": "a_supplementary_services",
     "B": "b_plan_change",
+    "C": "c_relocation",
+    "D": "d_suspension",
 }
 
 # Lane names as drawn in the diagrams (Spanish, as the team reads them) → role.
@@ -31,6 +33,8 @@ def process_id_for(procedure: str) -> str | None:
 PRODUCT_TYPES = {
     "A": TELEPHONY_PRODUCT_TYPES,
     "B": None,
+    "C": ("fixed_line", "internet", "pay_tv", "duo_pack", "multipack"),  # copper or fiber
+    "D": None,
 }
 
 

@@ -12,4 +12,5 @@ GENERAL_REQUIREMENTS = [
 REQUIREMENTS = {
     "A": GENERAL_REQUIREMENTS,
     "B": GENERAL_REQUIREMENTS,
+    "C": [*GENERAL_REQUIREMENTS, ("other", "Croquis de ubicación de la nueva dirección", False)],
 }

@@ -16,6 +16,8 @@ def navigation(request):
         items.append((reverse("customers:portfolio"), _("Portfolio")))
     elif can(user, Capability.OWN_PORTFOLIO):
         items.append((reverse("customers:portfolio"), _("My portfolio")))
+    if can(user, Capability.VIEW_WORK_ORDERS):
+        items.append((reverse("workorders:list"), _("Work orders")))
     if user.is_staff:
         items.append((reverse("admin:index"), _("Administration")))
     return {

@@ -45,6 +45,13 @@ def test_a_suspension_next_year_is_allowed():
     assert product.suspensions.count() == 2
 
 
+def test_one_in_january_and_one_the_next_january_are_allowed():
+    product = ProductFactory()
+    suspension_record(product=product, starts_on=date(2025, 1, 2), ends_on=date(2025, 1, 31))
+    suspension_record(product=product, starts_on=date(2026, 1, 2), ends_on=date(2026, 1, 31))
+    assert product.suspensions.count() == 2
+
+
 def test_another_product_of_the_same_customer_may_be_suspended_that_year():
     company = CompanyFactory()
     line, internet = ProductFactory(company=company), ProductFactory(company=company)

@@ -3,5 +3,7 @@
 from posventa.procedures.actions import (  # noqa: F401 — they register themselves
     a_supplementary_services,
     b_plan_change,
+    c_relocation,
+    d_suspension,
     documents,
 )

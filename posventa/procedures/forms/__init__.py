@@ -3,5 +3,7 @@
 from posventa.procedures.forms import (  # noqa: F401 — they register themselves
     a_supplementary_services,
     b_plan_change,
+    c_relocation,
     common,
+    d_suspension,
 )

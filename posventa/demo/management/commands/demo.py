@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from posventa.demo import data
 from posventa.demo.cases import load_cases
+from posventa.demo.coverage import load_coverage
 from posventa.demo.loader import load_demo
 
 ADDRESS = "http://127.0.0.1:8000/"
@@ -34,6 +35,7 @@ LABELS = [
     ("payments", "pagos"),
     ("interactions", "interacciones"),
     ("cases", "casos"),
+    ("coverage", "filas de cobertura de red"),
 ]
 
 
@@ -98,6 +100,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             created = load_demo(today=reference_date)
+            created.update(load_coverage())
             if reference_date == today:  # the day's requests only make sense today
                 # Their late steps warn the team lead by e-mail: not on this console.
                 with override_settings(

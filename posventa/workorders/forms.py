@@ -1,0 +1,64 @@
+"""The technical manager's forms on a work order: give it to a field unit,
+close it with its result."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
+from posventa.workorders.rules import closing_states
+
+
+class WorkOrderFilterForm(forms.Form):
+    """The list's state filter, read from the query string: an unknown state
+    filters nothing instead of failing."""
+
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[
+            ("", _("Open (registered or assigned)")),
+            ("all", _("All states")),
+            *WorkOrderState.choices,
+        ],
+        required=False,
+    )
+
+    def selected_state(self) -> str:
+        return self.cleaned_data.get("state", "") if self.is_valid() else ""
+
+
+class AssignForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Field unit"), choices=FieldUnit.choices)
+    technician = forms.CharField(label=_("Technician"), max_length=150)
+    scheduled_at = forms.DateTimeField(
+        label=_("Visit scheduled for"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, work_order, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            if work_order.unit:
+                self.initial.update(
+                    unit=work_order.unit,
+                    technician=work_order.technician,
+                    scheduled_at=work_order.scheduled_at,
+                )
+            elif work_order.kind in (WorkOrderKind.INSTALLATION, WorkOrderKind.RELOCATION):
+                # Installations are requested from Resources management (procedure C, step 8).
+                self.initial["unit"] = FieldUnit.RESOURCES
+
+
+class CloseForm(forms.Form):
+    state = forms.ChoiceField(label=_("How did it end?"), widget=forms.RadioSelect, choices=())
+    result = forms.CharField(
+        label=_("Result of the visit"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, work_order, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = closing_states(kind=work_order.kind, state=work_order.state)
+        self.fields["state"].choices = [
+            (value, label) for value, label in WorkOrderState.choices if value in allowed
+        ]

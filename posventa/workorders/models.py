@@ -1,0 +1,224 @@
+"""Work orders: what the field units (USM, PAS, Resources) do at a customer's
+address — installations, relocations, damages, withdrawals, visits — and how
+each ended. The technical manager follows them; a process waiting for one
+moves on when it closes."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.cases.models import Case
+from posventa.common.models import BaseModel
+from posventa.customers.models import Company
+from posventa.inventory.models import Product
+
+
+class WorkOrderKind(models.TextChoices):
+    INSTALLATION = "installation", _("Installation")
+    RELOCATION = "relocation", _("Relocation")
+    DAMAGE = "damage", _("Damage repair")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    VISIT = "visit", _("Support visit")
+
+
+class WorkOrderState(models.TextChoices):
+    """The states the manual names (procedure E reads them all)."""
+
+    REGISTERED = "registered", _("Registered")
+    ASSIGNED = "assigned", _("Assigned")
+    ATTENDED_WITHOUT_SOLUTION = "attended_without_solution", _("Closed: attended without solution")
+    CLOSED_RESOLVED = "closed_resolved", _("Closed: resolved")
+    UNFOUNDED = "unfounded", _("Closed: unfounded")
+
+
+OPEN_STATES = (WorkOrderState.REGISTERED, WorkOrderState.ASSIGNED)
+CLOSED_STATES = (
+    WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+    WorkOrderState.CLOSED_RESOLVED,
+    WorkOrderState.UNFOUNDED,
+)
+# States in which a field unit has (had) the order in hand.
+IN_FIELD_STATES = (
+    WorkOrderState.ASSIGNED,
+    WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+    WorkOrderState.CLOSED_RESOLVED,
+)
+
+
+class FieldUnit(models.TextChoices):
+    """Who does the work on site."""
+
+    RESOURCES = "resources", _("Resources management (installations)")
+    USM = "usm", _("USM (field maintenance)")
+    PAS = "pas", _("PAS (field support)")
+
+
+class WorkOrderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "WorkOrderQuerySet":
+        """The work orders of the companies this user may see."""
+        return self.filter(company__in=Company.objects.visible_to(user))
+
+    def open(self) -> "WorkOrderQuerySet":
+        return self.filter(state__in=OPEN_STATES)
+
+
+class WorkOrder(BaseModel):
+    """One job for a field unit at a customer's address."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=WorkOrderKind.choices)
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="work_orders"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+    )
+    address = models.CharField(_("address"), max_length=250)
+    zone = models.CharField(_("zone"), max_length=100, blank=True)
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=100, blank=True)
+    description = models.TextField(_("what to do"), blank=True)
+    state = models.CharField(
+        _("state"),
+        max_length=32,
+        choices=WorkOrderState.choices,
+        default=WorkOrderState.REGISTERED,
+    )
+    unit = models.CharField(_("field unit"), max_length=16, choices=FieldUnit.choices, blank=True)
+    technician = models.CharField(_("technician"), max_length=150, blank=True)
+    scheduled_at = models.DateTimeField(_("visit scheduled for"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=WorkOrderKind.values), name="workorder_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=WorkOrderState.values),
+                name="workorder_state_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__in=[*FieldUnit.values, ""]),
+                name="workorder_unit_known",
+            ),
+            # A closed order says when and how it ended; an open one neither.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state__in=CLOSED_STATES, closed_at__isnull=False)
+                    & ~models.Q(result="")
+                )
+                | (~models.Q(state__in=CLOSED_STATES) & models.Q(closed_at=None, result="")),
+                name="workorder_closed_has_time_and_result",
+            ),
+            # An order a field unit has in hand says which unit and since when;
+            # a registered one has not been given to anyone yet.
+            models.CheckConstraint(
+                condition=(
+                    ~models.Q(state__in=IN_FIELD_STATES)
+                    | (~models.Q(unit="") & models.Q(assigned_at__isnull=False))
+                )
+                & (~models.Q(state=WorkOrderState.REGISTERED) | models.Q(assigned_at=None)),
+                name="workorder_assigned_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at=None)
+                | models.Q(closed_at__gte=models.F("created_at")),
+                name="workorder_closes_after_it_opens",
+            ),
+        ]
+        indexes = [
+            # The technical manager's list: orders in a state, newest first.
+            models.Index(fields=["state", "-created_at"], name="workorder_state_idx"),
+            # Procedure E step 2: a product's open orders of a kind.
+            models.Index(
+                fields=["product", "kind"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="workorder_open_by_product_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class WorkOrderNumberCounter(models.Model):
+    """The last work order number given in a year (OT-2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class WorkOrderChange(models.Model):
+    """Who did what to a work order, and when: its history."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("when"))
+    state = models.CharField(_("state"), max_length=32, choices=WorkOrderState.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("work order change")
+        verbose_name_plural = _("work order changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.work_order} · {self.get_state_display()}"

@@ -1,0 +1,243 @@
+"""Writes on work orders: register one, give it to a field unit, close it.
+
+Closing an order tells the process that waits for it (a receive task on the
+message `work_order_closed`, correlated by the order's number) in the same
+transaction: the order is closed and the case moves on, or neither happens.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.accounts.roles import Capability, can
+from posventa.cases.models import Case
+from posventa.common.services import validated_save
+from posventa.customers.models import Company
+from posventa.engine import services as engine
+from posventa.inventory.models import Product
+from posventa.workorders.models import (
+    WorkOrder,
+    WorkOrderChange,
+    WorkOrderNumberCounter,
+    WorkOrderState,
+)
+from posventa.workorders.rules import closing_states, may_assign
+
+# The message a process waits on for an order, and the key it waits with.
+CLOSED_MESSAGE = "work_order_closed"
+
+
+def next_work_order_number(year: int) -> str:
+    """OT-2026-000123: the year's next number, under a row lock."""
+    counter, _created = WorkOrderNumberCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"OT-{year}-{counter.last:06d}"
+
+
+def _log(work_order: WorkOrder, *, user, note: str = "") -> None:
+    WorkOrderChange.objects.create(
+        work_order=work_order,
+        at=timezone.now(),
+        state=work_order.state,
+        by=user if getattr(user, "is_authenticated", False) else None,
+        note=note[:500],
+    )
+
+
+def _locked(work_order: WorkOrder) -> WorkOrder:
+    """The order read again under a row lock: two people assigning or closing
+    it at once queue here, and the second sees what the first did."""
+    return WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+
+
+def _require(user, capability: Capability) -> None:
+    if not can(user, capability):
+        raise PermissionDenied(_("Only the technical manager assigns and closes work orders."))
+
+
+@transaction.atomic
+def workorder_create(
+    *,
+    kind: str,
+    company: Company,
+    user=None,
+    product: Product | None = None,
+    case: Case | None = None,
+    address: str = "",
+    zone: str = "",
+    neighbourhood: str = "",
+    description: str = "",
+) -> WorkOrder:
+    """Register a work order for a field unit. Without an address, the
+    product's installation address."""
+    errors = {}
+    if product is not None and product.company_id != company.pk:
+        errors["product"] = _("The product is not of this customer.")
+    if case is not None and case.company_id != company.pk:
+        errors["case"] = _("The case is not of this customer.")
+    if product is not None and not (address or "").strip():
+        address, zone, neighbourhood = (
+            product.installation_address,
+            product.zone,
+            product.neighbourhood,
+        )
+    if not (address or "").strip():
+        errors["address"] = _("Say where the field unit has to go.")
+    if errors:
+        raise ValidationError(errors)
+    work_order = WorkOrder(
+        number=next_work_order_number(timezone.localdate().year),
+        kind=kind,
+        company=company,
+        product=product,
+        case=case,
+        address=address.strip(),
+        zone=(zone or "").strip(),
+        neighbourhood=(neighbourhood or "").strip(),
+        description=(description or "").strip(),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    validated_save(work_order)
+    _log(work_order, user=user, note=work_order.description)
+    return work_order
+
+
+@transaction.atomic
+def workorder_assign(
+    *,
+    work_order: WorkOrder,
+    unit: str,
+    technician: str,
+    scheduled_at: datetime,
+    user,
+) -> WorkOrder:
+    """Give the order to a field unit and its technician for a visit at a
+    given time; an order already assigned is rescheduled or handed over."""
+    _require(user, Capability.MANAGE_WORK_ORDERS)
+    work_order = _locked(work_order)
+    if not may_assign(state=work_order.state):
+        raise ValidationError(
+            _("Work order %(number)s is closed: it can no longer be assigned.")
+            % {"number": work_order.number}
+        )
+    errors = {}
+    if not (technician or "").strip():
+        errors["technician"] = _("Say which technician goes.")
+    if scheduled_at is None:
+        errors["scheduled_at"] = _("Say when the visit is.")
+    elif scheduled_at < work_order.created_at.replace(second=0, microsecond=0):
+        errors["scheduled_at"] = _("The visit cannot be before the order was registered.")
+    if errors:
+        raise ValidationError(errors)
+    again = work_order.state == WorkOrderState.ASSIGNED
+    work_order.state = WorkOrderState.ASSIGNED
+    work_order.unit = unit
+    work_order.technician = technician.strip()
+    work_order.scheduled_at = scheduled_at
+    work_order.assigned_at = timezone.now()
+    work_order.assigned_by = user
+    validated_save(
+        work_order,
+        update_fields=[
+            "state",
+            "unit",
+            "technician",
+            "scheduled_at",
+            "assigned_at",
+            "assigned_by",
+            "updated_at",
+        ],
+    )
+    values = {
+        "unit": work_order.get_unit_display(),
+        "technician": work_order.technician,
+        "when": timezone.localtime(scheduled_at).strftime("%d/%m/%Y %H:%M"),
+    }
+    if again:
+        note = _("Reassigned: %(unit)s, %(technician)s, visit on %(when)s") % values
+    else:
+        note = _("%(unit)s, %(technician)s, visit on %(when)s") % values
+    _log(work_order, user=user, note=note)
+    return work_order
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A closed order and what became of the process that waited for it."""
+
+    work_order: WorkOrder
+    cases: list = field(default_factory=list)  # the case numbers that moved on
+    notice: str = ""  # said to the person who closed it
+
+    @property
+    def process_moved(self) -> bool:
+        return bool(self.cases)
+
+
+@transaction.atomic
+def workorder_close(*, work_order: WorkOrder, state: str, result: str, user) -> Closing:
+    """Close the order with how it ended, and deliver `work_order_closed` to
+    the process waiting for it. No process waiting is not an error (an order
+    registered by hand has none), but the person is told so."""
+    _require(user, Capability.MANAGE_WORK_ORDERS)
+    work_order = _locked(work_order)
+    if not work_order.is_open:
+        raise ValidationError(
+            _("Work order %(number)s is already closed.") % {"number": work_order.number}
+        )
+    allowed = closing_states(kind=work_order.kind, state=work_order.state)
+    errors = {}
+    if state not in allowed:
+        errors["state"] = (
+            _("A work order that is still registered must be assigned to a field unit first.")
+            if not allowed
+            else _("This order cannot be closed that way.")
+        )
+    if not (result or "").strip():
+        errors["result"] = _("Write what the field unit did and found.")
+    if errors:
+        raise ValidationError(errors)
+    work_order.state = state
+    work_order.result = result.strip()
+    work_order.closed_at = timezone.now()
+    work_order.closed_by = user
+    validated_save(
+        work_order, update_fields=["state", "result", "closed_at", "closed_by", "updated_at"]
+    )
+    _log(work_order, user=user, note=work_order.result)
+
+    payload = {
+        "work_order_id": work_order.number,
+        "state": work_order.state,
+        "state_label": str(work_order.get_state_display()),
+        "result": work_order.result,
+        "technician": work_order.technician,
+        "closed_at": work_order.closed_at.isoformat(),
+    }
+    try:
+        instances = engine.deliver_message(
+            name=CLOSED_MESSAGE,
+            correlation={"work_order_id": work_order.number},
+            payload=payload,
+        )
+    except engine.NoInstanceWaiting:
+        return Closing(
+            work_order=work_order,
+            notice=_(
+                "Work order %(number)s is closed. No process was waiting for it, so no "
+                "case moves on."
+            )
+            % {"number": work_order.number},
+        )
+    numbers = sorted(Case.objects.filter(instance__in=instances).values_list("number", flat=True))
+    return Closing(
+        work_order=work_order,
+        cases=numbers,
+        notice=_("Work order %(number)s is closed; case %(cases)s moves on to its next step.")
+        % {"number": work_order.number, "cases": ", ".join(numbers)},
+    )

@@ -1,0 +1,274 @@
+"""Work orders: register, assign, close — and the process waiting for one."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from posventa.accounts.roles import Role
+from posventa.engine import services as engine
+from posventa.engine.models import InstanceStatus
+from posventa.factories import CompanyFactory, ProductFactory
+from posventa.workorders.models import (
+    FieldUnit,
+    WorkOrder,
+    WorkOrderKind,
+    WorkOrderState,
+)
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def product(team):
+    return ProductFactory(
+        company=CompanyFactory(executive=team[Role.EXECUTIVE]),
+        installation_address="Av. Heroínas N° 450",
+        zone="Zona Central",
+        neighbourhood="Casco Viejo",
+    )
+
+
+@pytest.fixture
+def manager(team):
+    return team[Role.TECHNICAL_MANAGER]
+
+
+def installation(product, manager, **extra):
+    return workorder_create(
+        kind=WorkOrderKind.INSTALLATION,
+        company=product.company,
+        product=product,
+        user=manager,
+        **extra,
+    )
+
+
+def assign(work_order, user, **extra):
+    data = {
+        "unit": FieldUnit.RESOURCES,
+        "technician": "Téc. Juan Pérez",
+        "scheduled_at": timezone.now() + timedelta(days=1),
+        **extra,
+    }
+    return workorder_assign(work_order=work_order, user=user, **data)
+
+
+def test_numbers_run_per_year_and_the_address_comes_from_the_product(product, manager):
+    with time_machine.travel("2026-12-31 20:00 -04:00"):
+        first = installation(product, manager)
+        second = installation(product, manager)
+    with time_machine.travel("2027-01-02 09:00 -04:00"):
+        third = installation(product, manager)
+    assert [first.number, second.number, third.number] == [
+        "OT-2026-000001",
+        "OT-2026-000002",
+        "OT-2027-000001",
+    ]
+    assert (first.address, first.zone, first.neighbourhood) == (
+        "Av. Heroínas N° 450",
+        "Zona Central",
+        "Casco Viejo",
+    )
+    assert first.state == WorkOrderState.REGISTERED and first.created_by == manager
+    assert [c.state for c in first.changes.all()] == ["registered"]
+
+
+def test_an_order_must_be_for_the_customer_and_somewhere(product, manager):
+    other = CompanyFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        workorder_create(kind=WorkOrderKind.VISIT, company=other, product=product, user=manager)
+    assert "product" in excinfo.value.message_dict
+    with pytest.raises(ValidationError) as excinfo:
+        workorder_create(kind=WorkOrderKind.VISIT, company=product.company, user=manager)
+    assert "address" in excinfo.value.message_dict
+    assert not WorkOrder.objects.exists()
+
+
+def test_the_technical_manager_assigns_and_reassigns(product, manager):
+    work_order = installation(product, manager)
+    when = timezone.now() + timedelta(days=2)
+    work_order = assign(work_order, manager, scheduled_at=when)
+    work_order.refresh_from_db()
+    assert (work_order.state, work_order.unit, work_order.technician) == (
+        WorkOrderState.ASSIGNED,
+        FieldUnit.RESOURCES,
+        "Téc. Juan Pérez",
+    )
+    assert work_order.scheduled_at == when and work_order.assigned_by == manager
+    assign(work_order, manager, technician="Téc. Ana Rojas", unit=FieldUnit.PAS)
+    work_order.refresh_from_db()
+    assert work_order.technician == "Téc. Ana Rojas" and work_order.unit == FieldUnit.PAS
+    notes = [c.note for c in work_order.changes.all()]
+    assert len(notes) == 3 and "Téc. Ana Rojas" in notes[-1]
+
+
+@pytest.mark.parametrize(
+    "role", [Role.EXECUTIVE, Role.COMMERCIAL_MANAGER, Role.TECHNICAL_ANALYST, Role.TEAM_LEAD]
+)
+def test_only_the_technical_manager_assigns_and_closes(product, manager, team, role):
+    work_order = installation(product, manager)
+    with pytest.raises(PermissionDenied):
+        assign(work_order, team[role])
+    assign(work_order, manager)
+    with pytest.raises(PermissionDenied):
+        workorder_close(
+            work_order=work_order,
+            state=WorkOrderState.CLOSED_RESOLVED,
+            result="Hecho.",
+            user=team[role],
+        )
+    work_order.refresh_from_db()
+    assert work_order.state == WorkOrderState.ASSIGNED
+
+
+def test_a_visit_cannot_be_before_the_order_nor_without_a_technician(product, manager):
+    work_order = installation(product, manager)
+    with pytest.raises(ValidationError) as excinfo:
+        assign(work_order, manager, scheduled_at=timezone.now() - timedelta(days=3), technician=" ")
+    assert set(excinfo.value.message_dict) == {"scheduled_at", "technician"}
+    work_order.refresh_from_db()
+    assert work_order.state == WorkOrderState.REGISTERED
+
+
+def test_how_an_order_may_close(product, manager):
+    work_order = installation(product, manager)
+    # Nobody went yet: an installation cannot be closed, not even as unfounded.
+    for state in (WorkOrderState.CLOSED_RESOLVED, WorkOrderState.UNFOUNDED):
+        with pytest.raises(ValidationError) as excinfo:
+            workorder_close(work_order=work_order, state=state, result="x", user=manager)
+        assert "state" in excinfo.value.message_dict
+    assign(work_order, manager)
+    with pytest.raises(ValidationError) as excinfo:
+        workorder_close(
+            work_order=work_order, state=WorkOrderState.CLOSED_RESOLVED, result=" ", user=manager
+        )
+    assert "result" in excinfo.value.message_dict
+    closing = workorder_close(
+        work_order=work_order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Instalado y probado.",
+        user=manager,
+    )
+    work_order.refresh_from_db()
+    assert (work_order.state, work_order.closed_by, work_order.result) == (
+        WorkOrderState.CLOSED_RESOLVED,
+        manager,
+        "Instalado y probado.",
+    )
+    assert work_order.closed_at is not None
+    assert not closing.process_moved
+    with pytest.raises(ValidationError):
+        workorder_close(
+            work_order=work_order, state=WorkOrderState.CLOSED_RESOLVED, result="x", user=manager
+        )
+    with pytest.raises(ValidationError):
+        assign(work_order, manager)
+
+
+def test_a_damage_solved_remotely_closes_unfounded_without_a_visit(product, manager):
+    damage = workorder_create(
+        kind=WorkOrderKind.DAMAGE, company=product.company, product=product, user=manager
+    )
+    workorder_close(
+        work_order=damage,
+        state=WorkOrderState.UNFOUNDED,
+        result="Se reinició el router por teléfono; el cliente navega.",
+        user=manager,
+    )
+    damage.refresh_from_db()
+    assert damage.state == WorkOrderState.UNFOUNDED and damage.unit == ""
+
+
+def test_closing_delivers_the_message_to_the_process_waiting_for_that_order(
+    product, manager, waiting_process
+):
+    work_order = installation(product, manager)
+    other = installation(product, manager)
+    instance = waiting_process(work_order.number)
+    bystander = waiting_process(other.number)
+    assert instance.waits_for_message
+
+    assign(work_order, manager)
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.RUNNING  # assigning does not move it
+
+    workorder_close(
+        work_order=work_order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Instalado.",
+        user=manager,
+    )
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.COMPLETED
+    assert instance.result["outcome"] == "resolved"  # the payload's state reached the process
+    bystander.refresh_from_db()
+    assert bystander.status == InstanceStatus.RUNNING and bystander.waits_for_message
+
+
+def test_closing_without_solution_tells_the_process_so(product, manager, waiting_process):
+    work_order = installation(product, manager)
+    instance = waiting_process(work_order.number)
+    assign(work_order, manager)
+    workorder_close(
+        work_order=work_order,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="Sin ducto libre en el edificio.",
+        user=manager,
+    )
+    instance.refresh_from_db()
+    assert instance.result["outcome"] == "unresolved"
+
+
+def test_when_no_process_waits_the_order_closes_and_says_so(product, manager):
+    work_order = installation(product, manager)
+    assign(work_order, manager)
+    closing = workorder_close(
+        work_order=work_order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Instalado.",
+        user=manager,
+    )
+    assert not closing.process_moved and closing.cases == []
+    assert work_order.number in closing.notice
+    work_order.refresh_from_db()
+    assert work_order.state == WorkOrderState.CLOSED_RESOLVED
+
+
+def test_if_the_waiting_process_cannot_advance_the_order_stays_open(
+    product, manager, waiting_process
+):
+    work_order = installation(product, manager)
+    instance = waiting_process(work_order.number, data={"work_order_id": work_order.number})
+    assign(work_order, manager)
+    with pytest.raises(engine.StepFailed):
+        workorder_close(
+            work_order=work_order,
+            state=WorkOrderState.CLOSED_RESOLVED,
+            result="Instalado.",
+            user=manager,
+        )
+    work_order.refresh_from_db()
+    assert work_order.state == WorkOrderState.ASSIGNED and work_order.closed_at is None
+    assert [c.state for c in work_order.changes.all()] == ["registered", "assigned"]
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.RUNNING and instance.waits_for_message
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"state": WorkOrderState.CLOSED_RESOLVED},  # closed without time nor result
+        {"state": WorkOrderState.ASSIGNED},  # in the field without a unit
+        {"result": "Hecho."},  # a result on an open order
+        {"state": "lost"},
+    ],
+)
+def test_the_database_keeps_the_states_honest(product, manager, changes):
+    work_order = installation(product, manager)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkOrder.objects.filter(pk=work_order.pk).update(**changes)

@@ -1,0 +1,125 @@
+"""The technical manager's screens: the list of work orders and one order,
+with the forms to assign and close it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import Capability, can
+from posventa.engine.services import EngineError
+from posventa.workorders import selectors
+from posventa.workorders.forms import AssignForm, CloseForm, WorkOrderFilterForm
+from posventa.workorders.rules import closing_states, may_assign
+from posventa.workorders.services import workorder_assign, workorder_close
+
+PAGE_SIZE = 50
+
+
+def _allowed(request, capability: Capability) -> None:
+    if not can(request.user, capability):
+        raise PermissionDenied(_("Your role does not follow work orders."))
+
+
+def _work_order(request, number):
+    work_order = selectors.work_order_for(user=request.user, number=number)
+    if work_order is None:
+        raise Http404(_("No such work order."))
+    return work_order
+
+
+def _apply_errors(form, err: ValidationError) -> None:
+    if hasattr(err, "error_dict"):
+        for name, errors in err.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, err)
+
+
+@login_required
+def work_order_list(request):
+    _allowed(request, Capability.VIEW_WORK_ORDERS)
+    filters = WorkOrderFilterForm(request.GET or None)
+    state = filters.selected_state()
+    orders = selectors.work_orders_for(user=request.user, state=state)
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workorders/list.html",
+        {"filters": filters, "page": page, "state": state, "querystring": query.urlencode()},
+    )
+
+
+def _detail(request, work_order, *, assign_form=None, close_form=None, status=200):
+    manages = can(request.user, Capability.MANAGE_WORK_ORDERS)
+    if manages and assign_form is None and may_assign(state=work_order.state):
+        assign_form = AssignForm(work_order=work_order)
+    closable = closing_states(kind=work_order.kind, state=work_order.state)
+    if manages and close_form is None and closable:
+        close_form = CloseForm(work_order=work_order)
+    return render(
+        request,
+        "workorders/detail.html",
+        {
+            "work_order": work_order,
+            "changes": work_order.changes.select_related("by"),
+            "assign_form": assign_form if manages else None,
+            "close_form": close_form if manages and closable else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+def work_order_detail(request, number):
+    _allowed(request, Capability.VIEW_WORK_ORDERS)
+    return _detail(request, _work_order(request, number))
+
+
+@login_required
+@require_POST
+def work_order_assign(request, number):
+    _allowed(request, Capability.MANAGE_WORK_ORDERS)
+    work_order = _work_order(request, number)
+    form = AssignForm(request.POST, work_order=work_order)
+    if form.is_valid():
+        try:
+            workorder_assign(work_order=work_order, user=request.user, **form.cleaned_data)
+        except ValidationError as err:
+            _apply_errors(form, err)
+        else:
+            messages.success(
+                request,
+                _("Work order %(number)s assigned to %(technician)s.")
+                % {"number": work_order.number, "technician": form.cleaned_data["technician"]},
+            )
+            return redirect("workorders:detail", number=work_order.number)
+    return _detail(request, work_order, assign_form=form, status=422)
+
+
+@login_required
+@require_POST
+def work_order_close(request, number):
+    _allowed(request, Capability.MANAGE_WORK_ORDERS)
+    work_order = _work_order(request, number)
+    form = CloseForm(request.POST, work_order=work_order)
+    if form.is_valid():
+        try:
+            closing = workorder_close(work_order=work_order, user=request.user, **form.cleaned_data)
+        except ValidationError as err:
+            _apply_errors(form, err)
+        except EngineError as err:  # the waiting process could not advance: nothing was saved
+            form.add_error(None, str(err))
+        else:
+            if closing.process_moved:
+                messages.success(request, closing.notice)
+            else:
+                messages.warning(request, closing.notice)
+            return redirect("workorders:detail", number=work_order.number)
+    return _detail(request, work_order, close_form=form, status=422)
