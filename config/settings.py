@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "posventa.billing",
     "posventa.workorders",
     "posventa.integrations",
+    "posventa.outbox",
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
@@ -174,6 +175,7 @@ POSVENTA_FEASIBILITY_ADAPTER = os.environ.get(
 )
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Posventa Empresas <posventa@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -92,7 +92,7 @@ class TimelineEntry:
 
 
 def case_timeline(case: Case) -> list[TimelineEntry]:
-    """Steps, interactions and documents of the case, in order."""
+    """Steps, interactions, documents and e-mails of the case, in order."""
     entries = []
     if case.instance_id:
         events = TaskEvent.objects.filter(
@@ -127,6 +127,19 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 who=str(document.uploaded_by) if document.uploaded_by else "",
                 # Through the view that checks who may see the case, never /media/.
                 url=reverse("cases:document", args=[case.number, document.pk]),
+            )
+        )
+    for email in case.emails.all():
+        recipients = ", ".join(email.to)
+        if email.cc:
+            recipients += " · CC " + ", ".join(email.cc)
+        entries.append(
+            TimelineEntry(
+                when=email.sent_at or email.created_at,
+                kind="email",
+                title=email.subject,
+                who=str(email.get_status_display()),
+                detail=recipients,
             )
         )
     return sorted(entries, key=lambda e: e.when)
