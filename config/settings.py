@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "posventa.workorders",
     "posventa.integrations",
     "posventa.outbox",
+    "posventa.indicators",
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
@@ -112,6 +113,11 @@ else:
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: PostgreSQL compiles any query its planner costs high (a month's
+    # indicators over a large history), which costs more than it saves on
+    # queries of tens of milliseconds (docs/indicators.md, "Speed").
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -173,6 +179,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 POSVENTA_FEASIBILITY_ADAPTER = os.environ.get(
     "POSVENTA_FEASIBILITY_ADAPTER", "posventa.integrations.feasibility.CoverageTable"
 )
+
+# --- Indicators (docs/indicators.md) -------------------------------------------
+# Whether the 24 hours of timeliness leave out the time a case waited for the
+# customer (default: no, as the manual's formula reads).
+POSVENTA_TIMELINESS_EXCLUDES_CUSTOMER_WAIT = env_bool("POSVENTA_TIMELINESS_EXCLUDES_CUSTOMER_WAIT")
+# The 24-hour watch warns the owner and the team lead this many hours after reception.
+POSVENTA_ATTENTION_WARNING_HOURS = float(os.environ.get("POSVENTA_ATTENTION_WARNING_HOURS", "18"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Posventa Empresas <posventa@localhost>")

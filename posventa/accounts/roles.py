@@ -28,6 +28,8 @@ class Capability(StrEnum):
     RECORD_INTERACTION = "record_interaction"
     # See the team's monthly indicators and the whole team's work.
     VIEW_TEAM_INDICATORS = "view_team_indicators"
+    # Close a month: freeze its indicators as the monthly report.
+    CLOSE_MONTH = "close_month"
     # See the work orders of the field units (installations, damages, visits).
     VIEW_WORK_ORDERS = "view_work_orders"
     # Assign work orders to a field unit and close them with their result.
@@ -65,6 +67,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             *_EVERYONE_WORKING_WITH_CUSTOMERS,
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_TEAM_INDICATORS,
+            Capability.CLOSE_MONTH,
             Capability.VIEW_WORK_ORDERS,
         }
     ),

@@ -22,6 +22,7 @@ from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.engine.form_schema import form_json_schema
 from posventa.engine.models import HumanTask
+from posventa.indicators.api import router as indicators_router
 from posventa.inventory.models import Product
 
 
@@ -302,3 +303,7 @@ def complete_task(request, task_id: UUID, payload: CompleteIn):
     _my_task(request, task_id)
     instance = engine.task_complete(task_id=task_id, user=request.user, data=payload.data)
     return _case_out(Case.objects.select_related("company").get(number=instance.business_key))
+
+
+# The month's indicators and the cases behind them (posventa/indicators).
+api.add_router("/indicators", indicators_router)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -74,10 +76,30 @@ class Case(BaseModel):
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
     # When the customer's request was answered: the 24-hour indicator measures it.
     attended_at = models.DateTimeField(_("attended at"), null=True, blank=True)
+    # The role whose step answered it (the indicators' break-down by role).
+    attended_role = models.CharField(_("attended by role"), max_length=32, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The executive's quality-control call: did the customer confirm it works?
     quality_conform = models.BooleanField(_("quality call: conform"), null=True, blank=True)
     quality_note = models.CharField(_("quality call: note"), max_length=500, blank=True)
+    # Time the case waited for the customer before it was attended (a setting
+    # decides whether the 24 hours exclude it), and since when it waits now.
+    customer_wait = models.DurationField(_("waited for the customer"), default=timedelta(0))
+    waiting_since = models.DateTimeField(_("waiting for the customer since"), null=True, blank=True)
+    # The 24-hour watch: when it warned that the time was about to pass, and
+    # when it found the time passed without an answer.
+    attention_warned_at = models.DateTimeField(_("24 h warning sent at"), null=True, blank=True)
+    attention_late_at = models.DateTimeField(_("24 h passed unanswered at"), null=True, blank=True)
+    # A request that repeats an earlier one (e.g. a damage again, same cause):
+    # the earlier one was not attended effectively.
+    reiterates = models.ForeignKey(
+        "self",
+        verbose_name=_("reiterates"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reiterations",
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("opened by"),
@@ -113,11 +135,25 @@ class Case(BaseModel):
                 | (~models.Q(status="closed") & models.Q(closed_at=None, outcome="")),
                 name="case_closed_has_outcome",
             ),
+            models.CheckConstraint(
+                condition=models.Q(customer_wait__gte=timedelta(0)),
+                name="case_customer_wait_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reiterates=models.F("pk")),
+                name="case_does_not_reiterate_itself",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "-received_at"], name="case_company_idx"),
             # The month's indicators: cases received in a period.
             models.Index(fields=["received_at"], name="case_received_idx"),
+            # The 24-hour watch: the requests not answered yet.
+            models.Index(
+                fields=["received_at"],
+                name="case_unattended_idx",
+                condition=models.Q(attended_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,8 @@ from the process model, not from code per procedure.
 - A user task with `marks_attended="true"` is the moment the request was
   answered; a case that closes without one was answered when it closed.
 - While a task with `waits_for_customer="true"` is pending, the case waits
-  for the customer.
+  for the customer; the time it waited before being attended is added up
+  (`customer_wait`) for the indicators.
 - A task's form may record an interaction (channel and summary) and apply
   itself to the case (keep documents, the quality call's result).
 """
@@ -50,7 +51,9 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
         return
     if _is_true(task.properties.get("marks_attended")) and case.attended_at is None:
         case.attended_at = timezone.now()
-        case.save(update_fields=["attended_at", "updated_at"])  # the request is answered
+        case.attended_role = task.role
+        # the request is answered
+        case.save(update_fields=["attended_at", "attended_role", "updated_at"])
     summary = (data.get("interaction_summary") or "").strip()
     if summary:
         interaction_record(
@@ -66,11 +69,23 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
         apply_to_case(case=case, user=user)
 
 
+def _last_step_role(instance) -> str:
+    """The role of the last person's step of a process (who gave the final word)."""
+    lane = (
+        instance.events.filter(kind="UserTask", ended_at__isnull=False, cancelled=False)
+        .order_by("-ended_at", "-pk")
+        .values_list("lane", flat=True)
+        .first()
+    )
+    return registry.lanes.get(lane, "") if lane else ""
+
+
 def on_saved(*, instance, ready) -> None:
     case = case_for_instance(instance)
     if case is None:
         return
     fields = []
+    now = timezone.now()
     if instance.status == InstanceStatus.COMPLETED:
         if case.status != CaseStatus.CLOSED:
             case.status = CaseStatus.CLOSED
@@ -78,13 +93,23 @@ def on_saved(*, instance, ready) -> None:
             case.outcome = instance.result.get("outcome") or "fulfilled"
             if case.attended_at is None:
                 case.attended_at = instance.completed_at  # answered with the final word
-            fields = ["status", "closed_at", "outcome", "attended_at"]
+                case.attended_role = _last_step_role(instance)
+            fields = ["status", "closed_at", "outcome", "attended_at", "attended_role"]
     else:
         waiting = any(_is_true(t.properties.get("waits_for_customer")) for t in ready)
         status = CaseStatus.WAITING_CUSTOMER if waiting else CaseStatus.OPEN
         if case.status != status:
             case.status = status  # the pending step is the customer's
             fields = ["status"]
+    if case.waiting_since is None and case.status == CaseStatus.WAITING_CUSTOMER:
+        case.waiting_since = now
+        fields.append("waiting_since")
+    elif case.waiting_since is not None and case.status != CaseStatus.WAITING_CUSTOMER:
+        # The customer answered: the wait counts while the request was not yet attended.
+        until = min(now, case.attended_at) if case.attended_at else now
+        case.customer_wait += max(until - case.waiting_since, timedelta(0))
+        case.waiting_since = None
+        fields += ["customer_wait", "waiting_since"]
     if fields:
         case.full_clean()
         case.save(update_fields=[*fields, "updated_at"])

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posventa.cases.models import Alert, Case
-from posventa.cases.rules import attention_due
+from posventa.cases.rules import ATTENTION_HOURS, attention_due, warning_hours
 from posventa.customers.models import Company
 from posventa.engine.models import HumanTask, TaskEvent
 from posventa.engine.selectors import inbox_tasks
@@ -69,12 +69,14 @@ class Clock:
 
     @property
     def level(self) -> str:
-        """ok (more than 6 h left), warning (6 h or less), late (past), done (answered in time)."""
+        """ok, warning (from the watch's warning hour, 18 h by default), late
+        (past the 24 h), done (answered in time)."""
         if self.attended_at is not None:
             return "done" if self.seconds_left > 0 else "late"
         if self.seconds_left <= 0:
             return "late"
-        return "warning" if self.seconds_left <= 6 * 3600 else "ok"
+        warn_before = (ATTENTION_HOURS - warning_hours()) * 3600
+        return "warning" if self.seconds_left <= warn_before else "ok"
 
 
 def case_clock(case: Case) -> Clock:

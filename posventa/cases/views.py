@@ -126,6 +126,7 @@ def task_detail(request, task_id):
                 )
             return redirect("cases:inbox")
     else:
+        engine.task_taken(task=task)  # opened by someone who may do it: work starts
         form = engine.task_form(task)
     variables = task_variables(task)
     return render(

@@ -147,6 +147,9 @@ class TaskEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=64)
     lane = models.CharField(_("lane"), max_length=100, blank=True)
     started_at = models.DateTimeField(_("started at"))
+    # When someone first took the step (claimed it or opened its form): before,
+    # it waited in the inbox; after, it was being worked on.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)
     actor = models.ForeignKey(

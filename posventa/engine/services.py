@@ -122,7 +122,16 @@ def task_claim(*, task_id: UUID, user) -> HumanTask:
         raise PermissionDenied(_("This task belongs to another role."))
     task.assignee = user
     task.save(update_fields=["assignee"])
+    task_taken(task=task)
     return task
+
+
+def task_taken(*, task: HumanTask) -> None:
+    """Note when someone first took the step (claimed it or opened its form):
+    where time goes splits waiting in the inbox from working on it."""
+    TaskEvent.objects.filter(
+        instance_id=task.instance_id, task_id=task.task_id, taken_at__isnull=True
+    ).update(taken_at=timezone.now())
 
 
 @transaction.atomic

@@ -19,10 +19,12 @@ EXPECTED = {
         C.MANAGE_WORK_ORDERS,
     },
     Role.TECHNICAL_ANALYST: {C.RECORD_INTERACTION, C.VIEW_ALL_PORTFOLIOS, C.VIEW_WORK_ORDERS},
+    # The team lead measures the month and closes it (manual, section III).
     Role.TEAM_LEAD: {
         C.RECORD_INTERACTION,
         C.VIEW_ALL_PORTFOLIOS,
         C.VIEW_TEAM_INDICATORS,
+        C.CLOSE_MONTH,
         C.VIEW_WORK_ORDERS,
     },
     Role.DIVISION_HEAD: {

@@ -3,20 +3,13 @@
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from posventa.cases.models import DocumentKind
 from posventa.cases.selectors import case_for_instance
 from posventa.cases.services import document_add
+from posventa.common.pdf import render_pdf
 from posventa.engine.registry import registry
-
-
-def render_pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is made
-
-    html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
 
 
 @registry.register_action("order_request")

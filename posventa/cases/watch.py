@@ -1,0 +1,82 @@
+"""The 24-hour watch: every few minutes the worker looks at the requests not
+answered yet. At the warning hour (18 h by default) the owner of the pending
+step and the team lead are warned — an alert in their inbox and an e-mail;
+once the 24 hours pass, the case is marked. Each happens once per case."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.accounts.roles import Role
+from posventa.cases.models import Alert, Case, CaseStatus
+from posventa.cases.rules import ATTENTION_HOURS, attention_due, warning_hours
+from posventa.outbox.selectors import role_addresses
+from posventa.outbox.services import email_queue
+
+
+def _owners(case) -> tuple[set[str], list[str]]:
+    """The roles of the case's pending steps, and the e-mails of the people
+    who own them: who took the step, else the executive of the account for
+    her steps, else everyone working in that role."""
+    roles, addresses = set(), []
+    for task in case.instance.human_tasks.select_related("assignee") if case.instance else []:
+        roles.add(task.role)
+        if task.assignee is not None:
+            addresses.append(task.assignee.email)
+        elif task.role == Role.EXECUTIVE and case.company.executive_id:
+            addresses.append(case.company.executive.email)
+        else:
+            addresses += role_addresses(task.role)
+    return roles, [a for a in addresses if a]
+
+
+@transaction.atomic
+def _warn(case, now) -> None:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.attention_warned_at is not None or case.attended_at is not None:
+        return
+    roles, owners = _owners(case)
+    left = attention_due(case.received_at) - now
+    hours = max(int(left.total_seconds() // 3600), 0)
+    message = _(
+        "Case %(number)s (%(company)s): its 24 hours pass in less than %(hours)s h "
+        "without an answer to the customer."
+    ) % {"number": case.number, "company": case.company, "hours": hours + 1}
+    for role in {*roles, Role.TEAM_LEAD}:
+        Alert.objects.create(case=case, role=role, message=message)
+    recipients = owners or role_addresses(Role.TEAM_LEAD)
+    copies = role_addresses(Role.TEAM_LEAD)
+    if recipients:
+        email_queue(
+            template="cases/email/attention_warning",
+            to=recipients,
+            cc=copies,
+            context={"case": case, "message": message, "due_at": attention_due(case.received_at)},
+            case=case,
+        )
+    case.attention_warned_at = now
+    case.save(update_fields=["attention_warned_at", "updated_at"])
+
+
+def attention_watch(now=None) -> dict:
+    """Warn about the requests whose 24 hours are about to pass; mark those
+    whose 24 hours passed. Returns how many of each."""
+    now = now or timezone.now()
+    unanswered = Case.objects.filter(attended_at__isnull=True).exclude(status=CaseStatus.CLOSED)
+    earliest_warning = now - timedelta(hours=warning_hours())
+    to_warn = unanswered.filter(
+        attention_warned_at__isnull=True,
+        received_at__lte=earliest_warning,
+        received_at__gt=now - timedelta(hours=ATTENTION_HOURS),
+    ).select_related("company__executive", "instance")
+    warned = 0
+    for case in to_warn:
+        _warn(case, now)
+        warned += 1
+    late = unanswered.filter(
+        attention_late_at__isnull=True,
+        received_at__lte=now - timedelta(hours=ATTENTION_HOURS),
+    ).update(attention_late_at=now)
+    return {"warned": warned, "late": late}

@@ -1,0 +1,157 @@
+"""The indicators in the API: a month's figures with their break-downs, and
+the cases behind any of them — the same selectors as the dashboard."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from posventa.indicators import selectors
+from posventa.indicators.definitions import EFFICACY_TARGET, TIMELINESS_TARGET, Month
+
+router = Router(tags=["indicators"])
+
+
+class FiguresOut(Schema):
+    total: int
+    effective: int
+    timely: int
+    open: int
+    efficacy: float | None
+    timeliness: float | None
+    efficacy_verdict: str
+    timeliness_verdict: str
+
+
+class BreakdownRowOut(Schema):
+    key: str | int | None
+    label: str
+    figures: FiguresOut
+
+
+class MonthOut(Schema):
+    month: str
+    measured_at: str
+    running: bool
+    excludes_customer_wait: bool
+    efficacy_target: float
+    timeliness_target: float
+    figures: FiguresOut
+    breakdowns: dict[str, list[BreakdownRowOut]]
+
+
+class CaseRowOut(Schema):
+    number: str
+    company: str
+    procedure: str
+    channel: str
+    received_at: str
+    attended_at: str | None
+    closed_at: str | None
+    outcome: str
+    quality_conform: bool | None
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _figures(figures) -> dict:
+    return {
+        "total": figures.total,
+        "effective": figures.effective,
+        "timely": figures.timely,
+        "open": figures.open,
+        "efficacy": float(figures.efficacy) if figures.efficacy is not None else None,
+        "timeliness": float(figures.timeliness) if figures.timeliness is not None else None,
+        "efficacy_verdict": figures.efficacy_verdict,
+        "timeliness_verdict": figures.timeliness_verdict,
+    }
+
+
+def _month(request, month: str) -> Month:
+    if not selectors.may_see_indicators(request.user):
+        raise PermissionDenied(_("Your role does not see the indicators."))
+    parsed = Month.parse(month)
+    if parsed is None:
+        raise ValueError(_("Give the month as YYYY-MM, e.g. 2026-11."))
+    return parsed
+
+
+@router.get(
+    "/{month}", response={200: MonthOut, 403: ErrorOut, 422: ErrorOut}, url_name="indicators_month"
+)
+def month_indicators(request, month: str):
+    """Efficacy and timeliness of a month (YYYY-MM), by procedure, executive and channel."""
+    try:
+        parsed = _month(request, month)
+    except ValueError as error:
+        return 422, {"detail": str(error)}
+    report = selectors.month_report(request.user, parsed)
+    return {
+        "month": str(parsed),
+        "measured_at": report.as_of.isoformat(),
+        "running": report.is_running,
+        "excludes_customer_wait": report.excludes_customer_wait,
+        "efficacy_target": float(EFFICACY_TARGET),
+        "timeliness_target": float(TIMELINESS_TARGET),
+        "figures": _figures(report.figures),
+        "breakdowns": {
+            name: [
+                {"key": key, "label": str(label), "figures": _figures(figures)}
+                for key, label, figures in rows
+            ]
+            for name, rows in report.breakdowns.items()
+        },
+    }
+
+
+@router.get(
+    "/{month}/cases",
+    response={200: list[CaseRowOut], 403: ErrorOut, 422: ErrorOut},
+    url_name="indicators_cases",
+)
+def month_cases(
+    request,
+    month: str,
+    indicator: str = "all",
+    procedure: str = "",
+    executive: int | None = None,
+    channel: str = "",
+    offset: int = 0,
+    limit: int = 500,
+):
+    """The cases behind a figure: indicator is all, effective, not_effective,
+    timely, not_timely or open; `limit` (at most 5000) cases from `offset`,
+    oldest first."""
+    try:
+        parsed = _month(request, month)
+    except ValueError as error:
+        return 422, {"detail": str(error)}
+    if indicator not in selectors.INDICATOR_FILTERS:
+        return 422, {
+            "detail": _("Unknown indicator: use one of %(names)s.")
+            % {"names": ", ".join(selectors.INDICATOR_FILTERS)}
+        }
+    cases = selectors.cases_behind(
+        request.user,
+        parsed,
+        indicator=indicator,
+        procedure=procedure,
+        executive=executive,
+        channel=channel,
+    )
+    offset, limit = max(offset, 0), min(max(limit, 1), 5000)
+    return [
+        {
+            "number": case.number,
+            "company": case.company.legal_name,
+            "procedure": case.procedure,
+            "channel": case.channel,
+            "received_at": case.received_at.isoformat(),
+            "attended_at": case.attended_at.isoformat() if case.attended_at else None,
+            "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+            "outcome": case.outcome,
+            "quality_conform": case.quality_conform,
+        }
+        for case in cases[offset : offset + limit]
+    ]

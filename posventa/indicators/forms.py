@@ -1,0 +1,138 @@
+"""The query strings of the indicator pages, read with a form: a value that
+makes no sense is reported, and the page shows the current month instead."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from posventa.accounts.roles import Role
+from posventa.accounts.selectors import executives
+from posventa.cases.models import Procedure
+from posventa.common.models import Channel
+from posventa.indicators.definitions import Month
+from posventa.indicators.selectors import INDICATOR_FILTERS, NO_ROLE, current_month
+from posventa.procedures.catalog import PROCESS_IDS
+
+INDICATOR_LABELS = {
+    "all": _("All requests"),
+    "effective": _("Attended effectively"),
+    "not_effective": _("Not attended effectively"),
+    "timely": _("Attended in less than 24 h"),
+    "not_timely": _("Not attended in less than 24 h"),
+    "open": _("Still open"),
+}
+
+
+class MonthField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = Month.parse(value)
+        if month is None:
+            raise forms.ValidationError(_("Give the month as YYYY-MM, e.g. 2026-11."))
+        return month
+
+
+class MonthForm(forms.Form):
+    month = MonthField(label=_("Month"), required=False)
+
+    def selected_month(self) -> Month:
+        if self.is_valid() and self.cleaned_data.get("month"):
+            return self.cleaned_data["month"]
+        return current_month()
+
+
+class CasesBehindForm(MonthForm):
+    indicator = forms.ChoiceField(
+        label=_("Indicator"),
+        choices=[(key, INDICATOR_LABELS[key]) for key in INDICATOR_FILTERS],
+        required=False,
+    )
+    procedure = forms.ChoiceField(
+        label=_("Procedure"), choices=[("", _("All")), *Procedure.choices], required=False
+    )
+    executive = forms.ModelChoiceField(label=_("Executive"), queryset=None, required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All")), *Channel.choices], required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Answered by"),
+        choices=[("", _("All")), *Role.choices, (NO_ROLE, _("Not answered yet"))],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["executive"].queryset = executives()
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments; only the valid ones."""
+        self.is_valid()
+        data = self.cleaned_data
+        executive = data.get("executive")
+        return {
+            "indicator": data.get("indicator") or "all",
+            "procedure": data.get("procedure") or "",
+            "executive": executive.pk if executive else None,
+            "channel": data.get("channel") or "",
+            "role": data.get("role") or "",
+        }
+
+
+class TimeSpentForm(forms.Form):
+    """Which procedure, over which period (received from … to …, both
+    included), and optionally one role's steps."""
+
+    procedure = forms.ChoiceField(label=_("Procedure"), choices=())
+    received_from = forms.DateField(
+        label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("All")), *Role.choices], required=False
+    )
+
+    def __init__(self, data=None, **kwargs):
+        today = timezone.localdate()
+        initial = {
+            "procedure": next(iter(PROCESS_IDS)),
+            "received_from": today - timedelta(days=90),
+            "received_to": today,
+            "role": "",
+        }
+        data = {**initial, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
+        super().__init__(data, **kwargs)
+        self.fields["procedure"].choices = [
+            (code, label) for code, label in Procedure.choices if code in PROCESS_IDS
+        ]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select" if field.widget.input_type == "select" else "form-control"
+            )
+        self._initial_values = initial
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("received_from"), cleaned.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("The period ends before it starts."))
+        return cleaned
+
+    def period(self) -> dict:
+        """The valid choice, or the defaults (the last 90 days of the first procedure)."""
+        values = self.cleaned_data if self.is_valid() else self._initial_values
+        start = timezone.make_aware(datetime.combine(values["received_from"], time.min))
+        end = timezone.make_aware(
+            datetime.combine(values["received_to"] + timedelta(days=1), time.min)
+        )
+        return {
+            "procedure": values["procedure"],
+            "start": start,
+            "end": end,
+            "role": values["role"],
+        }

@@ -1,0 +1,283 @@
+"""The indicators dashboard and the cases behind every number."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import Capability, can
+from posventa.indicators import reports, selectors
+from posventa.indicators.definitions import (
+    EFFICACY_TARGET,
+    REITERATION_DAYS,
+    TIMELINESS_TARGET,
+)
+from posventa.indicators.forms import (
+    INDICATOR_LABELS,
+    CasesBehindForm,
+    MonthForm,
+    TimeSpentForm,
+)
+from posventa.indicators.services import month_close
+from posventa.indicators.templatetags.indicators import duration_hours
+from posventa.indicators.time_spent import latest_diagram, step_times
+
+PAGE_SIZE = 50
+BREAKDOWN_TITLES = {
+    "procedure": _("By procedure"),
+    "executive": _("By executive"),
+    "role": _("By role that answered"),
+    "channel": _("By channel"),
+}
+
+
+def _allowed(user) -> None:
+    if not selectors.may_see_indicators(user):
+        raise PermissionDenied(_("Your role does not see the indicators."))
+
+
+def cases_url(month, **filters) -> str:
+    query = {"month": str(month), **{k: v for k, v in filters.items() if v not in ("", None)}}
+    return f"{reverse('indicators:cases')}?{urlencode(query)}"
+
+
+def _chart(series) -> dict:
+    """The 12-month trend as SVG points (x 0–100 per month, y 0–100 from 80 % to 100 %)."""
+    floor = 80
+
+    def y(value):
+        if value is None:
+            return None
+        return round(100 - (max(float(value), floor) - floor) * 100 / (100 - floor), 1)
+
+    step = 100 / max(len(series) - 1, 1)
+    lines = {}
+    for name in ("efficacy", "timeliness"):
+        points = []
+        for index, (_month, figures) in enumerate(series):
+            value = y(getattr(figures, name))
+            if value is not None:
+                points.append(f"{round(index * step, 1)},{value}")
+        lines[name] = " ".join(points)
+    return {
+        "lines": lines,
+        "efficacy_target": y(EFFICACY_TARGET),
+        "timeliness_target": y(TIMELINESS_TARGET),
+        "floor": floor,
+    }
+
+
+def _filter_value(name, key):
+    return selectors.NO_ROLE if name == "role" and not key else key
+
+
+def _links(month, **filters) -> dict:
+    return {
+        indicator: cases_url(month, indicator=indicator, **filters)
+        for indicator in ("all", "effective", "not_effective", "timely", "not_timely", "open")
+    }
+
+
+@login_required
+def dashboard(request):
+    _allowed(request.user)
+    form = MonthForm(request.GET or None)
+    month = form.selected_month()
+    report = selectors.month_report(request.user, month)
+    series = selectors.trend(request.user, month)
+    team = can(request.user, Capability.VIEW_TEAM_INDICATORS)
+    close = selectors.month_close_for(month) if team else None
+    watching = selectors.watch_cases(request.user)
+    breakdowns = [
+        (
+            BREAKDOWN_TITLES[name],
+            [
+                (label, figures, _links(month, **{name: _filter_value(name, key)}))
+                for key, label, figures in rows
+            ],
+        )
+        for name, rows in report.breakdowns.items()
+        if team or name != "executive"  # an executive sees her own figures only
+    ]
+    return render(
+        request,
+        "indicators/dashboard.html",
+        {
+            "form": form,
+            "month": month,
+            "previous": month.previous(),
+            "next": month.next() if month != selectors.current_month() else None,
+            "report": report,
+            "figures": report.figures,
+            "links": _links(month),
+            "series": series,
+            "chart": _chart(series),
+            "breakdowns": breakdowns,
+            "team": team,
+            "close": close,
+            "watch": {name: cases.count() for name, cases in watching.items()},
+            "may_close": close is None
+            and can(request.user, Capability.CLOSE_MONTH)
+            and timezone.now() >= month.ends_at,
+            "targets": {"efficacy": EFFICACY_TARGET, "timeliness": TIMELINESS_TARGET},
+            "reiteration_days": REITERATION_DAYS,
+        },
+    )
+
+
+@login_required
+def cases_behind(request):
+    _allowed(request.user)
+    form = CasesBehindForm(request.GET or None)
+    month = form.selected_month()
+    filters = form.filters()
+    cases = selectors.cases_behind(request.user, month, **filters)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "indicators/cases.html",
+        {
+            "form": form,
+            "month": month,
+            "filters": filters,
+            "indicator_label": INDICATOR_LABELS[filters["indicator"]],
+            "page": page,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+def _closed_month(request):
+    if not can(request.user, Capability.VIEW_TEAM_INDICATORS):
+        raise PermissionDenied(
+            _("Only the team lead and the division head see the monthly report.")
+        )
+    form = MonthForm(request.GET or None)
+    month = form.selected_month()
+    close = selectors.month_close_for(month)
+    if close is None:
+        raise Http404(_("That month has not been closed."))
+    return month, close
+
+
+@login_required
+@require_POST
+def close_month(request):
+    form = MonthForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data.get("month"):
+        messages.error(request, _("Give the month as YYYY-MM, e.g. 2026-11."))
+        return redirect("indicators:dashboard")
+    month = form.cleaned_data["month"]
+    try:
+        month_close(month=month, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The month is closed: its figures are frozen in the monthly report.")
+        )
+    return redirect(f"{reverse('indicators:dashboard')}?month={month}")
+
+
+@login_required
+def closed_month(request):
+    """The closed month as it was, against the same month recomputed now."""
+    month, close = _closed_month(request)
+    now_figures, differences = selectors.month_close_differences(close, request.user)
+    return render(
+        request,
+        "indicators/closed_month.html",
+        {
+            "month": month,
+            "close": close,
+            "rows": [
+                (
+                    _("At the close"),
+                    selectors.Figures(
+                        total=close.total,
+                        effective=close.effective,
+                        timely=close.timely,
+                        open=close.open,
+                    ),
+                ),
+                (_("Recomputed today"), now_figures),
+            ],
+            "differences": differences,
+        },
+    )
+
+
+@login_required
+def report_pdf(request):
+    _month, close = _closed_month(request)
+    response = HttpResponse(reports.report_pdf(close), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{reports.filename(close, "pdf")}"'
+    return response
+
+
+@login_required
+def report_xlsx(request):
+    _month, close = _closed_month(request)
+    response = HttpResponse(
+        reports.report_xlsx(close),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{reports.filename(close, "xlsx")}"'
+    return response
+
+
+@login_required
+def watch(request):
+    """The requests whose 24 hours are about to pass or passed without an answer."""
+    _allowed(request.user)
+    cases = selectors.watch_cases(request.user)
+    return render(
+        request,
+        "indicators/watch.html",
+        {
+            "sections": [
+                ("at_risk", _("About to pass 24 hours"), cases["at_risk"][: PAGE_SIZE * 4]),
+                ("late", _("24 hours passed without an answer"), cases["late"][: PAGE_SIZE * 4]),
+            ],
+            "counts": {name: qs.count() for name, qs in cases.items()},
+        },
+    )
+
+
+@login_required
+def time_spent(request):
+    """Where time goes: per step, waiting and working time and the 24-hour breaks."""
+    if not can(request.user, Capability.VIEW_TEAM_INDICATORS):
+        raise PermissionDenied(_("Only the team lead and the division head see where time goes."))
+    form = TimeSpentForm(request.GET or None)
+    period = form.period()
+    steps = step_times(request.user, **period)
+    return render(
+        request,
+        "indicators/time_spent.html",
+        {
+            "form": form,
+            "steps": steps,
+            "period": period,
+            "diagram": {
+                "xml": latest_diagram(period["procedure"]),
+                "done": [],
+                "current": [],
+                "heat": {step.bpmn_id: step.heat for step in steps},
+                "labels": {
+                    step.bpmn_id: f"{duration_hours(step.total_median)} · p90 "
+                    f"{duration_hours(step.total_p90)}"
+                    for step in steps
+                },
+            },
+        },
+    )
