@@ -9,6 +9,8 @@ when Django starts (its AppConfig.ready).
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
+
 from posventa.engine import runtime
 
 
@@ -40,6 +42,7 @@ class Registry:
 
     def register_form(self, key: str):
         def decorator(form_class):
+            _refuse_clash("form", key, self.forms.get(key), form_class)
             self.forms[key] = form_class
             return form_class
 
@@ -47,11 +50,25 @@ class Registry:
 
     def register_action(self, name: str):
         def decorator(function):
+            _refuse_clash("action", name, self.actions.get(name), function)
             self.actions[name] = function
             runtime.SCRIPT_ENGINE_SERVICES[name] = _bound_action(function)
             return function
 
         return decorator
+
+
+def _where(thing) -> str:
+    return f"{thing.__module__}.{thing.__qualname__}"
+
+
+def _refuse_clash(kind: str, name: str, existing, new) -> None:
+    """Two procedures registering the same name would silently replace one
+    another (the models of the first would run the second's code)."""
+    if existing is not None and _where(existing) != _where(new):
+        raise ImproperlyConfigured(
+            f"The {kind} {name!r} is registered twice: by {_where(existing)} and {_where(new)}."
+        )
 
 
 def _bound_action(function):
