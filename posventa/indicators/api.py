@@ -3,7 +3,7 @@ the cases behind any of them — the same selectors as the dashboard."""
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from posventa.indicators import selectors
 from posventa.indicators.definitions import EFFICACY_TARGET, TIMELINESS_TARGET, Month
@@ -85,7 +85,7 @@ def month_indicators(request, month: str):
     try:
         parsed = _month(request, month)
     except ValueError as error:
-        return 422, {"detail": str(error)}
+        return Status(422, {"detail": str(error)})
     report = selectors.month_report(request.user, parsed)
     return {
         "month": str(parsed),
@@ -126,12 +126,15 @@ def month_cases(
     try:
         parsed = _month(request, month)
     except ValueError as error:
-        return 422, {"detail": str(error)}
+        return Status(422, {"detail": str(error)})
     if indicator not in selectors.INDICATOR_FILTERS:
-        return 422, {
-            "detail": _("Unknown indicator: use one of %(names)s.")
-            % {"names": ", ".join(selectors.INDICATOR_FILTERS)}
-        }
+        return Status(
+            422,
+            {
+                "detail": _("Unknown indicator: use one of %(names)s.")
+                % {"names": ", ".join(selectors.INDICATOR_FILTERS)}
+            },
+        )
     cases = selectors.cases_behind(
         request.user,
         parsed,
