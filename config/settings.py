@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "posventa.workorders",
     "posventa.integrations",
     "posventa.outbox",
+    "posventa.claims",
+    "posventa.calls",
     "posventa.indicators",
     "posventa.engine",
     "posventa.cases",
@@ -178,6 +180,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # network integration is named here (a class with `check(*, address, zone, neighbourhood)`).
 POSVENTA_FEASIBILITY_ADAPTER = os.environ.get(
     "POSVENTA_FEASIBILITY_ADAPTER", "posventa.integrations.feasibility.CoverageTable"
+)
+# Call records (procedure G): the stored call records unless a real switch /
+# POYOLOG integration is named here (a class with `calls(*, service_number, source, month)`).
+POSVENTA_CALL_RECORDS_ADAPTER = os.environ.get(
+    "POSVENTA_CALL_RECORDS_ADAPTER", "posventa.calls.adapters.StoredCallRecords"
+)
+# Help Desk (procedure E): the built-in diagnosis record the technical analyst
+# fills unless a real Help Desk is named here (a class with `readings(*, product)`
+# and `record(*, product, work_order, readings, analyst)`).
+POSVENTA_HELPDESK_ADAPTER = os.environ.get(
+    "POSVENTA_HELPDESK_ADAPTER", "posventa.integrations.helpdesk.DiagnosisRecords"
 )
 
 # --- Indicators (docs/indicators.md) -------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("posventa.customers.urls")),
     path("", include("posventa.cases.urls")),
     path("", include("posventa.workorders.urls")),
+    path("", include("posventa.claims.urls")),
     path("", include("posventa.indicators.urls")),
     path("", include("posventa.web.urls")),
 ]

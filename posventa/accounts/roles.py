@@ -34,6 +34,11 @@ class Capability(StrEnum):
     VIEW_WORK_ORDERS = "view_work_orders"
     # Assign work orders to a field unit and close them with their result.
     MANAGE_WORK_ORDERS = "manage_work_orders"
+    # Close a damage as unfounded once it was solved remotely (procedure E, step 5).
+    CLOSE_UNFOUNDED_DAMAGES = "close_unfounded_damages"
+    # Record what the claims unit UTAR answered on a billing complaint
+    # (assigned, resolved with its resolution): UTAR's people are not users.
+    RECORD_UTAR_ANSWER = "record_utar_answer"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
@@ -43,7 +48,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.EXECUTIVE: frozenset({*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.OWN_PORTFOLIO}),
     # Back-office roles serve every executive's customers.
     Role.COMMERCIAL_MANAGER: frozenset(
-        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.VIEW_ALL_PORTFOLIOS}
+        {
+            *_EVERYONE_WORKING_WITH_CUSTOMERS,
+            Capability.VIEW_ALL_PORTFOLIOS,
+            Capability.RECORD_UTAR_ANSWER,
+        }
     ),
     # The technical manager follows the work orders with the field units.
     Role.TECHNICAL_MANAGER: frozenset(
@@ -59,6 +68,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             *_EVERYONE_WORKING_WITH_CUSTOMERS,
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_WORK_ORDERS,
+            Capability.CLOSE_UNFOUNDED_DAMAGES,
         }
     ),
     # The team lead and the division head oversee the whole team.
@@ -69,6 +79,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_TEAM_INDICATORS,
             Capability.CLOSE_MONTH,
             Capability.VIEW_WORK_ORDERS,
+            Capability.RECORD_UTAR_ANSWER,
         }
     ),
     Role.DIVISION_HEAD: frozenset(

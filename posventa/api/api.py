@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
+from posventa.api.claims import router as claims_router
 from posventa.api.services import token_user
 from posventa.cases import selectors as case_selectors
 from posventa.cases.models import Case
@@ -307,3 +308,6 @@ def complete_task(request, task_id: UUID, payload: CompleteIn):
 
 # The month's indicators and the cases behind them (posventa/indicators).
 api.add_router("/indicators", indicators_router)
+
+# Billing complaints and UTAR's answers (procedure F, posventa/claims).
+api.add_router("/claims", claims_router)

@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posventa.billing.final_invoice import FinalInvoice, final_invoice
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.rules import due_date_for
 from posventa.catalog.models import Tariff
 from posventa.common.money import bs
-from posventa.inventory.models import Product, ProductStatus
+from posventa.inventory.models import Equipment, Product, ProductStatus, ReturnCondition
 
 
 @transaction.atomic
@@ -99,4 +100,81 @@ def invoice_mark_paid(*, invoice: Invoice, paid_on: date) -> Invoice:
     invoice.paid_on = paid_on
     # Only the payment changes: update_fields leaves the rest as it is in the database.
     invoice.save(update_fields=["paid_on", "updated_at"])
+    return invoice
+
+
+# --- Procedure H, product withdrawal -------------------------------------------------------
+
+
+def product_final_invoice(*, product: Product, request_date: date) -> FinalInvoice:
+    """The final invoice of the product withdrawn at `request_date`, by the
+    rule of its product type (`final_invoice`), line by line."""
+    plan = product.plan
+    return final_invoice(
+        product_type=plan.product_type.code,
+        plan_name=plan.name,
+        monthly_price=plan.monthly_price,
+        basic_telephony_amount=plan.basic_telephony_amount,
+        request_date=request_date,
+    )
+
+
+@transaction.atomic
+def equipment_bill(*, equipment: Equipment, amount, user=None) -> Charge:
+    """Bill a damaged or missing device to the customer (procedure H, step
+    13): a charge on the product's final invoice, and the device says so."""
+    equipment = Equipment.objects.select_for_update().select_related("product").get(pk=equipment.pk)
+    if equipment.return_condition not in (ReturnCondition.DAMAGED, ReturnCondition.MISSING):
+        raise ValidationError(
+            {
+                "equipment": _("Only a damaged or missing device is billed: %(equipment)s.")
+                % {"equipment": equipment}
+            }
+        )
+    if equipment.billed_on is not None:
+        raise ValidationError(
+            {"equipment": _("%(equipment)s is already billed.") % {"equipment": equipment}}
+        )
+    condition = "no devuelto" if equipment.return_condition == ReturnCondition.MISSING else "dañado"
+    charge = charge_add(
+        product=equipment.product,
+        concept=f"Equipo {condition}: {equipment.get_kind_display()} {equipment.serial}",
+        amount=amount,
+        user=user,
+    )
+    equipment.billed_on = timezone.localdate()
+    equipment.billed_amount = charge.amount
+    equipment.full_clean()
+    equipment.save(update_fields=["billed_on", "billed_amount", "updated_at"])
+    return charge
+
+
+@transaction.atomic
+def final_invoice_issue(*, product: Product, request_date: date) -> Invoice:
+    """Issue the final invoice of a withdrawn product for the month of the
+    request: the final-invoice lines plus every charge not yet billed (the
+    early-termination penalty, the devices billed), which it now carries."""
+    period = request_date.replace(day=1)
+    Product.objects.select_for_update().filter(pk=product.pk).first()
+    if Invoice.objects.filter(product=product, period=period).exists():
+        raise ValidationError(
+            {
+                "period": _("The invoice of %(month)s is already issued.")
+                % {"month": period.strftime("%m/%Y")}
+            }
+        )
+    computed = product_final_invoice(product=product, request_date=request_date)
+    pending = list(Charge.objects.select_for_update().filter(product=product, invoice__isnull=True))
+    extra = sum((charge.amount for charge in pending), Decimal("0"))
+    invoice = Invoice(
+        product=product,
+        period=period,
+        amount=bs(computed.total + extra),
+        due_date=due_date_for(period),
+    )
+    invoice.full_clean()
+    invoice.save()
+    Charge.objects.filter(pk__in=[charge.pk for charge in pending]).update(
+        invoice=invoice, updated_at=timezone.now()
+    )
     return invoice

@@ -4,6 +4,7 @@ technical feasibility. The team keeps it in the admin."""
 
 import unicodedata
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -81,3 +82,78 @@ class Coverage(BaseModel):
     def save(self, *args, **kwargs):
         self._set_keys()
         super().save(*args, **kwargs)
+
+
+class WifiCoverage(models.TextChoices):
+    GOOD = "good", _("Good in the whole office")
+    WEAK = "weak", _("Weak in part of the office")
+    NONE = "none", _("No wifi signal")
+
+
+class RouterState(models.TextChoices):
+    OK = "ok", _("Works")
+    MISCONFIGURED = "misconfigured", _("Misconfigured (fixable remotely)")
+    FAULTY = "faulty", _("Faulty (must be replaced)")
+
+
+class DiagnosisRecord(BaseModel):
+    """A remote diagnosis of an internet damage, as the technical analyst
+    fills it: the built-in stand-in for the Help Desk tool (procedure E, step 4)."""
+
+    product = models.ForeignKey(
+        "inventory.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="diagnoses",
+    )
+    work_order = models.ForeignKey(
+        "workorders.WorkOrder",
+        verbose_name=_("work order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="diagnoses",
+    )
+    outages = models.BooleanField(_("outages in the area"), default=False)
+    no_service = models.BooleanField(_("no service at all"), default=False)
+    wifi_coverage = models.CharField(
+        _("wifi coverage"), max_length=8, choices=WifiCoverage.choices, default=WifiCoverage.GOOD
+    )
+    devices = models.PositiveSmallIntegerField(_("connected devices"), default=0)
+    contracted_mbps = models.DecimalField(
+        _("contracted speed (Mbps)"), max_digits=7, decimal_places=2
+    )
+    measured_mbps = models.DecimalField(_("measured speed (Mbps)"), max_digits=7, decimal_places=2)
+    amplifiers = models.BooleanField(_("wifi amplifiers installed"), default=False)
+    router = models.CharField(
+        _("router"), max_length=16, choices=RouterState.choices, default=RouterState.OK
+    )
+    findings = models.TextField(_("findings"))
+    solved_remotely = models.BooleanField(_("solved remotely"))
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("analyst"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("remote diagnosis")
+        verbose_name_plural = _("remote diagnoses")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(wifi_coverage__in=WifiCoverage.values)
+                & models.Q(router__in=RouterState.values),
+                name="diagnosis_values_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contracted_mbps__gt=0) & models.Q(measured_mbps__gte=0),
+                name="diagnosis_speeds_make_sense",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.created_at:%d/%m/%Y %H:%M}"

@@ -165,7 +165,16 @@ class EquipmentForm(forms.ModelForm):
 @admin.register(Equipment)
 class EquipmentAdmin(admin.ModelAdmin):
     form = EquipmentForm
-    list_display = ("serial", "kind", "product", "company", "returned_on")
+    list_display = (
+        "serial",
+        "kind",
+        "product",
+        "company",
+        "returned_on",
+        "return_condition",
+        "billed_amount",
+        "warehouse_on",
+    )
     list_filter = ("kind", ReturnedFilter)
     search_fields = (
         "serial",
@@ -175,7 +184,16 @@ class EquipmentAdmin(admin.ModelAdmin):
     )
     list_select_related = ("product__plan", "product__company")
     autocomplete_fields = ("product",)
-    readonly_fields = AUDIT_FIELDS
+    # The withdrawal's return (procedure H) is recorded by its process, not typed here.
+    readonly_fields = (
+        "return_condition",
+        "return_note",
+        "billed_on",
+        "billed_amount",
+        "warehouse_on",
+        "warehouse_received_by",
+        *AUDIT_FIELDS,
+    )
 
     @admin.display(description=_("company"), ordering="product__company__legal_name")
     def company(self, obj):

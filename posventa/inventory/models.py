@@ -115,6 +115,14 @@ class EquipmentKind(models.TextChoices):
     HSPA_MODEM = "hspa_modem", _("HSPA modem")
 
 
+class ReturnCondition(models.TextChoices):
+    """How a device came back when its product was withdrawn (procedure H, step 8)."""
+
+    COMPLETE = "complete", _("Returned complete, without damage")
+    DAMAGED = "damaged", _("Returned damaged")
+    MISSING = "missing", _("Not returned")
+
+
 class Equipment(BaseModel):
     """A device lent with a product; returned on withdrawal or technology change."""
 
@@ -124,14 +132,64 @@ class Equipment(BaseModel):
     serial = models.CharField(_("serial number"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=EquipmentKind.choices)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    # Procedure H: the return checked at the office, what is billed, the warehouse.
+    return_condition = models.CharField(
+        _("condition on return"), max_length=16, choices=ReturnCondition.choices, blank=True
+    )
+    return_note = models.CharField(_("missing accessories / damage"), max_length=250, blank=True)
+    billed_on = models.DateField(_("billed to the customer on"), null=True, blank=True)
+    billed_amount = models.DecimalField(
+        _("billed amount (Bs)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    warehouse_on = models.DateField(_("handed to the warehouse on"), null=True, blank=True)
+    warehouse_received_by = models.CharField(
+        _("received at the warehouse by"), max_length=150, blank=True
+    )
 
     class Meta:
         verbose_name = _("equipment")
         verbose_name_plural = _("equipment")
         ordering = ["kind", "serial"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(return_condition__in=[*ReturnCondition.values, ""]),
+                name="equipment_return_condition_known",
+            ),
+            # Returned (complete or damaged) says when; missing was never returned.
+            models.CheckConstraint(
+                condition=~models.Q(return_condition__in=["complete", "damaged"])
+                | models.Q(returned_on__isnull=False),
+                name="equipment_returned_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(return_condition="missing") | models.Q(returned_on=None),
+                name="equipment_missing_not_returned",
+            ),
+            # Only a damaged or missing device is billed, and with its amount.
+            models.CheckConstraint(
+                condition=models.Q(billed_on=None, billed_amount=None)
+                | (
+                    models.Q(return_condition__in=["damaged", "missing"])
+                    & models.Q(
+                        billed_on__isnull=False, billed_amount__isnull=False, billed_amount__gt=0
+                    )
+                ),
+                name="equipment_billed_when_damaged_or_missing",
+            ),
+            # The warehouse gets only what came back.
+            models.CheckConstraint(
+                condition=models.Q(warehouse_on=None) | models.Q(returned_on__isnull=False),
+                name="equipment_warehouse_after_return",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.serial}"
+
+    @property
+    def return_settled(self) -> bool:
+        """Procedure H, step 8: back complete, or its damage or loss billed."""
+        return self.return_condition == ReturnCondition.COMPLETE or self.billed_on is not None
 
 
 class Suspension(BaseModel):

@@ -13,6 +13,7 @@ from posventa.inventory.models import (
     Product,
     ProductStatus,
     ProductSupplementaryService,
+    ReturnCondition,
     Suspension,
 )
 from posventa.inventory.rules import (
@@ -261,3 +262,64 @@ def product_reconnect(*, product: Product, on: date) -> Suspension:
         product.status = ProductStatus.ACTIVE
         product.save(update_fields=["status", "updated_at"])
     return suspension
+
+
+# --- Procedure H, product withdrawal: the equipment comes back ----------------------------
+
+
+@transaction.atomic
+def equipment_return_check(
+    *, product: Product, conditions: dict[str, str], notes: dict[str, str] | None = None, on: date
+) -> list[Equipment]:
+    """Record how each device of the product came back (procedure H, step 8):
+    complete, damaged or missing, by serial. Devices already settled (back
+    complete, or billed) keep what they have; each one not settled must be
+    given a condition."""
+    notes = notes or {}
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.status == ProductStatus.WITHDRAWN:
+        raise ValidationError({"product": _("The product is already withdrawn.")})
+    pending = [e for e in product.equipment.select_for_update() if not e.return_settled]
+    errors = {}
+    for equipment in pending:
+        condition = conditions.get(equipment.serial)
+        if condition not in ReturnCondition.values:
+            errors[equipment.serial] = _("Say how %(equipment)s came back.") % {
+                "equipment": equipment
+            }
+    unknown = set(conditions) - {e.serial for e in pending}
+    if unknown:
+        errors["equipment"] = _("Not a device of this product to check: %(serials)s.") % {
+            "serials": ", ".join(sorted(unknown))
+        }
+    if errors:
+        raise ValidationError(errors)
+    for equipment in pending:
+        equipment.return_condition = conditions[equipment.serial]
+        equipment.returned_on = (
+            None if equipment.return_condition == ReturnCondition.MISSING else on
+        )
+        equipment.return_note = (notes.get(equipment.serial) or "").strip()[:250]
+        equipment.full_clean()
+        equipment.save(
+            update_fields=["return_condition", "returned_on", "return_note", "updated_at"]
+        )
+    return pending
+
+
+@transaction.atomic
+def equipment_to_warehouse(*, product: Product, on: date, received_by: str) -> list[Equipment]:
+    """Hand the devices that came back to the warehouse (procedure H, step 14)."""
+    received_by = " ".join((received_by or "").split())
+    if not received_by:
+        raise ValidationError({"received_by": _("Say who received it at the warehouse.")})
+    handed = list(
+        product.equipment.select_for_update().filter(
+            returned_on__isnull=False, warehouse_on__isnull=True
+        )
+    )
+    for equipment in handed:
+        equipment.warehouse_on = on
+        equipment.warehouse_received_by = received_by[:150]
+        equipment.save(update_fields=["warehouse_on", "warehouse_received_by", "updated_at"])
+    return handed

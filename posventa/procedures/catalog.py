@@ -11,6 +11,10 @@ PROCESS_IDS = {
     "B": "b_plan_change",
     "C": "c_relocation",
     "D": "d_suspension",
+    "E": "e_damage",
+    "F": "f_billing_complaint",
+    "G": "g_call_detail",
+    "H": "h_withdrawal",
 }
 
 # Lane names as drawn in the diagrams (Spanish, as the team reads them) → role.
@@ -35,6 +39,10 @@ PRODUCT_TYPES = {
     "B": None,
     "C": ("fixed_line", "internet", "pay_tv", "duo_pack", "multipack"),  # copper or fiber
     "D": None,
+    "E": None,  # any product not withdrawn: the one with the damage
+    "F": None,  # the product whose invoice is disputed
+    "G": ("fixed_line", "duo_pack", "multipack", "boliviatel_ld"),  # lines with call detail
+    "H": None,  # any product not withdrawn yet
 }
 
 

@@ -18,6 +18,12 @@ def navigation(request):
         items.append((reverse("customers:portfolio"), _("My portfolio")))
     if can(user, Capability.VIEW_WORK_ORDERS):
         items.append((reverse("workorders:list"), _("Work orders")))
+    if (
+        can(user, Capability.RECORD_UTAR_ANSWER)
+        or can(user, Capability.OWN_PORTFOLIO)
+        or can(user, Capability.VIEW_TEAM_INDICATORS)
+    ):
+        items.append((reverse("claims:list"), _("Billing complaints")))
     if can(user, Capability.VIEW_TEAM_INDICATORS) or can(user, Capability.OWN_PORTFOLIO):
         items.append((reverse("indicators:dashboard"), _("Indicators")))
     if user.is_staff:

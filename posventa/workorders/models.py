@@ -21,6 +21,36 @@ class WorkOrderKind(models.TextChoices):
     VISIT = "visit", _("Support visit")
 
 
+class DamagedService(models.TextChoices):
+    """Which service of the product fails (procedure E, step 1.1): internet
+    damages go to the analyst first, line and pay-TV ones to the technical
+    manager."""
+
+    INTERNET = "internet", _("Internet")
+    LINE = "line", _("Telephone line")
+    PAY_TV = "pay_tv", _("Pay TV")
+
+
+class DamageCause(models.TextChoices):
+    """Why the product fails, as the customer reports it; a reiteration keeps
+    the cause of the order it repeats."""
+
+    NO_SERVICE = "no_service", _("No service")
+    OUTAGES = "outages", _("Intermittent service (outages)")
+    SLOW = "slow", _("Slow browsing")
+    WIFI = "wifi", _("Poor wifi coverage")
+    NO_DIAL_TONE = "no_dial_tone", _("No dial tone")
+    NOISE = "noise", _("Noise on the line")
+    NO_SIGNAL = "no_signal", _("No TV signal")
+    EQUIPMENT = "equipment", _("Faulty equipment")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High (prioritised with the Operations Center)")
+
+
 class WorkOrderState(models.TextChoices):
     """The states the manual names (procedure E reads them all)."""
 
@@ -102,6 +132,24 @@ class WorkOrder(BaseModel):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
+    # Damages (procedure E): the failing service, the cause, whom to call, and
+    # the earlier order a reiteration repeats (closed without solution).
+    damaged_service = models.CharField(
+        _("damaged service"), max_length=16, choices=DamagedService.choices, blank=True
+    )
+    cause = models.CharField(_("cause"), max_length=32, choices=DamageCause.choices, blank=True)
+    reference_phone = models.CharField(_("reference phone"), max_length=30, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    reiterates = models.ForeignKey(
+        "self",
+        verbose_name=_("reiterates"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reiterations",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -168,6 +216,39 @@ class WorkOrder(BaseModel):
                 condition=models.Q(closed_at=None)
                 | models.Q(closed_at__gte=models.F("created_at")),
                 name="workorder_closes_after_it_opens",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=Priority.values),
+                name="workorder_priority_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(damaged_service__in=[*DamagedService.values, ""])
+                & models.Q(cause__in=[*DamageCause.values, ""]),
+                name="workorder_damage_values_known",
+            ),
+            # Only a damage has a failing service and a cause; a reiteration is
+            # a damage that names its cause (the one of the order it repeats).
+            models.CheckConstraint(
+                condition=models.Q(kind=WorkOrderKind.DAMAGE)
+                | models.Q(damaged_service="", cause="", reiterates=None),
+                name="workorder_only_damages_have_a_cause",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reiterates=None) | ~models.Q(cause=""),
+                name="workorder_reiteration_has_cause",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reiterates=models.F("pk")),
+                name="workorder_does_not_reiterate_itself",
+            ),
+            # Procedure E step 2: a product has at most one damage being repaired.
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=models.Q(kind=WorkOrderKind.DAMAGE, state__in=OPEN_STATES),
+                name="workorder_one_open_damage_per_product",
+                violation_error_message=_(
+                    "This product already has a damage work order being attended."
+                ),
             ),
         ]
         indexes = [

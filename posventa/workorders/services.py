@@ -20,8 +20,10 @@ from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.inventory.models import Product
 from posventa.workorders.models import (
+    Priority,
     WorkOrder,
     WorkOrderChange,
+    WorkOrderKind,
     WorkOrderNumberCounter,
     WorkOrderState,
 )
@@ -60,6 +62,29 @@ def _require(user, capability: Capability) -> None:
         raise PermissionDenied(_("Only the technical manager assigns and closes work orders."))
 
 
+def _require_closing(user, *, state: str) -> None:
+    """The technical manager closes any order; the technical analyst only
+    closes a damage as unfounded, once solved remotely (procedure E, step 5)."""
+    if state == WorkOrderState.UNFOUNDED and can(user, Capability.CLOSE_UNFOUNDED_DAMAGES):
+        return
+    _require(user, Capability.MANAGE_WORK_ORDERS)
+
+
+def _reiteration_errors(*, earlier: WorkOrder, product: Product | None) -> dict:
+    """A reiteration repeats the product's damage closed without solution."""
+    if earlier.kind != WorkOrderKind.DAMAGE or earlier.product_id != getattr(product, "pk", None):
+        return {"reiterates": _("A reiteration repeats an earlier damage of the same product.")}
+    if earlier.state != WorkOrderState.ATTENDED_WITHOUT_SOLUTION:
+        return {
+            "reiterates": _(
+                "Work order %(number)s was not closed without solution: there is nothing to "
+                "reiterate."
+            )
+            % {"number": earlier.number}
+        }
+    return {}
+
+
 @transaction.atomic
 def workorder_create(
     *,
@@ -72,10 +97,22 @@ def workorder_create(
     zone: str = "",
     neighbourhood: str = "",
     description: str = "",
+    damaged_service: str = "",
+    cause: str = "",
+    reference_phone: str = "",
+    reiterates: WorkOrder | None = None,
+    priority: str = Priority.NORMAL,
 ) -> WorkOrder:
     """Register a work order for a field unit. Without an address, the
-    product's installation address."""
+    product's installation address. A damage says the failing service, its
+    cause and the reference phone; a reiteration repeats the cause of the
+    order it names and is prioritised."""
     errors = {}
+    if reiterates is not None:
+        errors.update(_reiteration_errors(earlier=reiterates, product=product))
+        cause = reiterates.cause or cause
+        damaged_service = damaged_service or reiterates.damaged_service
+        priority = Priority.HIGH
     if product is not None and product.company_id != company.pk:
         errors["product"] = _("The product is not of this customer.")
     if case is not None and case.company_id != company.pk:
@@ -100,6 +137,11 @@ def workorder_create(
         zone=(zone or "").strip(),
         neighbourhood=(neighbourhood or "").strip(),
         description=(description or "").strip(),
+        damaged_service=damaged_service or "",
+        cause=cause or "",
+        reference_phone=(reference_phone or "").strip(),
+        reiterates=reiterates,
+        priority=priority,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     validated_save(work_order)
@@ -166,6 +208,24 @@ def workorder_assign(
     return work_order
 
 
+@transaction.atomic
+def workorder_prioritise(*, work_order: WorkOrder, note: str, user) -> WorkOrder:
+    """The technical manager agreed priority attention with the Operations
+    Center (procedure E, step 11): the order is marked high priority."""
+    _require(user, Capability.MANAGE_WORK_ORDERS)
+    work_order = _locked(work_order)
+    if not work_order.is_open:
+        raise ValidationError(
+            _("Work order %(number)s is already closed.") % {"number": work_order.number}
+        )
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say what was agreed with the Operations Center.")})
+    work_order.priority = Priority.HIGH
+    validated_save(work_order, update_fields=["priority", "updated_at"])
+    _log(work_order, user=user, note=_("Prioritised: %(note)s") % {"note": note.strip()})
+    return work_order
+
+
 @dataclass(frozen=True)
 class Closing:
     """A closed order and what became of the process that waited for it."""
@@ -184,7 +244,7 @@ def workorder_close(*, work_order: WorkOrder, state: str, result: str, user) -> 
     """Close the order with how it ended, and deliver `work_order_closed` to
     the process waiting for it. No process waiting is not an error (an order
     registered by hand has none), but the person is told so."""
-    _require(user, Capability.MANAGE_WORK_ORDERS)
+    _require_closing(user, state=state)
     work_order = _locked(work_order)
     if not work_order.is_open:
         raise ValidationError(

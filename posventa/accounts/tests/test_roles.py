@@ -9,7 +9,8 @@ C = Capability
 # derived from ROLE_CAPABILITIES: a change there must be a deliberate change here.
 EXPECTED = {
     Role.EXECUTIVE: {C.RECORD_INTERACTION, C.OWN_PORTFOLIO},
-    Role.COMMERCIAL_MANAGER: {C.RECORD_INTERACTION, C.VIEW_ALL_PORTFOLIOS},
+    # The commercial manager and the team lead record UTAR's answers (procedure F).
+    Role.COMMERCIAL_MANAGER: {C.RECORD_INTERACTION, C.VIEW_ALL_PORTFOLIOS, C.RECORD_UTAR_ANSWER},
     # The technical manager follows the work orders (procedure C step 8, E, L);
     # the analyst and the overseers see them.
     Role.TECHNICAL_MANAGER: {
@@ -18,7 +19,13 @@ EXPECTED = {
         C.VIEW_WORK_ORDERS,
         C.MANAGE_WORK_ORDERS,
     },
-    Role.TECHNICAL_ANALYST: {C.RECORD_INTERACTION, C.VIEW_ALL_PORTFOLIOS, C.VIEW_WORK_ORDERS},
+    # The analyst closes a damage solved remotely as unfounded (procedure E, step 5).
+    Role.TECHNICAL_ANALYST: {
+        C.RECORD_INTERACTION,
+        C.VIEW_ALL_PORTFOLIOS,
+        C.VIEW_WORK_ORDERS,
+        C.CLOSE_UNFOUNDED_DAMAGES,
+    },
     # The team lead measures the month and closes it (manual, section III).
     Role.TEAM_LEAD: {
         C.RECORD_INTERACTION,
@@ -26,6 +33,7 @@ EXPECTED = {
         C.VIEW_TEAM_INDICATORS,
         C.CLOSE_MONTH,
         C.VIEW_WORK_ORDERS,
+        C.RECORD_UTAR_ANSWER,
     },
     Role.DIVISION_HEAD: {
         C.RECORD_INTERACTION,

@@ -6,4 +6,8 @@ from posventa.procedures.actions import (  # noqa: F401 — they register themse
     c_relocation,
     d_suspension,
     documents,
+    e_damage,
+    f_billing_complaint,
+    g_call_detail,
+    h_withdrawal,
 )

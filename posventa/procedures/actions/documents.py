@@ -13,9 +13,11 @@ from posventa.engine.registry import registry
 
 
 @registry.register_action("order_request")
-def order_request(instance, change: str, fee=0) -> dict:
+def order_request(instance, change: str, fee=0, lines=None, total=None) -> dict:
     """Print the case's order request — the shared template of every
-    procedure — and keep it with the case's documents."""
+    procedure — and keep it with the case's documents. `lines` (concept,
+    detail, amount) and their `total` print a detailed bill, as the final
+    invoice of a withdrawal (procedure H)."""
     case = case_for_instance(instance)
     pdf = render_pdf(
         "procedures/order_request.html",
@@ -25,6 +27,8 @@ def order_request(instance, change: str, fee=0) -> dict:
             "product": case.product,
             "change": change,
             "fee": Decimal(str(fee or 0)),
+            "lines": [(c, d, Decimal(str(a))) for c, d, a in (lines or [])],
+            "total": Decimal(str(total)) if total is not None else None,
             "printed_at": timezone.localtime(),
         },
     )

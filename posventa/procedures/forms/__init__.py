@@ -6,4 +6,8 @@ from posventa.procedures.forms import (  # noqa: F401 — they register themselv
     c_relocation,
     common,
     d_suspension,
+    e_damage,
+    f_billing_complaint,
+    g_call_detail,
+    h_withdrawal,
 )

@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from posventa.demo import data
+from posventa.demo.calls import load_call_records
 from posventa.demo.cases import load_cases
 from posventa.demo.coverage import load_coverage
 from posventa.demo.loader import load_demo
@@ -36,6 +37,7 @@ LABELS = [
     ("interactions", "interacciones"),
     ("cases", "casos"),
     ("coverage", "filas de cobertura de red"),
+    ("call_records", "registros de llamadas"),
 ]
 
 
@@ -101,6 +103,7 @@ class Command(BaseCommand):
         try:
             created = load_demo(today=reference_date)
             created.update(load_coverage())
+            created.update(load_call_records())
             if reference_date == today:  # the day's requests only make sense today
                 # Their late steps warn the team lead by e-mail: not on this console.
                 with override_settings(

@@ -1,0 +1,116 @@
+"""Billing complaints in the API (procedure F): read them, and record what
+the claims unit UTAR answered — the same service as the complaint's page, so
+a resolution moves the case waiting for it and the same rules and Spanish
+messages apply (403 for a role that may not, 422 with the reason)."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from posventa.claims import selectors
+from posventa.claims.models import Complaint
+from posventa.claims.services import complaint_record_answer
+
+router = Router(tags=["claims"])
+
+
+class ComplaintOut(Schema):
+    id: int
+    number: str
+    company: str
+    nit: str
+    service_number: str
+    invoice_month: str
+    invoice_amount: Decimal
+    disputed_amount: Decimal
+    reason: str
+    state: str
+    assigned_at: datetime | None
+    resolution: str
+    resolved_at: datetime | None
+    customer_accepted: bool | None
+    disagreements: int
+    case: str | None
+    registered_at: datetime
+
+
+class AnswerIn(Schema):
+    state: str
+    resolution: str = ""
+
+
+class AnswerOut(Schema):
+    complaint: ComplaintOut
+    cases: list[str]
+    notice: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict | None = None
+
+
+def _complaint_out(complaint: Complaint) -> dict:
+    invoice = complaint.invoice
+    company = invoice.product.company
+    return {
+        "id": complaint.pk,
+        "number": complaint.number,
+        "company": company.display_name,
+        "nit": company.nit,
+        "service_number": invoice.product.service_number,
+        "invoice_month": f"{invoice.period:%Y-%m}",
+        "invoice_amount": complaint.invoice_amount,
+        "disputed_amount": complaint.disputed_amount,
+        "reason": complaint.reason,
+        "state": complaint.state,
+        "assigned_at": complaint.assigned_at,
+        "resolution": complaint.resolution,
+        "resolved_at": complaint.resolved_at,
+        "customer_accepted": complaint.customer_accepted,
+        "disagreements": complaint.disagreements,
+        "case": complaint.case.number if complaint.case_id else None,
+        "registered_at": complaint.created_at,
+    }
+
+
+def _visible(request, complaint_id: int) -> Complaint:
+    return get_object_or_404(
+        Complaint.objects.visible_to(request.user).select_related(
+            "invoice__product__company", "case"
+        ),
+        pk=complaint_id,
+    )
+
+
+@router.get("", response=list[ComplaintOut])
+def list_complaints(request, state: str = ""):
+    """The complaints I may see: those at UTAR by default, one state, or "all"."""
+    complaints = selectors.complaints_for(user=request.user, state=state)
+    return [_complaint_out(c) for c in complaints[:500]]
+
+
+@router.get("/{complaint_id}", response={200: ComplaintOut, 404: ErrorOut})
+def get_complaint(request, complaint_id: int):
+    return _complaint_out(_visible(request, complaint_id))
+
+
+@router.post(
+    "/{complaint_id}/answer",
+    response={200: AnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def record_answer(request, complaint_id: int, payload: AnswerIn):
+    """Record UTAR's answer: "assigned", or "resolved" with the resolution —
+    then the case waiting for it returns to the executive."""
+    answer = complaint_record_answer(
+        complaint=_visible(request, complaint_id),
+        state=payload.state,
+        resolution=payload.resolution,
+        user=request.user,
+    )
+    complaint = Complaint.objects.select_related("invoice__product__company", "case").get(
+        pk=answer.complaint.pk
+    )
+    return {"complaint": _complaint_out(complaint), "cases": answer.cases, "notice": answer.notice}

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from posventa.calls.models import CallRecord
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(admin.ModelAdmin):
+    list_display = (
+        "product",
+        "started_at",
+        "called_number",
+        "destination",
+        "duration_seconds",
+        "cost",
+        "source",
+    )
+    list_filter = ("source",)
+    search_fields = ("product__service_number", "called_number")
+    date_hierarchy = "started_at"
+    raw_id_fields = ("product",)

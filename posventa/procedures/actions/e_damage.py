@@ -1,0 +1,170 @@
+"""Procedure E, damage to product: what the system really does at each step —
+reads the product's damage work orders, registers a damage or its
+reiteration, asks the Help Desk, closes a damage solved remotely as unfounded,
+gives the order to the technician for a visit the same day.
+
+Everything is driven by the process variable `product_id`, so procedures that
+call E as a call activity (J, K) reuse it as it is."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from posventa.cases.models import Case
+from posventa.cases.selectors import case_for_instance
+from posventa.engine.context import current_actor
+from posventa.engine.registry import registry
+from posventa.integrations import helpdesk
+from posventa.inventory.models import Product
+from posventa.workorders.models import WorkOrder, WorkOrderKind, WorkOrderState
+from posventa.workorders.selectors import damage_orders_of, damage_situation
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+
+
+def _order_row(order: WorkOrder) -> dict:
+    return {
+        "number": order.number,
+        "state": order.state,
+        "state_label": str(order.get_state_display()),
+        "damaged_service": order.damaged_service,
+        "cause": order.cause,
+        "cause_label": str(order.get_cause_display()) if order.cause else "",
+        "registered_on": timezone.localtime(order.created_at).strftime("%d/%m/%Y"),
+        "result": order.result,
+        "reiterates": order.reiterates.number if order.reiterates_id else "",
+    }
+
+
+@registry.register_action("damage_orders")
+def damage_orders(instance, product_id: int) -> dict:
+    """Step 2: the product's damage work orders and what they say to do —
+    none open (register), one in repair (follow it), the last closed without
+    solution (reiterate)."""
+    product = Product.objects.get(pk=product_id)
+    situation, order = damage_situation(product)
+    return {
+        "situation": situation,
+        "work_order_id": order.number if order else "",
+        "state": order.state if order else "",
+        "cause": order.cause if order else "",
+        "orders": [_order_row(o) for o in damage_orders_of(product)[:10]],
+    }
+
+
+def _case(instance) -> Case | None:
+    return case_for_instance(instance)
+
+
+@registry.register_action("register_damage_order")
+def register_damage_order(
+    instance,
+    product_id: int,
+    damaged_service: str,
+    cause: str,
+    problem: str = "",
+    reference_phone: str = "",
+    address: str = "",
+    zone: str = "",
+    neighbourhood: str = "",
+) -> str:
+    """Step 3: the damage work order, at the checked address with the
+    reference phone; its number is what the process then follows."""
+    product = Product.objects.get(pk=product_id)
+    work_order = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=product.company,
+        product=product,
+        case=_case(instance),
+        address=address,
+        zone=zone,
+        neighbourhood=neighbourhood,
+        description=problem,
+        damaged_service=damaged_service,
+        cause=cause,
+        reference_phone=reference_phone,
+        user=current_actor(),
+    )
+    return work_order.number
+
+
+@registry.register_action("register_reiteration_order")
+def register_reiteration_order(
+    instance,
+    product_id: int,
+    reiterated: str,
+    problem: str = "",
+    reference_phone: str = "",
+    address: str = "",
+    zone: str = "",
+    neighbourhood: str = "",
+) -> str:
+    """Step 10: a new damage with the same cause, linked to the one closed
+    without solution, and prioritised. The case is marked as reiterating the
+    earlier order's case (the indicators count reiterations)."""
+    product = Product.objects.get(pk=product_id)
+    earlier = WorkOrder.objects.select_related("case").get(number=reiterated)
+    case = _case(instance)
+    work_order = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=product.company,
+        product=product,
+        case=case,
+        address=address,
+        zone=zone,
+        neighbourhood=neighbourhood,
+        description=problem,
+        reference_phone=reference_phone,
+        reiterates=earlier,
+        user=current_actor(),
+    )
+    if (
+        case is not None
+        and earlier.case_id
+        and earlier.case_id != case.pk
+        and case.reiterates_id is None
+    ):
+        Case.objects.filter(pk=case.pk).update(reiterates=earlier.case_id)
+    return work_order.number
+
+
+@registry.register_action("help_desk_readings")
+def help_desk_readings(instance, product_id: int) -> dict:
+    """Step 4: what the Help Desk shows of the product's browsing before the
+    analyst diagnoses (the adapter of settings.POSVENTA_HELPDESK_ADAPTER)."""
+    return helpdesk.readings(product=Product.objects.get(pk=product_id)).as_dict()
+
+
+@registry.register_action("close_unfounded")
+def close_unfounded(instance, work_order_id: str, result: str) -> dict:
+    """Step 5: solved remotely with the customer's conformity — the analyst
+    closes the work order as unfounded."""
+    closing = workorder_close(
+        work_order=WorkOrder.objects.get(number=work_order_id),
+        state=WorkOrderState.UNFOUNDED,
+        result=result,
+        user=current_actor(),
+    )
+    return {"work_order_id": closing.work_order.number, "state": closing.work_order.state}
+
+
+@registry.register_action("schedule_visit")
+def schedule_visit(instance, work_order_id: str, unit: str, technician: str, visit_at: str) -> dict:
+    """Steps 6–8: the order goes to the field unit's technician for the visit
+    the technical manager agreed (the same day)."""
+    when = parse_datetime(visit_at)
+    if isinstance(when, datetime) and timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    work_order = workorder_assign(
+        work_order=WorkOrder.objects.get(number=work_order_id),
+        unit=unit,
+        technician=technician,
+        scheduled_at=when,
+        user=current_actor(),
+    )
+    return {
+        "work_order_id": work_order.number,
+        "unit": work_order.unit,
+        "technician": work_order.technician,
+        "at": timezone.localtime(work_order.scheduled_at).strftime("%d/%m/%Y %H:%M"),
+    }

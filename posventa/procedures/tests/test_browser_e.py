@@ -1,0 +1,163 @@
+"""Procedure E in a real browser, across the inboxes: the executive receives an
+internet damage and registers it, the technical analyst diagnoses it remotely
+and cannot solve it, the technical manager coordinates the visit and closes
+the work order on its page, and the executive makes the quality call."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from posventa.accounts.roles import Role
+from posventa.cases.models import Case, CaseStatus
+from posventa.cases.tests.test_browser import open_pending, submit
+from posventa.engine import runtime
+from posventa.engine.deployment import deploy_files, read_directory
+from posventa.factories import (
+    CompanyFactory,
+    ContactFactory,
+    PlanFactory,
+    ProductFactory,
+    UserFactory,
+    product_type,
+)
+from posventa.integrations.models import DiagnosisRecord
+from posventa.procedures.apps import MODELS_DIR
+from posventa.web.tests.browser import log_in, serious_violations
+from posventa.workorders.models import FieldUnit, WorkOrderState
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
+
+
+@pytest.fixture
+def internet(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    runtime.specs.clear()
+    deploy_files(read_directory(MODELS_DIR))
+    executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE)
+    UserFactory(username="analista", role=Role.TECHNICAL_ANALYST)
+    UserFactory(username="tecnico", role=Role.TECHNICAL_MANAGER)
+    company = CompanyFactory(executive=executive, legal_name="Importadora Tunari S.R.L.")
+    ContactFactory(company=company, name="Ing. Marco Rojas", phone="70755511", is_primary=True)
+    product = ProductFactory(
+        company=company,
+        service_number="INT-5512300",
+        plan=PlanFactory(
+            code="INT-30", name="Internet 30 Mbps", product_type=product_type("internet")
+        ),
+        technology="fiber",
+        installation_address="Av. Ballivián N° 520, of. 4",
+        zone="Zona Central",
+        neighbourhood="El Prado",
+    )
+    yield product
+    runtime.specs.clear()
+
+
+def other_person(page, live_server, username):
+    context = page.context.browser.new_context(
+        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
+    )
+    context.set_default_timeout(10_000)
+    other = context.new_page()
+    log_in(other, username)
+    return other
+
+
+def test_internet_damage_from_report_to_quality_call(page, live_server, internet):
+    log_in(page, "ejecutiva")
+    page.goto(f"/clientes/{internet.company.pk}/casos/nuevo/")
+    with page.expect_response(lambda response: "casos/nuevo" in response.url):
+        page.select_option("#id_procedure", "E")
+    page.select_option("#id_channel", "phone")
+    page.select_option("#id_product", str(internet.pk))
+    page.fill("#id_subject", "El internet no navega")
+    submit(page)
+    page.wait_for_url("**/casos/PV-**")
+    case = Case.objects.get()
+
+    # 1–2. The executive takes the report; the product has no damage open.
+    open_pending(page, "Recibe el reporte de daño")
+    assert serious_violations(page) == []
+    assert page.locator("input[name=damaged_service][value=internet]").is_checked()
+    page.select_option("#id_cause", "no_service")
+    page.fill("#id_problem", "Sin navegación desde las 8:00 en toda la oficina.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 3. She checks the address and the reference phone and registers the damage.
+    open_pending(page, "Registra el daño")
+    assert page.input_value("#id_address") == "Av. Ballivián N° 520, of. 4"
+    assert page.input_value("#id_reference_phone") == "70755511"
+    page.check("#id_address_checked")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    work_order = case.work_orders.get()
+    assert (work_order.cause, work_order.state) == ("no_service", WorkOrderState.REGISTERED)
+
+    # 4, 6. The analyst diagnoses it in the Help Desk: not solvable remotely.
+    analyst = other_person(page, live_server, "analista")
+    open_pending(analyst, "Diagnostica el daño en forma remota")
+    assert analyst.input_value("#id_contracted_mbps") == "30.00"
+    assert serious_violations(analyst) == []
+    analyst.check("#id_no_service")
+    analyst.fill("#id_devices", "9")
+    analyst.fill("#id_measured_mbps", "0")
+    analyst.select_option("#id_router", "faulty")
+    analyst.fill("#id_findings", "ONT sin señal óptica; router sin sincronía.")
+    analyst.check("input[name=solved_remotely][value=no]")
+    submit(analyst)
+    analyst.wait_for_url("**/bandeja/")
+    analyst.context.close()
+    assert DiagnosisRecord.objects.get().solved_remotely is False
+
+    # 7–8. The technical manager coordinates the visit and tells its time;
+    # then closes the work order on its page.
+    technician = other_person(page, live_server, "tecnico")
+    open_pending(technician, "Coordina la visita técnica en el día")
+    assert technician.input_value("#id_unit") == FieldUnit.USM
+    visit = timezone.localtime(timezone.now() + timedelta(minutes=30))
+    technician.fill("#id_technician", "Téc. Luis Quiroga")
+    technician.fill("#id_visit_at", visit.strftime("%Y-%m-%dT%H:%M"))
+    # Late in the evening the visit falls on the next day and needs a reason.
+    technician.fill("#id_not_today_reason", "Cuadrilla de turno.")
+    submit(technician)
+    technician.wait_for_url("**/bandeja/")
+    work_order.refresh_from_db()
+    assert (work_order.state, work_order.technician) == (
+        WorkOrderState.ASSIGNED,
+        "Téc. Luis Quiroga",
+    )
+    technician.goto(f"/ordenes-de-trabajo/{work_order.number}/")
+    assert "70755511" in technician.locator("main").inner_text()
+    close = technician.locator("form[data-form=close]")
+    close.locator("input[name=state][value=closed_resolved]").check()
+    close.locator("#id_result").fill("Se reemplazó la ONT; navega a 30 Mbps.")
+    close.locator("button[type=submit]").click()
+    technician.locator("[data-testid=work-order-state]").wait_for()
+    assert case.number in technician.locator(".alert-success").inner_text()
+    technician.context.close()
+
+    # 12. The quality call.
+    open_pending(page, "Llamada de control de calidad")
+    page.check("input[name=conform][value=yes]")
+    page.fill("#id_interaction_summary", "El internet funciona; cliente conforme.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    case.refresh_from_db()
+    assert (case.status, case.outcome, case.quality_conform) == (
+        CaseStatus.CLOSED,
+        "fulfilled",
+        True,
+    )
+    summaries = " ".join(case.interactions.values_list("summary", flat=True))
+    assert "Téc. Luis Quiroga" in summaries and visit.strftime("%d/%m/%Y %H:%M") in summaries
+    page.goto(f"/casos/{case.number}/")
+    page.locator("#diagram[data-rendered=true]").wait_for()
+    for element in ("register_damage", "remote_diagnosis", "coordinate_visit", "quality_call"):
+        assert page.locator(f"#diagram [data-element-id={element}].step-done").count() == 1
+    assert page.locator("#diagram [data-element-id=test_with_customer].step-done").count() == 0

@@ -1,0 +1,136 @@
+"""Procedure H in a real browser, across the inboxes: the executive receives
+a withdrawal, sees the customer's history in numbers, the customer will not
+stay and brings the signed letter; the commercial manager reviews the
+contract, sees the final invoice line by line and enters the withdrawal, is
+told that a damaged device needs its damage written, checks the equipment,
+legalises the reception and hands it to the warehouse: the product ends
+withdrawn with its final invoice."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from posventa.accounts.roles import Role
+from posventa.billing.final_invoice import final_invoice
+from posventa.billing.models import Invoice
+from posventa.cases.models import Case, CaseStatus
+from posventa.cases.tests.test_browser import open_pending, submit
+from posventa.common.money import format_bs
+from posventa.factories import EquipmentFactory
+from posventa.inventory.models import ProductStatus
+from posventa.web.tests.browser import log_in, serious_violations
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data", "procedures"),
+]
+
+
+def other_person(page, live_server, username):
+    context = page.context.browser.new_context(
+        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
+    )
+    context.set_default_timeout(10_000)
+    other = context.new_page()
+    log_in(other, username)
+    return other
+
+
+def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product):
+    router = EquipmentFactory(product=customer_product, serial="RTR-7001", kind="router")
+    executive = team[Role.EXECUTIVE].username
+    log_in(page, executive)
+
+    # 1. The executive receives the request on the product.
+    page.goto(f"/clientes/{customer_product.company.pk}/casos/nuevo/")
+    with page.expect_response(lambda response: "casos/nuevo" in response.url):
+        page.select_option("#id_procedure", "H")
+    page.select_option("#id_channel", "letter")
+    page.select_option("#id_product", str(customer_product.pk))
+    page.fill("#id_subject", "Retiro de internet de la sucursal")
+    submit(page)
+    page.wait_for_url("**/casos/PV-**")
+    case = Case.objects.latest("received_at")
+    open_pending(page, "Recibe la solicitud de retiro")
+    assert serious_violations(page) == []
+    page.fill("#id_cause", "Cierran la sucursal de la zona Sur.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 2. The history in numbers and the contract; 3. the customer will not stay; 4. the letter.
+    open_pending(page, "Revisa el historial y el contrato")
+    text = page.locator("main").inner_text()
+    assert "interacción(es)" in text and "cumplida el" in text
+    page.check("#id_history_reviewed")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    open_pending(page, "Negocia la retención")
+    page.check("input[name=stays][value=no]")
+    page.fill("#id_interaction_summary", "No acepta el descuento ofrecido.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    open_pending(page, "Revisa los requisitos")
+    for kind in ("request_letter", "nit_copy", "id_copy"):
+        page.check(f"#id_has_{kind}")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 6–7. The commercial manager: contract, then the final invoice line by line.
+    manager = other_person(page, live_server, team[Role.COMMERCIAL_MANAGER].username)
+    open_pending(manager, "Revisa el contrato")
+    manager.check("#id_contract_reviewed")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    open_pending(manager, "Registra el retiro e imprime la solicitud de pedido")
+    today = timezone.localdate()
+    expected = final_invoice(
+        product_type="internet",
+        plan_name=customer_product.plan.name,
+        monthly_price=customer_product.plan.monthly_price,
+        request_date=today,
+    )
+    text = manager.locator("main").inner_text()
+    assert f"{today.day}/{expected.days_in_month} días" in text
+    assert f"Total: {format_bs(expected.total)}" in text
+    manager.check("#id_final_invoice_checked")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    case.refresh_from_db()
+    assert case.attended_at is not None
+    assert case.documents.filter(kind="order_request").count() == 1
+
+    # 8. A damaged device must say what is damaged; it came back complete.
+    open_pending(manager, "Revisa los equipos devueltos")
+    manager.check(f"input[name=condition_{router.pk}][value=damaged]")
+    submit(manager)
+    assert manager.locator(f"#id_note_{router.pk}").count() == 1
+    router.refresh_from_db()
+    assert router.return_condition == ""
+    manager.check(f"input[name=condition_{router.pk}][value=complete]")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+
+    # 11–12 and 14: reception legalised, handed to the warehouse.
+    open_pending(manager, "Registra la recepción y legaliza las órdenes")
+    manager.check("#id_reception_legalised")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    open_pending(manager, "Entrega los equipos a almacén")
+    manager.fill("#id_warehouse_received_by", "Juan Mamani")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    manager.context.close()
+
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    customer_product.refresh_from_db()
+    assert customer_product.status == ProductStatus.WITHDRAWN
+    assert Invoice.objects.get(product=customer_product).amount == expected.total
+    router.refresh_from_db()
+    assert router.warehouse_received_by == "Juan Mamani"
+    assert isinstance(expected.total, Decimal)
+    page.goto(f"/casos/{case.number}/")
+    page.locator("#diagram[data-rendered=true]").wait_for()
+    assert page.locator("#diagram [data-element-id=hand_to_warehouse].step-done").count() == 1

@@ -1,0 +1,722 @@
+"""Procedure E, damage to product, walked branch by branch through the services."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from posventa.accounts.roles import Role
+from posventa.cases.models import Alert, CaseStatus
+from posventa.cases.services import case_open
+from posventa.customers.models import Interaction
+from posventa.engine import services as engine
+from posventa.engine.form_schema import form_json_schema
+from posventa.engine.models import MessageSubscription
+from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
+from posventa.integrations.models import DiagnosisRecord
+from posventa.workorders.models import (
+    FieldUnit,
+    Priority,
+    WorkOrder,
+    WorkOrderKind,
+    WorkOrderState,
+)
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+
+LA_PAZ = ZoneInfo("America/La_Paz")
+
+
+@pytest.fixture(autouse=True)
+def working_hours():
+    """A weekday morning in Cochabamba: a visit two hours later is the same day."""
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=LA_PAZ), tick=True):
+        yield
+
+
+@pytest.fixture
+def internet(team, internet_plans):
+    """An internet access on fiber, Internet 30 Mbps, with its primary contact."""
+    product = ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=internet_plans[1],
+        service_number="INT-5512300",
+        technology="fiber",
+        installation_address="Av. Ballivián N° 520, of. 4",
+        zone="Zona Central",
+        neighbourhood="El Prado",
+    )
+    ContactFactory(
+        company=product.company, name="Ing. Marco Rojas", phone="70755511", is_primary=True
+    )
+    return product
+
+
+@pytest.fixture
+def line(team):
+    plan = PlanFactory(
+        code="FIJA-1", name="Línea fija empresarial", product_type=product_type("fixed_line")
+    )
+    product = ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=plan,
+        service_number="4251234",
+        installation_address="Calle Jordán N° 230",
+    )
+    ContactFactory(
+        company=product.company, name="Sra. Ana Mendoza", phone="4456789", is_primary=True
+    )
+    return product
+
+
+def open_a_case(team, product, subject="El internet no navega"):
+    return case_open(
+        company=product.company,
+        procedure="E",
+        channel="phone",
+        subject=subject,
+        product=product,
+        user=team[Role.EXECUTIVE],
+    )
+
+
+def pending(case, bpmn_id=None):
+    tasks = list(case.instance.human_tasks.all())
+    if bpmn_id is not None:
+        tasks = [t for t in tasks if t.bpmn_id == bpmn_id]
+    [task] = tasks
+    return task
+
+
+def complete(case, user, data, *, step=None):
+    task = pending(case, step)
+    # Every step can be driven through the API too: its form describes itself.
+    assert set(data) <= set(form_json_schema(engine.task_form(task))["properties"])
+    engine.task_complete(task_id=task.task_id, user=user, data=data)
+    case.refresh_from_db()
+
+
+def receive(
+    case, team, service="internet", cause="no_service", problem="No navega desde la mañana."
+):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("receive_report", Role.EXECUTIVE)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"damaged_service": service, "cause": cause, "problem": problem},
+    )
+
+
+def register(case, team, **extra):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("register_damage", Role.EXECUTIVE)
+    form = engine.task_form(task)
+    data = {
+        "address": form.initial["address"],
+        "zone": form.initial["zone"],
+        "neighbourhood": form.initial["neighbourhood"],
+        "reference_phone": form.initial["reference_phone"],
+        "address_checked": "on",
+        "interaction_channel": "phone",
+        "interaction_summary": form.initial["interaction_summary"],
+        **extra,
+    }
+    complete(case, team[Role.EXECUTIVE], data)
+
+
+DIAGNOSIS = {
+    "wifi_coverage": "weak",
+    "devices": "14",
+    "contracted_mbps": "30",
+    "measured_mbps": "28.456",
+    "amplifiers": "",
+    "router": "misconfigured",
+    "findings": "Canal wifi saturado; se cambió el canal y se reinició el router.",
+}
+
+
+def diagnose(case, team, solved, **extra):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("remote_diagnosis", Role.TECHNICAL_ANALYST)
+    data = {**DIAGNOSIS, "solved_remotely": "yes" if solved else "no", **extra}
+    complete(case, team[Role.TECHNICAL_ANALYST], data)
+
+
+def coordinate(case, team, *, when=None, technician="Téc. Luis Quiroga", **extra):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
+    when = when or timezone.localtime(timezone.now() + timedelta(hours=2))
+    data = {
+        "unit": FieldUnit.USM,
+        "technician": technician,
+        "visit_at": when.strftime("%Y-%m-%dT%H:%M"),
+        **extra,
+    }
+    complete(case, team[Role.TECHNICAL_MANAGER], data)
+    return when
+
+
+def the_order(case) -> WorkOrder:
+    return case.work_orders.get(state__in=[WorkOrderState.REGISTERED, WorkOrderState.ASSIGNED])
+
+
+def quality_call(case, team, step="quality_call"):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == (step, Role.EXECUTIVE)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"conform": "yes", "interaction_channel": "phone", "interaction_summary": "Funciona bien."},
+    )
+
+
+def summaries(case) -> list[str]:
+    return list(case.interactions.values_list("summary", flat=True))
+
+
+# ------------------------------------------------------------------ branches
+
+
+def test_an_internet_damage_solved_remotely_closes_the_work_order_as_unfounded(
+    procedures, team, internet
+):
+    case = open_a_case(team, internet)
+    form = engine.task_form(pending(case))
+    assert [v for v, _l in form.fields["damaged_service"].choices] == ["internet"]
+    assert "no tiene órdenes de trabajo por daño" in str(form.fields["damaged_service"].help_text)
+    receive(case, team, cause="slow", problem="Navega muy lento en toda la oficina.")
+
+    # Step 3: no damage open → the executive registers it; that answers the request.
+    form = engine.task_form(pending(case))
+    assert form.initial["address"] == "Av. Ballivián N° 520, of. 4"
+    assert form.initial["reference_phone"] == "70755511"
+    before = timezone.now()
+    register(case, team)
+    registered_at = case.attended_at
+    assert before <= registered_at <= timezone.now()
+    assert case.attended_role == Role.EXECUTIVE
+    [order] = case.work_orders.all()
+    assert (order.kind, order.state, order.product, order.damaged_service, order.cause) == (
+        WorkOrderKind.DAMAGE,
+        WorkOrderState.REGISTERED,
+        internet,
+        "internet",
+        "slow",
+    )
+    assert (order.address, order.reference_phone, order.priority) == (
+        "Av. Ballivián N° 520, of. 4",
+        "70755511",
+        Priority.NORMAL,
+    )
+    assert order.description == "Navega muy lento en toda la oficina."
+    assert order.created_by == team[Role.EXECUTIVE] and order.reiterates is None
+
+    # Step 4: the Help Desk readings prefill the analyst's diagnosis (30 Mbps from the plan).
+    task = pending(case)
+    assert task.role == Role.TECHNICAL_ANALYST
+    form = engine.task_form(task)
+    assert Decimal(str(form.initial["contracted_mbps"])) == Decimal("30.00")
+    diagnose(case, team, solved=True)
+    [record] = DiagnosisRecord.objects.all()
+    assert (record.product, record.work_order, record.analyst) == (
+        internet,
+        order,
+        team[Role.TECHNICAL_ANALYST],
+    )
+    assert record.contracted_mbps == Decimal("30.00")
+    assert record.measured_mbps == Decimal("28.46")  # half-up to cents
+    assert (record.wifi_coverage, record.devices, record.router) == ("weak", 14, "misconfigured")
+    assert record.solved_remotely is True
+
+    # Step 5: tests with the customer until conformity → closed as unfounded by the analyst.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("test_with_customer", Role.TECHNICAL_ANALYST)
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {
+            "customer_conform": "yes",
+            "interaction_channel": "phone",
+            "interaction_summary": "Pruebas de velocidad con el cliente: 29 Mbps por wifi.",
+        },
+    )
+    order.refresh_from_db()
+    assert order.state == WorkOrderState.UNFOUNDED
+    assert order.closed_by == team[Role.TECHNICAL_ANALYST]
+    assert "Canal wifi saturado" in order.result and "29 Mbps" in order.result
+    assert [c.state for c in order.changes.all()] == ["registered", "unfounded"]
+
+    # Step 12: the quality call closes the case.
+    quality_call(case, team, step="quality_call_remote")
+    assert (case.status, case.outcome, case.quality_conform) == (
+        CaseStatus.CLOSED,
+        "fulfilled",
+        True,
+    )
+    assert case.attended_at == registered_at
+    said = summaries(case)
+    assert any("se solucionará a la brevedad" in s for s in said)
+    assert any("29 Mbps" in s for s in said)
+    assert Interaction.objects.filter(case=case, recorded_by=team[Role.TECHNICAL_ANALYST]).exists()
+
+
+def test_an_internet_damage_not_solvable_remotely_goes_to_usm_and_the_technical_manager(
+    procedures, team, internet
+):
+    case = open_a_case(team, internet)
+    receive(case, team)
+    register(case, team)
+    order = the_order(case)
+    diagnose(case, team, solved=False, router="faulty", findings="Router sin sincronía.")
+    assert DiagnosisRecord.objects.get().solved_remotely is False
+
+    # Steps 6–8: the technical manager agrees a visit today and tells the executive.
+    form = engine.task_form(pending(case))
+    assert form.initial["unit"] == FieldUnit.USM
+    assert order.number in str(form.fields["technician"].help_text)
+    when = coordinate(case, team)
+    order.refresh_from_db()
+    assert (order.state, order.unit, order.technician) == (
+        WorkOrderState.ASSIGNED,
+        FieldUnit.USM,
+        "Téc. Luis Quiroga",
+    )
+    assert timezone.localtime(order.scheduled_at).strftime("%H:%M") == when.strftime("%H:%M")
+    assert order.assigned_by == team[Role.TECHNICAL_MANAGER]
+    visit = Interaction.objects.get(case=case, recorded_by=team[Role.TECHNICAL_MANAGER])
+    assert "Téc. Luis Quiroga" in visit.summary and when.strftime("%d/%m/%Y %H:%M") in visit.summary
+
+    # The case waits for the work order's closing.
+    assert not case.instance.human_tasks.exists()
+    subscription = MessageSubscription.objects.get(instance=case.instance)
+    assert subscription.message_name == "work_order_closed"
+    assert subscription.correlation == f'{{"work_order_id": "{order.number}"}}'
+    closing = workorder_close(
+        work_order=order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Se reemplazó el router.",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    assert closing.cases == [case.number]
+    case.refresh_from_db()
+    quality_call(case, team)
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    order.refresh_from_db()
+    assert [c.state for c in order.changes.all()] == ["registered", "assigned", "closed_resolved"]
+
+
+def test_when_the_remote_tests_do_not_convince_the_customer_the_damage_goes_to_the_field(
+    procedures, team, internet
+):
+    case = open_a_case(team, internet)
+    receive(case, team)
+    register(case, team)
+    diagnose(case, team, solved=True)
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {
+            "customer_conform": "no",
+            "interaction_channel": "phone",
+            "interaction_summary": "Sigue cortándose.",
+        },
+    )
+    assert pending(case).bpmn_id == "coordinate_visit"
+    assert the_order(case).state == WorkOrderState.REGISTERED  # not closed as unfounded
+
+
+def test_a_line_damage_goes_straight_to_the_technical_manager(procedures, team, line):
+    case = open_a_case(team, line, "Sin tono")
+    form = engine.task_form(pending(case))
+    assert [v for v, _l in form.fields["damaged_service"].choices] == ["line"]
+    receive(case, team, service="line", cause="no_dial_tone", problem="La línea no tiene tono.")
+    register(case, team)
+    order = the_order(case)
+    assert (order.damaged_service, order.cause, order.reference_phone) == (
+        "line",
+        "no_dial_tone",
+        "4456789",
+    )
+    # No analyst, no Help Desk: the technical manager coordinates the visit.
+    assert pending(case).role == Role.TECHNICAL_MANAGER
+    coordinate(case, team)
+    assert not DiagnosisRecord.objects.exists()
+    workorder_close(
+        work_order=order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Par reparado en la caja de distribución.",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    case.refresh_from_db()
+    quality_call(case, team)
+    assert case.outcome == "fulfilled"
+
+
+def test_a_damage_already_in_repair_is_followed_not_registered_again(procedures, team, internet):
+    manager = team[Role.TECHNICAL_MANAGER]
+    earlier = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=internet.company,
+        product=internet,
+        damaged_service="internet",
+        cause="no_service",
+        reference_phone="70755511",
+        user=manager,
+    )
+    workorder_assign(
+        work_order=earlier,
+        unit=FieldUnit.USM,
+        technician="Téc. Pablo Ríos",
+        scheduled_at=timezone.now() + timedelta(days=1),
+        user=manager,
+    )
+    case = open_a_case(team, internet, "Llama otra vez: sigue sin internet")
+    receive(case, team)
+
+    # Step 2 → 8: no new order; the technical manager brings the visit to today.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
+    form = engine.task_form(task)
+    assert form.initial["technician"] == "Téc. Pablo Ríos"
+    assert earlier.number in str(form.fields["technician"].help_text)
+    coordinate(case, team, technician="Téc. Pablo Ríos")
+    assert case.attended_at is not None and case.attended_role == Role.TECHNICAL_MANAGER
+    assert WorkOrder.objects.filter(product=internet).count() == 1
+    earlier.refresh_from_db()
+    assert timezone.localdate(earlier.scheduled_at) == timezone.localdate()
+    assert [c.state for c in earlier.changes.all()] == ["registered", "assigned", "assigned"]
+
+    workorder_close(
+        work_order=earlier,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Fibra empalmada.",
+        user=manager,
+    )
+    case.refresh_from_db()
+    quality_call(case, team)
+    assert case.status == CaseStatus.CLOSED
+
+
+def test_an_order_closed_on_its_page_before_the_visit_is_coordinated_moves_the_case_on(
+    procedures, team, internet
+):
+    manager = team[Role.TECHNICAL_MANAGER]
+    earlier = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=internet.company,
+        product=internet,
+        damaged_service="internet",
+        cause="no_service",
+        user=manager,
+    )
+    case = open_a_case(team, internet)
+    receive(case, team)
+    assert pending(case).bpmn_id == "coordinate_visit"
+    workorder_close(
+        work_order=earlier,
+        state=WorkOrderState.UNFOUNDED,
+        result="El cliente reinició el equipo; navega.",
+        user=manager,
+    )
+    # No process waited for it yet: the step says so and lets the case go on.
+    task = pending(case)
+    assert "reinició el equipo" in str(engine.task_form(task).fields["technician"].help_text)
+    complete(case, manager, {})
+    assert pending(case).bpmn_id == "quality_call"
+    assert any("reinició el equipo" in s for s in summaries(case))
+    quality_call(case, team)
+    assert case.status == CaseStatus.CLOSED
+
+
+def unsolved_damage(team, product, case=None):
+    manager = team[Role.TECHNICAL_MANAGER]
+    earlier = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=product.company,
+        product=product,
+        case=case,
+        damaged_service="internet",
+        cause="outages",
+        reference_phone="70755511",
+        user=manager,
+    )
+    workorder_assign(
+        work_order=earlier,
+        unit=FieldUnit.USM,
+        technician="Téc. Pablo Ríos",
+        scheduled_at=timezone.now() + timedelta(hours=1),
+        user=manager,
+    )
+    workorder_close(
+        work_order=earlier,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="Cortes en la red troncal; no se pudo solucionar en la visita.",
+        user=manager,
+    )
+    return earlier
+
+
+def test_the_last_damage_closed_without_solution_is_reiterated_with_the_same_cause(
+    procedures, team, internet
+):
+    first_case = open_a_case(team, internet, "Cortes de internet")
+    earlier = unsolved_damage(team, internet, case=first_case)
+    case = open_a_case(team, internet, "Vuelven los cortes")
+    receive(case, team, cause="slow")
+
+    # Step 2 → 10: the executive registers the reiteration, linked to the earlier order.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("register_reiteration", Role.EXECUTIVE)
+    form = engine.task_form(task)
+    assert earlier.number in str(form.fields["address"].help_text)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {
+            "address": internet.installation_address,
+            "zone": internet.zone,
+            "neighbourhood": internet.neighbourhood,
+            "reference_phone": form.initial["reference_phone"],
+            "address_checked": "on",
+            "interaction_channel": "phone",
+            "interaction_summary": form.initial["interaction_summary"],
+        },
+    )
+    assert case.attended_at is not None
+    reiteration = the_order(case)
+    assert reiteration.reiterates == earlier
+    assert reiteration.cause == "outages"  # the earlier cause, not what was said today
+    assert (reiteration.damaged_service, reiteration.priority) == ("internet", Priority.HIGH)
+    assert list(earlier.reiterations.all()) == [reiteration]
+    case.refresh_from_db()
+    assert case.reiterates == first_case  # the indicators count it as a reiteration
+
+    # Step 11: the technical manager prioritises it with the Operations Center.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("prioritise", Role.TECHNICAL_MANAGER)
+    complete(
+        case,
+        team[Role.TECHNICAL_MANAGER],
+        {"priority_note": "Centro de Operaciones: cuadrilla prioritaria esta tarde."},
+    )
+    assert "cuadrilla prioritaria" in reiteration.changes.last().note
+    coordinate(case, team)
+    workorder_close(
+        work_order=reiteration,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Se reparó el tramo troncal.",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    case.refresh_from_db()
+    quality_call(case, team)
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def test_a_visit_closed_without_solution_is_reiterated_in_the_same_case(procedures, team, line):
+    case = open_a_case(team, line, "Ruido en la línea")
+    receive(case, team, service="line", cause="noise", problem="Mucho ruido.")
+    register(case, team)
+    first = the_order(case)
+    coordinate(case, team)
+    workorder_close(
+        work_order=first,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="El ruido viene del cable aéreo; requiere cuadrilla.",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    case.refresh_from_db()
+    assert pending(case).bpmn_id == "register_reiteration"
+    form = engine.task_form(pending(case))
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {
+            "address": form.initial["address"],
+            "reference_phone": "4456789",
+            "address_checked": "on",
+            "interaction_channel": "phone",
+            "interaction_summary": form.initial["interaction_summary"],
+        },
+    )
+    second = the_order(case)
+    assert (second.reiterates, second.cause, second.priority) == (first, "noise", Priority.HIGH)
+    assert pending(case).bpmn_id == "prioritise"
+
+
+# ------------------------------------------------------------------ refusals
+
+
+def test_bad_input_is_refused_with_its_reason_and_nothing_changes(procedures, team, internet):
+    case = open_a_case(team, internet)
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.EXECUTIVE],
+            data={"damaged_service": "internet", "cause": "no_dial_tone", "problem": "x"},
+        )
+    assert "cause" in refused.value.form.errors
+    assert pending(case).bpmn_id == "receive_report"
+    receive(case, team)
+
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.EXECUTIVE],
+            data={
+                "address": "Av. Ballivián N° 520",
+                "reference_phone": "123",
+                "address_checked": "on",
+                "interaction_channel": "phone",
+                "interaction_summary": "x",
+            },
+        )
+    assert "reference_phone" in refused.value.form.errors
+    assert not WorkOrder.objects.exists()
+    register(case, team)
+
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.TECHNICAL_ANALYST],
+            data={**DIAGNOSIS, "router": "faulty", "solved_remotely": "yes"},
+        )
+    assert "solved_remotely" in refused.value.form.errors
+    assert not DiagnosisRecord.objects.exists()
+    diagnose(case, team, solved=False)
+
+    # Same-day attention: another day needs a reason.
+    task = pending(case)
+    tomorrow = timezone.localtime(timezone.now() + timedelta(days=1))
+    with pytest.raises(engine.FormInvalid) as refused:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.TECHNICAL_MANAGER],
+            data={
+                "unit": "usm",
+                "technician": "Téc. Luis Quiroga",
+                "visit_at": tomorrow.strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+    assert "not_today_reason" in refused.value.form.errors
+    assert the_order(case).state == WorkOrderState.REGISTERED
+    coordinate(case, team, when=tomorrow, not_today_reason="El cliente recibe mañana.")
+    assert the_order(case).state == WorkOrderState.ASSIGNED
+
+
+def test_a_product_has_one_damage_in_repair_at_a_time(db, team, internet):
+    manager = team[Role.TECHNICAL_MANAGER]
+    workorder_create(
+        kind=WorkOrderKind.DAMAGE, company=internet.company, product=internet, user=manager
+    )
+    with pytest.raises(ValidationError) as refused:
+        workorder_create(
+            kind=WorkOrderKind.DAMAGE, company=internet.company, product=internet, user=manager
+        )
+    assert "ya tiene una orden de trabajo por daño" in str(refused.value)
+    assert WorkOrder.objects.count() == 1
+
+
+def test_the_database_itself_keeps_the_damage_rules(db, team, internet):
+    manager = team[Role.TECHNICAL_MANAGER]
+    first = workorder_create(
+        kind=WorkOrderKind.DAMAGE, company=internet.company, product=internet, user=manager
+    )
+    fields = {
+        "kind": WorkOrderKind.DAMAGE,
+        "company": internet.company,
+        "product": internet,
+        "address": "x",
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkOrder.objects.create(number="OT-X-1", **fields)  # a second open damage
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkOrder.objects.create(
+            number="OT-X-2",
+            kind=WorkOrderKind.INSTALLATION,
+            company=internet.company,
+            address="x",
+            cause="slow",
+        )  # a cause on something that is not a damage
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WorkOrder.objects.create(
+            number="OT-X-3",
+            kind=WorkOrderKind.DAMAGE,
+            company=internet.company,
+            address="x",
+            reiterates=first,
+        )  # a reiteration without its cause
+    assert WorkOrder.objects.count() == 1
+
+
+def test_only_a_damage_closed_without_solution_can_be_reiterated(db, team, internet):
+    manager = team[Role.TECHNICAL_MANAGER]
+    resolved = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=internet.company,
+        product=internet,
+        cause="slow",
+        user=manager,
+    )
+    workorder_close(
+        work_order=resolved, state=WorkOrderState.UNFOUNDED, result="Sin falla.", user=manager
+    )
+    with pytest.raises(ValidationError) as refused:
+        workorder_create(
+            kind=WorkOrderKind.DAMAGE,
+            company=internet.company,
+            product=internet,
+            reiterates=resolved,
+            user=manager,
+        )
+    assert "no hay nada que reiterar" in str(refused.value)
+    assert WorkOrder.objects.count() == 1
+
+
+def test_the_analyst_closes_only_as_unfounded(db, team, internet):
+    analyst = team[Role.TECHNICAL_ANALYST]
+    order = workorder_create(
+        kind=WorkOrderKind.DAMAGE, company=internet.company, product=internet, user=analyst
+    )
+    with pytest.raises(PermissionDenied):
+        workorder_assign(
+            work_order=order,
+            unit=FieldUnit.USM,
+            technician="X",
+            scheduled_at=timezone.now(),
+            user=analyst,
+        )
+    with pytest.raises(PermissionDenied):
+        workorder_close(
+            work_order=order,
+            state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+            result="x",
+            user=analyst,
+        )
+    with pytest.raises(PermissionDenied):
+        workorder_close(
+            work_order=order, state=WorkOrderState.UNFOUNDED, result="x", user=team[Role.EXECUTIVE]
+        )
+    workorder_close(
+        work_order=order, state=WorkOrderState.UNFOUNDED, result="Sin falla.", user=analyst
+    )
+    order.refresh_from_db()
+    assert order.state == WorkOrderState.UNFOUNDED
+
+
+def test_the_team_lead_is_warned_when_24_hours_pass(procedures, team, internet):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        case = open_a_case(team, internet)
+    with time_machine.travel(start + timedelta(hours=24, minutes=1), tick=False):
+        assert engine.timers_advance() == 1
+    [alert] = Alert.objects.filter(case=case)
+    assert alert.role == Role.TEAM_LEAD and "Recibe el reporte de daño" in alert.message
+    assert pending(case).bpmn_id == "receive_report"
