@@ -247,7 +247,7 @@ def call_detail_documents(
     documents = [
         document_add(
             case=case,
-            kind=DocumentKind.OTHER,
+            kind=DocumentKind.CALL_DETAIL,
             file=ContentFile(call_detail_pdf(detail, case=case), name=f"{stem}.pdf"),
             title=f"{title} (PDF)"[:200],
             user=user,
@@ -255,7 +255,7 @@ def call_detail_documents(
         ),
         document_add(
             case=case,
-            kind=DocumentKind.OTHER,
+            kind=DocumentKind.CALL_DETAIL,
             file=ContentFile(call_detail_xlsx(detail, case=case), name=f"{stem}.xlsx"),
             title=f"{title} (Excel)"[:200],
             user=user,

@@ -176,6 +176,7 @@ class DocumentKind(models.TextChoices):
     ID_COPY = "id_copy", _("Legal representative's ID")
     POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
     ORDER_REQUEST = "order_request", _("Order request")
+    CALL_DETAIL = "call_detail", _("Call detail")
     EVIDENCE = "evidence", _("Evidence")
     OTHER = "other", _("Other")
 

@@ -182,8 +182,9 @@ def send_by_email(case, team, address="gerencia@cliente.example"):
 
 
 def detail_files(case):
-    pdf = case.documents.get(file__endswith=".pdf")
-    xlsx = case.documents.get(file__endswith=".xlsx")
+    """The call detail's two files, kept with the case as its call detail."""
+    pdf = case.documents.get(kind="call_detail", file__endswith=".pdf")
+    xlsx = case.documents.get(kind="call_detail", file__endswith=".xlsx")
     return pdf, xlsx
 
 
