@@ -20,7 +20,7 @@ from posventa.factories import (
 )
 from posventa.integrations.models import Coverage
 from posventa.procedures.apps import MODELS_DIR
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import log_in, other_person, serious_violations
 from posventa.workorders.models import WorkOrderState
 
 pytestmark = [
@@ -60,16 +60,6 @@ def line(settings, tmp_path):
     EquipmentFactory(product=product, serial="MDM-0001", kind="modem")
     yield product
     runtime.specs.clear()
-
-
-def other_person(page, live_server, username):
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
-    )
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-    log_in(other, username)
-    return other
 
 
 def test_relocation_from_intake_to_quality_call(page, live_server, line):

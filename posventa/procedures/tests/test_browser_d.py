@@ -16,23 +16,13 @@ from posventa.factories import ProductFactory, SuspensionFactory
 from posventa.inventory.models import ProductStatus, Suspension
 from posventa.inventory.rules import last_allowed_suspension_day
 from posventa.inventory.services import product_suspend
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data", "procedures"),
 ]
-
-
-def other_person(page, live_server, username):
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
-    )
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-    log_in(other, username)
-    return other
 
 
 def open_d_case(page, product, subject):

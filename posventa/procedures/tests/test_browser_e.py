@@ -23,7 +23,7 @@ from posventa.factories import (
 )
 from posventa.integrations.models import DiagnosisRecord
 from posventa.procedures.apps import MODELS_DIR
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import log_in, other_person, serious_violations
 from posventa.workorders.models import FieldUnit, WorkOrderState
 
 pytestmark = [
@@ -56,16 +56,6 @@ def internet(settings, tmp_path):
     )
     yield product
     runtime.specs.clear()
-
-
-def other_person(page, live_server, username):
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
-    )
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-    log_in(other, username)
-    return other
 
 
 def test_internet_damage_from_report_to_quality_call(page, live_server, internet):

@@ -15,23 +15,13 @@ from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.claims.models import Complaint, ComplaintState
 from posventa.factories import InvoiceFactory
 from posventa.outbox.models import Mailbox
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data", "procedures"),
 ]
-
-
-def other_person(page, live_server, username):
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
-    )
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-    log_in(other, username)
-    return other
 
 
 def test_a_billing_complaint_registered_resolved_by_utar_and_told(

@@ -20,7 +20,7 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.common.dates import add_months
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,16 +58,6 @@ def line(reference_data, team):
             source=source,
         )
     return product
-
-
-def other_person(page, live_server, username):
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
-    )
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-    log_in(other, username)
-    return other
 
 
 def test_comteco_call_detail_across_the_inboxes(page, live_server, team, line):

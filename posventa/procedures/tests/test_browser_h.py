@@ -19,23 +19,13 @@ from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.common.money import format_bs
 from posventa.factories import EquipmentFactory
 from posventa.inventory.models import ProductStatus
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data", "procedures"),
 ]
-
-
-def other_person(page, live_server, username):
-    context = page.context.browser.new_context(
-        base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
-    )
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-    log_in(other, username)
-    return other
 
 
 def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product):

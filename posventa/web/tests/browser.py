@@ -39,15 +39,27 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def _new_page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
     )
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = _new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
+
+
+def other_person(page, live_server, username: str):
+    """A second person, in her own browser context, logged in: for a flow
+    that goes from one role's inbox to another's."""
+    other = _new_page(page.context.browser, live_server)
+    log_in(other, username)
+    return other
 
 
 @pytest.fixture
