@@ -16,6 +16,7 @@ from posventa.demo import data
 from posventa.demo.calls import load_call_records
 from posventa.demo.cases import load_cases
 from posventa.demo.coverage import load_coverage
+from posventa.demo.history import load_history
 from posventa.demo.loader import load_demo
 
 ADDRESS = "http://127.0.0.1:8000/"
@@ -36,6 +37,7 @@ LABELS = [
     ("payments", "pagos"),
     ("interactions", "interacciones"),
     ("cases", "casos"),
+    ("history", "solicitudes de los seis meses anteriores"),
     ("coverage", "filas de cobertura de red"),
     ("call_records", "registros de llamadas"),
 ]
@@ -110,6 +112,7 @@ class Command(BaseCommand):
                     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
                 ):
                     created.update(load_cases())
+                    created.update(load_history())
         except ValidationError as error:
             raise CommandError(f"No se pudo cargar la demostración: {error}") from error
         seconds = time.monotonic() - started
