@@ -22,6 +22,27 @@ def test_odd_pages_answer_without_a_server_error(client, team, url):
     assert client.get(url).status_code in (200, 302, 404)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reclamos/?state=%00&page=x",
+        "/reclamos/999999/",
+        "/ordenes-de-trabajo/?state=nope&page=-1",
+        "/ordenes-de-trabajo/OT-0000-000000/",
+        "/indicadores/?month=%00",
+        "/indicadores/casos/?month=2026-02-30&indicator=%00&role=%00&executive=-1",
+        "/indicadores/tiempos/?procedure=%00&received_from=2026-13-01&role=x",
+        "/indicadores/cierre/?month=1999-01",
+        "/indicadores/reporte.pdf?month=abc",
+        "/indicadores/vigilancia/?page=abc",
+    ],
+)
+@pytest.mark.parametrize("role", [Role.TEAM_LEAD, Role.EXECUTIVE, Role.TECHNICAL_MANAGER])
+def test_odd_pages_of_the_team_answer_without_a_server_error(client, team, url, role):
+    client.force_login(team[role])
+    assert client.get(url).status_code in (200, 302, 403, 404)
+
+
 def test_odd_form_posts_come_back_as_forms(client, procedures, team, customer_product):
     client.force_login(team[Role.EXECUTIVE])
     company = customer_product.company.pk
