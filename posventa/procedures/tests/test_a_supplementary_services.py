@@ -15,6 +15,7 @@ from posventa.factories import CompanyFactory, PlanFactory, ProductFactory, prod
 from posventa.inventory.models import ProductSupplementaryService
 from posventa.inventory.rules import supplementary_service_errors
 from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, pending
 
 ALL_DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
 
@@ -52,16 +53,6 @@ def open_a_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case):
-    [task] = case.instance.human_tasks.all()
-    return task
-
-
-def complete(case, user, data):
-    engine.task_complete(task_id=pending(case).task_id, user=user, data=data)
-    case.refresh_from_db()
 
 
 def change(**extra):

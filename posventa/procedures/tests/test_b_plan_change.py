@@ -12,6 +12,7 @@ from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
 from posventa.engine import services as engine
 from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, pending
 
 ALL_DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
 
@@ -25,19 +26,6 @@ def open_b_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case):
-    """The case's only pending step."""
-    [task] = case.instance.human_tasks.all()
-    return task
-
-
-def complete(case, user, data, **kwargs):
-    task = pending(case)
-    engine.task_complete(task_id=task.task_id, user=user, data=data, **kwargs)
-    case.refresh_from_db()
-    return task
 
 
 def test_requirements_met_the_plan_changes_and_the_case_closes_fulfilled(

@@ -15,7 +15,6 @@ from posventa.cases.services import case_open
 from posventa.common.dates import add_months
 from posventa.customers.models import Interaction
 from posventa.engine import services as engine
-from posventa.engine.form_schema import form_json_schema
 from posventa.engine.models import MessageSubscription
 from posventa.factories import (
     ContactFactory,
@@ -28,6 +27,7 @@ from posventa.integrations.models import Coverage
 from posventa.inventory.models import Product, ProductStatus
 from posventa.procedures.actions.c_relocation import remaining_permanence_months
 from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, pending
 from posventa.workorders.models import FieldUnit, WorkOrder, WorkOrderKind, WorkOrderState
 from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
 
@@ -90,22 +90,6 @@ def open_a_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case, bpmn_id=None):
-    tasks = list(case.instance.human_tasks.all())
-    if bpmn_id is not None:
-        tasks = [t for t in tasks if t.bpmn_id == bpmn_id]
-    [task] = tasks
-    return task
-
-
-def complete(case, user, data, *, step=None):
-    task = pending(case, step)
-    # Every step can be driven through the API too: its form describes itself.
-    assert set(data) <= set(form_json_schema(engine.task_form(task))["properties"])
-    engine.task_complete(task_id=task.task_id, user=user, data=data)
-    case.refresh_from_db()
 
 
 def receive(case, team, **extra):

@@ -17,7 +17,6 @@ from posventa.cases.services import case_open
 from posventa.engine import services as engine
 from posventa.engine.models import InstanceStatus, ProcessInstance
 from posventa.engine.selectors import task_variables
-from posventa.engine.templating import render_instructions
 from posventa.factories import (
     InvoiceFactory,
     PlanFactory,
@@ -29,6 +28,7 @@ from posventa.inventory.models import ProductStatus, Suspension
 from posventa.inventory.rules import suspension_errors
 from posventa.inventory.services import product_suspend
 from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, instructions, pending, talk
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 TODAY = date(2026, 3, 2)  # a Monday
@@ -55,27 +55,6 @@ def open_d_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case):
-    """The case's only pending step."""
-    [task] = case.instance.human_tasks.all()
-    return task
-
-
-def complete(case, user, data):
-    task = pending(case)
-    engine.task_complete(task_id=task.task_id, user=user, data=data)
-    case.refresh_from_db()
-    return task
-
-
-def instructions(task) -> str:
-    return render_instructions(task.instructions, task_variables(task))
-
-
-def talk(summary: str, **extra) -> dict:
-    return {"interaction_channel": "phone", "interaction_summary": summary, **extra}
 
 
 def suspension_request(starts_on: date, ends_on: date) -> dict:

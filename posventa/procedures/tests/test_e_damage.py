@@ -15,10 +15,10 @@ from posventa.cases.models import Alert, CaseStatus
 from posventa.cases.services import case_open
 from posventa.customers.models import Interaction
 from posventa.engine import services as engine
-from posventa.engine.form_schema import form_json_schema
 from posventa.engine.models import MessageSubscription
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
 from posventa.integrations.models import DiagnosisRecord
+from posventa.procedures.tests.steps import complete, pending
 from posventa.workorders.models import (
     FieldUnit,
     Priority,
@@ -82,22 +82,6 @@ def open_a_case(team, product, subject="El internet no navega"):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case, bpmn_id=None):
-    tasks = list(case.instance.human_tasks.all())
-    if bpmn_id is not None:
-        tasks = [t for t in tasks if t.bpmn_id == bpmn_id]
-    [task] = tasks
-    return task
-
-
-def complete(case, user, data, *, step=None):
-    task = pending(case, step)
-    # Every step can be driven through the API too: its form describes itself.
-    assert set(data) <= set(form_json_schema(engine.task_form(task))["properties"])
-    engine.task_complete(task_id=task.task_id, user=user, data=data)
-    case.refresh_from_db()
 
 
 def receive(

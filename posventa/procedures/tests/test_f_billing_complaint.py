@@ -24,6 +24,7 @@ from posventa.engine.selectors import task_variables
 from posventa.engine.templating import render_instructions
 from posventa.factories import InvoiceFactory
 from posventa.outbox.models import EmailStatus, OutgoingEmail
+from posventa.procedures.tests.steps import complete, pending, talk
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=LA_PAZ)  # a Monday
@@ -62,24 +63,6 @@ def open_f_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case):
-    """The case's only pending step (read afresh: UTAR's answer moves it from outside)."""
-    case.refresh_from_db()
-    [task] = case.instance.human_tasks.all()
-    return task
-
-
-def complete(case, user, data):
-    task = pending(case)
-    engine.task_complete(task_id=task.task_id, user=user, data=data)
-    case.refresh_from_db()
-    return task
-
-
-def talk(summary: str, **extra) -> dict:
-    return {"interaction_channel": "phone", "interaction_summary": summary, **extra}
 
 
 def complaint_request(invoice, amount="80.50", registers="executive") -> dict:

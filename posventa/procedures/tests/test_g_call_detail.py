@@ -26,10 +26,10 @@ from posventa.catalog.models import Tariff, TariffCode
 from posventa.customers.models import Interaction
 from posventa.engine import services as engine
 from posventa.engine.selectors import task_variables
-from posventa.engine.templating import render_instructions
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
 from posventa.outbox.models import EmailStatus, OutgoingEmail
 from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, instructions, pending
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=LA_PAZ)
@@ -144,22 +144,6 @@ def open_g_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case):
-    [task] = case.instance.human_tasks.all()
-    return task
-
-
-def complete(case, user, data):
-    task = pending(case)
-    engine.task_complete(task_id=task.task_id, user=user, data=data)
-    case.refresh_from_db()
-    return task
-
-
-def instructions(task) -> str:
-    return render_instructions(task.instructions, task_variables(task))
 
 
 def request(source, lines, months) -> dict:

@@ -22,7 +22,6 @@ from posventa.claims.models import Complaint
 from posventa.customers.models import Interaction
 from posventa.engine import services as engine
 from posventa.engine.selectors import task_variables
-from posventa.engine.templating import render_instructions
 from posventa.factories import (
     CompanyFactory,
     EquipmentFactory,
@@ -41,6 +40,7 @@ from posventa.procedures.h_withdrawal import (
     interactions_last_12_months,
 )
 from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, instructions, pending, talk
 from posventa.workorders.models import WorkOrder, WorkOrderKind, WorkOrderState
 from posventa.workorders.services import workorder_assign, workorder_create
 
@@ -95,26 +95,6 @@ def open_h_case(team, product):
         product=product,
         user=team[Role.EXECUTIVE],
     )
-
-
-def pending(case):
-    [task] = case.instance.human_tasks.all()
-    return task
-
-
-def complete(case, user, data):
-    task = pending(case)
-    engine.task_complete(task_id=task.task_id, user=user, data=data)
-    case.refresh_from_db()
-    return task
-
-
-def instructions(task) -> str:
-    return render_instructions(task.instructions, task_variables(task))
-
-
-def talk(summary: str, **extra) -> dict:
-    return {"interaction_channel": "phone", "interaction_summary": summary, **extra}
 
 
 ALL_REQUIREMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
