@@ -417,7 +417,9 @@ def _rebuild_subscriptions(instance, workflow, waiting: list, *, had_subscriptio
         properties = [p.name for p in getattr(definition, "correlation_properties", [])]
         if properties:
             values = {}
-            for key_values in workflow.correlations.values():
+            # A message caught inside a called process (a call activity)
+            # keeps its correlations on that process's own workflow.
+            for key_values in task.workflow.correlations.values():
                 values.update({k: v for k, v in key_values.items() if k in properties})
         else:
             values = {"business_key": instance.business_key}
