@@ -42,6 +42,8 @@ class Outcome(models.TextChoices):
     RETAINED = "retained", _("Customer retained")
     REFUSED = "refused", _("Refused by rule")
     WITHDRAWN_BY_CUSTOMER = "withdrawn_by_customer", _("Customer gave up")
+    # A debtor who did not promise to pay got the dunning letter (procedure I).
+    DUNNING_LETTER = "dunning_letter", _("Dunning letter delivered")
 
 
 class CaseQuerySet(models.QuerySet):

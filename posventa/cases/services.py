@@ -16,7 +16,12 @@ from posventa.customers.services import interaction_record
 from posventa.engine import services as engine
 from posventa.engine.models import ProcessVersion
 from posventa.inventory.models import Product
-from posventa.procedures.catalog import needs_product, process_id_for, products_for
+from posventa.procedures.catalog import (
+    customer_asked,
+    needs_product,
+    process_id_for,
+    products_for,
+)
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -44,7 +49,8 @@ def case_open(
 ) -> Case:
     """Register a customer's request and start its procedure's process.
 
-    The intake is recorded as an inbound interaction of the case; documents
+    The intake is recorded as an inbound interaction of the case (unless
+    the team started it by calling: `catalog.TEAM_INITIATED`); documents
     (kind, uploaded file) are kept with it."""
     if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
         raise PermissionDenied(_("This customer is not in your portfolio."))
@@ -85,7 +91,7 @@ def case_open(
     case.save()
     for kind, file in documents:
         document_add(case=case, kind=kind, file=file, user=user)
-    if can(user, Capability.RECORD_INTERACTION):
+    if customer_asked(procedure) and can(user, Capability.RECORD_INTERACTION):
         interaction_record(
             company=company,
             user=user,

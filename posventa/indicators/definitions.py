@@ -33,8 +33,9 @@ from posventa.cases.rules import ATTENTION_HOURS
 EFFICACY_TARGET = Decimal("98")
 TIMELINESS_TARGET = Decimal("95")
 
-# The outcomes where the team gave the request its answer: done, retained, or
-# answered with the rule or the network's "no". A request that ended because
+# The outcomes where the team gave the request its answer: done, retained,
+# answered with the rule or the network's "no", or — for a debtor who did not
+# promise to pay — the dunning letter delivered. A request that ended because
 # the customer did not bring the requirements or gave up was not attended
 # effectively.
 EFFECTIVE_OUTCOMES = (
@@ -42,6 +43,7 @@ EFFECTIVE_OUTCOMES = (
     Outcome.RETAINED,
     Outcome.REFUSED,
     Outcome.NOT_FEASIBLE,
+    Outcome.DUNNING_LETTER,
 )
 
 # A request repeated (e.g. the same damage again) within these days of the

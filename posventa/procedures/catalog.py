@@ -15,6 +15,10 @@ PROCESS_IDS = {
     "F": "f_billing_complaint",
     "G": "g_call_detail",
     "H": "h_withdrawal",
+    "I": "i_collections",
+    "J": "j_loyalty_calls",
+    "K": "k_preventive_review",
+    "L": "l_support_visits",
 }
 
 # Lane names as drawn in the diagrams (Spanish, as the team reads them) → role.
@@ -32,6 +36,16 @@ def process_id_for(procedure: str) -> str | None:
     return PROCESS_IDS.get(procedure)
 
 
+# The procedures the team starts by calling the customer (collections, loyalty
+# calls, preventive review): no request came in, so opening the case records no
+# inbound interaction — the call is recorded by its own step, as outbound.
+TEAM_INITIATED = ("I", "J", "K")
+
+
+def customer_asked(procedure: str) -> bool:
+    return procedure not in TEAM_INITIATED
+
+
 # The products a procedure is about: the case is opened on one of them.
 # (None: any product of the customer that is not withdrawn.)
 PRODUCT_TYPES = {
@@ -43,6 +57,10 @@ PRODUCT_TYPES = {
     "F": None,  # the product whose invoice is disputed
     "G": ("fixed_line", "duo_pack", "multipack", "boliviatel_ld"),  # lines with call detail
     "H": None,  # any product not withdrawn yet
+    # I: not here — a collections case is on the customer; a product is optional.
+    "J": None,  # the product the campaign call is about (E runs on it)
+    "K": None,  # the product the review item is about
+    # L: not here — a visit is on the customer; a product is optional.
 }
 
 
