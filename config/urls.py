@@ -14,5 +14,9 @@ urlpatterns = [
     path("", include("posventa.workorders.urls")),
     path("", include("posventa.claims.urls")),
     path("", include("posventa.indicators.urls")),
+    path("", include("posventa.campaigns.urls")),
+    path("", include("posventa.collections.urls")),
+    path("", include("posventa.reviews.urls")),
+    path("", include("posventa.visits.urls")),
     path("", include("posventa.web.urls")),
 ]

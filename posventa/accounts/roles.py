@@ -39,19 +39,27 @@ class Capability(StrEnum):
     # Record what the claims unit UTAR answered on a billing complaint
     # (assigned, resolved with its resolution): UTAR's people are not users.
     RECORD_UTAR_ANSWER = "record_utar_answer"
+    # Work the debtors list and run the monthly proformas (procedure I).
+    MANAGE_COLLECTIONS = "manage_collections"
+    # Plan the shared visit calendar: schedule, move and cancel visits, give
+    # each visit's work order to its analyst, make the quality call (procedure L).
+    PLAN_VISITS = "plan_visits"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # The executive works only her own portfolio.
-    Role.EXECUTIVE: frozenset({*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.OWN_PORTFOLIO}),
+    Role.EXECUTIVE: frozenset(
+        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.OWN_PORTFOLIO, Capability.MANAGE_COLLECTIONS}
+    ),
     # Back-office roles serve every executive's customers.
     Role.COMMERCIAL_MANAGER: frozenset(
         {
             *_EVERYONE_WORKING_WITH_CUSTOMERS,
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.RECORD_UTAR_ANSWER,
+            Capability.MANAGE_COLLECTIONS,
         }
     ),
     # The technical manager follows the work orders with the field units.
@@ -61,6 +69,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_WORK_ORDERS,
             Capability.MANAGE_WORK_ORDERS,
+            Capability.PLAN_VISITS,
         }
     ),
     Role.TECHNICAL_ANALYST: frozenset(
@@ -80,6 +89,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CLOSE_MONTH,
             Capability.VIEW_WORK_ORDERS,
             Capability.RECORD_UTAR_ANSWER,
+            Capability.MANAGE_COLLECTIONS,
+            Capability.PLAN_VISITS,
         }
     ),
     Role.DIVISION_HEAD: frozenset(
@@ -88,6 +99,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_TEAM_INDICATORS,
             Capability.VIEW_WORK_ORDERS,
+            Capability.MANAGE_COLLECTIONS,
         }
     ),
 }

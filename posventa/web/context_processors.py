@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from posventa.accounts.roles import Capability, can
+from posventa.accounts.roles import Capability, Role, can
 
 
 def navigation(request):
@@ -24,8 +24,24 @@ def navigation(request):
         or can(user, Capability.VIEW_TEAM_INDICATORS)
     ):
         items.append((reverse("claims:list"), _("Billing complaints")))
+    if can(user, Capability.MANAGE_COLLECTIONS):
+        items.append((reverse("collections:debtors"), _("Collections")))
+    if can(user, Capability.OWN_PORTFOLIO) or can(user, Capability.VIEW_TEAM_INDICATORS):
+        items.append((reverse("campaigns:list"), _("Call campaigns")))
     if can(user, Capability.VIEW_TEAM_INDICATORS) or can(user, Capability.OWN_PORTFOLIO):
         items.append((reverse("indicators:dashboard"), _("Indicators")))
+    if (
+        user.role == Role.TECHNICAL_ANALYST
+        or can(user, Capability.VIEW_TEAM_INDICATORS)
+        or can(user, Capability.OWN_PORTFOLIO)
+    ):
+        items.append((reverse("reviews:worklist"), _("Preventive review")))
+    if (
+        user.role in (Role.TECHNICAL_ANALYST, Role.TEAM_LEAD)
+        or can(user, Capability.VIEW_WORK_ORDERS)
+        or can(user, Capability.OWN_PORTFOLIO)
+    ):
+        items.append((reverse("visits:calendar"), _("Visit calendar")))
     if user.is_staff:
         items.append((reverse("admin:index"), _("Administration")))
     return {

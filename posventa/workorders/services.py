@@ -62,11 +62,44 @@ def _require(user, capability: Capability) -> None:
         raise PermissionDenied(_("Only the technical manager assigns and closes work orders."))
 
 
-def _require_closing(user, *, state: str) -> None:
+def _calendar_visit(work_order: WorkOrder):
+    """The visit of the shared calendar this order belongs to, if any
+    (procedure L): such an order moves with its visit, not on its own."""
+    return getattr(work_order, "visit", None)
+
+
+def _refuse_outside_calendar(work_order: WorkOrder, *, from_calendar: bool) -> None:
+    if not from_calendar and _calendar_visit(work_order) is not None:
+        raise ValidationError(
+            _(
+                "Work order %(number)s is a visit of the visit calendar: move it or record "
+                "its engineering service there."
+            )
+            % {"number": work_order.number}
+        )
+
+
+def _require_assigning(user, work_order: WorkOrder) -> None:
+    """The technical manager assigns any order; whoever plans the visit
+    calendar (the team lead too) gives a visit's order to its analyst."""
+    if work_order.kind == WorkOrderKind.VISIT and can(user, Capability.PLAN_VISITS):
+        return
+    _require(user, Capability.MANAGE_WORK_ORDERS)
+
+
+def _require_closing(user, *, work_order: WorkOrder, state: str) -> None:
     """The technical manager closes any order; the technical analyst only
-    closes a damage as unfounded, once solved remotely (procedure E, step 5)."""
+    closes a damage as unfounded, once solved remotely (procedure E, step 5),
+    and the visit they made with its engineering service (procedure L); the
+    calendar's planners close a visit they cancel."""
     if state == WorkOrderState.UNFOUNDED and can(user, Capability.CLOSE_UNFOUNDED_DAMAGES):
         return
+    if work_order.kind == WorkOrderKind.VISIT:
+        visit = _calendar_visit(work_order)
+        if can(user, Capability.PLAN_VISITS) or (
+            visit is not None and visit.analyst_id == getattr(user, "pk", None)
+        ):
+            return
     _require(user, Capability.MANAGE_WORK_ORDERS)
 
 
@@ -157,11 +190,14 @@ def workorder_assign(
     technician: str,
     scheduled_at: datetime,
     user,
+    from_calendar: bool = False,
 ) -> WorkOrder:
     """Give the order to a field unit and its technician for a visit at a
-    given time; an order already assigned is rescheduled or handed over."""
-    _require(user, Capability.MANAGE_WORK_ORDERS)
+    given time; an order already assigned is rescheduled or handed over.
+    A visit of the calendar is assigned by the calendar (`from_calendar`)."""
     work_order = _locked(work_order)
+    _require_assigning(user, work_order)
+    _refuse_outside_calendar(work_order, from_calendar=from_calendar)
     if not may_assign(state=work_order.state):
         raise ValidationError(
             _("Work order %(number)s is closed: it can no longer be assigned.")
@@ -240,12 +276,16 @@ class Closing:
 
 
 @transaction.atomic
-def workorder_close(*, work_order: WorkOrder, state: str, result: str, user) -> Closing:
+def workorder_close(
+    *, work_order: WorkOrder, state: str, result: str, user, from_calendar: bool = False
+) -> Closing:
     """Close the order with how it ended, and deliver `work_order_closed` to
     the process waiting for it. No process waiting is not an error (an order
-    registered by hand has none), but the person is told so."""
-    _require_closing(user, state=state)
+    registered by hand has none), but the person is told so. A visit of the
+    calendar closes with its engineering service or its cancellation there."""
     work_order = _locked(work_order)
+    _require_closing(user, work_order=work_order, state=state)
+    _refuse_outside_calendar(work_order, from_calendar=from_calendar)
     if not work_order.is_open:
         raise ValidationError(
             _("Work order %(number)s is already closed.") % {"number": work_order.number}

@@ -57,7 +57,9 @@ def work_order_list(request):
 
 
 def _detail(request, work_order, *, assign_form=None, close_form=None, status=200):
-    manages = can(request.user, Capability.MANAGE_WORK_ORDERS)
+    # A visit of the shared calendar is moved and closed there (procedure L).
+    calendar_visit = getattr(work_order, "visit", None)
+    manages = can(request.user, Capability.MANAGE_WORK_ORDERS) and calendar_visit is None
     if manages and assign_form is None and may_assign(state=work_order.state):
         assign_form = AssignForm(work_order=work_order)
     closable = closing_states(kind=work_order.kind, state=work_order.state)
@@ -68,6 +70,7 @@ def _detail(request, work_order, *, assign_form=None, close_form=None, status=20
         "workorders/detail.html",
         {
             "work_order": work_order,
+            "calendar_visit": calendar_visit,
             "changes": work_order.changes.select_related("by"),
             "assign_form": assign_form if manages else None,
             "close_form": close_form if manages and closable else None,

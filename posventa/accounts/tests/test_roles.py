@@ -8,9 +8,16 @@ C = Capability
 # Written out by hand from the manual's table of roles (PROCEDURES.md §1), not
 # derived from ROLE_CAPABILITIES: a change there must be a deliberate change here.
 EXPECTED = {
-    Role.EXECUTIVE: {C.RECORD_INTERACTION, C.OWN_PORTFOLIO},
+    # Collections (procedure I): the executive calls her debtors; the commercial
+    # side oversees them and runs the monthly proformas.
+    Role.EXECUTIVE: {C.RECORD_INTERACTION, C.OWN_PORTFOLIO, C.MANAGE_COLLECTIONS},
     # The commercial manager and the team lead record UTAR's answers (procedure F).
-    Role.COMMERCIAL_MANAGER: {C.RECORD_INTERACTION, C.VIEW_ALL_PORTFOLIOS, C.RECORD_UTAR_ANSWER},
+    Role.COMMERCIAL_MANAGER: {
+        C.RECORD_INTERACTION,
+        C.VIEW_ALL_PORTFOLIOS,
+        C.RECORD_UTAR_ANSWER,
+        C.MANAGE_COLLECTIONS,
+    },
     # The technical manager follows the work orders (procedure C step 8, E, L);
     # the analyst and the overseers see them.
     Role.TECHNICAL_MANAGER: {
@@ -18,6 +25,7 @@ EXPECTED = {
         C.VIEW_ALL_PORTFOLIOS,
         C.VIEW_WORK_ORDERS,
         C.MANAGE_WORK_ORDERS,
+        C.PLAN_VISITS,  # the shared visit calendar, with the team lead (procedure L)
     },
     # The analyst closes a damage solved remotely as unfounded (procedure E, step 5).
     Role.TECHNICAL_ANALYST: {
@@ -34,12 +42,15 @@ EXPECTED = {
         C.CLOSE_MONTH,
         C.VIEW_WORK_ORDERS,
         C.RECORD_UTAR_ANSWER,
+        C.MANAGE_COLLECTIONS,
+        C.PLAN_VISITS,
     },
     Role.DIVISION_HEAD: {
         C.RECORD_INTERACTION,
         C.VIEW_ALL_PORTFOLIOS,
         C.VIEW_TEAM_INDICATORS,
         C.VIEW_WORK_ORDERS,
+        C.MANAGE_COLLECTIONS,
     },
 }
 

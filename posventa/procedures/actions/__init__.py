@@ -10,4 +10,8 @@ from posventa.procedures.actions import (  # noqa: F401 — they register themse
     f_billing_complaint,
     g_call_detail,
     h_withdrawal,
+    i_collections,
+    j_loyalty_calls,
+    k_preventive_review,
+    l_support_visits,
 )

@@ -1,0 +1,85 @@
+"""Call campaigns: the list with their progress, a new campaign, its worklist."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import Role
+from posventa.campaigns import selectors, services
+from posventa.campaigns.forms import CampaignForm
+from posventa.campaigns.models import Campaign, CampaignItem
+
+
+def _errors(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You may not do this.")
+
+
+@login_required
+def campaign_list(request):
+    if not services.may_manage(request.user):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(
+                request,
+                _("Campaign created with %(n)s calls to make.") % {"n": campaign.items.count()},
+            )
+            return redirect("campaigns:detail", campaign.pk)
+    if not form.is_bound:
+        today = timezone.localdate()
+        form.initial.update(starts_on=today, ends_on=today)
+    return render(
+        request,
+        "campaigns/list.html",
+        {"campaigns": selectors.campaigns_for(request.user)[:200], "form": form},
+    )
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("executive"), pk=pk)
+    if not services.may_manage(request.user, campaign):
+        raise PermissionDenied
+    result = request.GET.get("result", "")
+    items = selectors.worklist(campaign)
+    if result:
+        items = items.filter(result=result)
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "items": items,
+            "progress": selectors.progress(campaign),
+            "result": result,
+            "results": CampaignItem._meta.get_field("result").choices,
+            "may_call": request.user.role == Role.EXECUTIVE
+            and campaign.executive_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def call(request, pk: int):
+    item = get_object_or_404(CampaignItem, pk=pk)
+    try:
+        case = services.call_start(item=item, user=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+        return redirect("campaigns:detail", item.campaign_id)
+    task = case.instance.human_tasks.order_by("pk").first() if case.instance else None
+    if task is not None:
+        return redirect("cases:task", task.task_id)
+    return redirect("cases:detail", case.number)

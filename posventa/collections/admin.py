@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from posventa.collections.models import PaymentPromise, Proforma, ProformaRun, ProformaSending
+
+
+@admin.register(ProformaRun)
+class ProformaRunAdmin(admin.ModelAdmin):
+    list_display = ["period", "status", "companies_done", "companies_total", "proformas_created"]
+    list_filter = ["status"]
+
+
+class ProformaInline(admin.TabularInline):
+    model = Proforma
+    extra = 0
+    raw_id_fields = ["product"]
+
+
+@admin.register(ProformaSending)
+class ProformaSendingAdmin(admin.ModelAdmin):
+    list_display = ["company", "period", "channel"]
+    list_filter = ["period", "channel"]
+    raw_id_fields = ["company", "email", "interaction", "run"]
+    inlines = [ProformaInline]
+
+
+@admin.register(PaymentPromise)
+class PaymentPromiseAdmin(admin.ModelAdmin):
+    list_display = ["company", "promised_on", "amount", "kept"]
+    list_filter = ["kept"]
+    raw_id_fields = ["case", "company", "recorded_by"]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from posventa.collections import views
+
+app_name = "collections"
+
+urlpatterns = [
+    path("cobranza/", views.debtors, name="debtors"),
+    path("cobranza/clientes/<int:company_pk>/llamar/", views.call, name="call"),
+    path("cobranza/proformas/", views.proformas, name="proformas"),
+    path("cobranza/proformas/<int:pk>/avance/", views.run_progress, name="progress"),
+]

@@ -1,0 +1,99 @@
+"""Procedure I's screens: the executive's debtors (she calls from here) and
+the monthly proformas run with its progress bar."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import Capability, can
+from posventa.cases.models import Case, CaseStatus
+from posventa.cases.services import case_open
+from posventa.collections import selectors
+from posventa.collections.models import ProformaRun
+from posventa.collections.services import proforma_run_start
+from posventa.customers.models import Company
+
+
+def _allowed(user) -> None:
+    if not can(user, Capability.MANAGE_COLLECTIONS):
+        raise PermissionDenied(_("Your role does not manage collections."))
+
+
+@login_required
+def debtors(request):
+    """Steps 3–4: the customers with pending invoices, per contract and product,
+    with the days overdue; the most overdue first."""
+    _allowed(request.user)
+    today = timezone.localdate()
+    rows = selectors.debtors_for(user=request.user, today=today)
+    return render(request, "collections/debtors.html", {"debtors": rows, "today": today})
+
+
+def _pending_task_url(case: Case):
+    task = case.instance.human_tasks.order_by("created_at").first() if case.instance else None
+    if task is None:
+        return redirect("cases:detail", number=case.number)
+    return redirect("cases:task", task_id=task.task_id)
+
+
+@login_required
+@require_POST
+def call(request, company_pk: int):
+    """Step 5: call the debtor — the collections case of the customer (the open
+    one, or a new one), at its pending step."""
+    _allowed(request.user)
+    company = get_object_or_404(Company.objects.visible_to(request.user), pk=company_pk)
+    case = (
+        Case.objects.filter(company=company, procedure="I")
+        .exclude(status=CaseStatus.CLOSED)
+        .order_by("received_at")
+        .first()
+    )
+    if case is None:
+        try:
+            case = case_open(
+                company=company,
+                procedure="I",
+                channel="phone",
+                subject=_("Collection of pending invoices"),
+                user=request.user,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return redirect("collections:debtors")
+    return _pending_task_url(case)
+
+
+def _may_run(user) -> bool:
+    return can(user, Capability.MANAGE_COLLECTIONS)
+
+
+@login_required
+def proformas(request):
+    """Steps 1–2 on demand: start the month's proformas and watch the progress."""
+    _allowed(request.user)
+    if request.method == "POST":
+        from django_q.tasks import async_task
+
+        run = proforma_run_start(period=timezone.localdate(), user=request.user)
+        if getattr(run, "just_created", False):
+            async_task("posventa.collections.jobs.run_proformas", run.pk)
+        messages.success(request, _("The proformas of the month are being produced."))
+        return redirect("collections:proformas")
+    return render(
+        request,
+        "collections/proformas.html",
+        {"runs": selectors.latest_runs(), "may_run": _may_run(request.user)},
+    )
+
+
+@login_required
+def run_progress(request, pk: int):
+    """The progress row, polled by htmx every second while the run is running."""
+    _allowed(request.user)
+    run = get_object_or_404(ProformaRun, pk=pk)
+    return render(request, "collections/_progress.html", {"run": run})

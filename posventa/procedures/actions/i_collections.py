@@ -1,0 +1,88 @@
+"""Procedure I, collections: the system lists the debts and how the customer
+pays, records the payment promise, checks after its date whether it was paid,
+and prints the dunning letter. The monthly proformas (steps 1–2) are the
+worker's job, posventa.collections.jobs."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from posventa.cases.selectors import case_for_instance
+from posventa.collections import selectors
+from posventa.collections.models import PaymentPromise
+from posventa.collections.services import check_at, promise_check, promise_record
+from posventa.collections.services import dunning_letter as letter_print
+from posventa.customers.models import Company
+from posventa.engine.context import current_actor
+from posventa.engine.registry import registry
+
+
+@registry.register_action("collection_debts")
+def collection_debts(instance, company_id: int) -> str:
+    """Steps 3–4: the pending invoices per contract and product with their
+    days overdue, the total, and the payment paths of this customer — as the
+    text the executive reads on the call. After a promise not kept, it says so."""
+    company = Company.objects.get(pk=company_id)
+    today = timezone.localdate()
+    lines = selectors.pending_invoice_lines(company=company, today=today)
+    total = selectors.pending_total(company=company)
+    text = ""
+    case = case_for_instance(instance)
+    broken = (
+        PaymentPromise.objects.filter(case=case, kept=False).order_by("-created_at").first()
+        if case is not None
+        else None
+    )
+    if broken is not None:
+        text += (
+            f"El cliente no pagó lo comprometido para el {broken.promised_on:%d/%m/%Y} "
+            f"(Bs {broken.amount}): vuelva a llamarlo. "
+        )
+    listed = "; ".join(lines) if lines else "ninguna"
+    paths = " ".join(selectors.payment_paths(company))
+    text += (
+        f"Facturas pendientes (producto · plan · mes · importe · mora): {listed}. "
+        f"Total: Bs {total}. Cómo puede pagar: {paths}"
+    )
+    return text
+
+
+@registry.register_action("record_promise")
+def record_promise(instance, promised_on, promised_amount) -> dict:
+    """Step 5: the payment promise (checked again), and when the case checks it."""
+    case = case_for_instance(instance)
+    promise = promise_record(
+        case=case,
+        promised_on=date.fromisoformat(str(promised_on)[:10]),
+        amount=Decimal(str(promised_amount)),
+        user=current_actor(),
+    )
+    return {
+        "id": promise.pk,
+        "promised_on": f"{promise.promised_on:%d/%m/%Y}",
+        "amount": str(promise.amount),
+        "check_at": check_at(promise),
+    }
+
+
+@registry.register_action("check_payment")
+def check_payment(instance, company_id: int) -> bool:
+    """Step 6: was it paid? The case's open promise is marked kept or not;
+    without one (the customer said it is paid), every overdue invoice must be paid."""
+    case = case_for_instance(instance)
+    promise = (
+        PaymentPromise.objects.filter(case=case, kept__isnull=True).order_by("-created_at").first()
+    )
+    if promise is not None:
+        return promise_check(promise=promise)
+    company = Company.objects.get(pk=company_id)
+    return selectors.paid_since(company=company, since=timezone.localdate())
+
+
+@registry.register_action("dunning_letter")
+def dunning_letter(instance) -> dict:
+    """The dunning letter, original and copy, kept with the case's documents."""
+    case = case_for_instance(instance)
+    document = letter_print(case=case, user=current_actor())
+    return {"document_id": document.pk}

@@ -1,0 +1,88 @@
+"""Procedure L, technical support visits: what the system does — the visit
+in the shared calendar with its work order, the engineering service that
+closes it, the quality-control call."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from posventa.cases.selectors import case_for_instance
+from posventa.engine.context import current_actor
+from posventa.engine.registry import registry
+from posventa.visits import services
+from posventa.visits.models import Visit
+
+
+def _moment(text: str) -> datetime:
+    moment = parse_datetime(text)
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@registry.register_action("schedule_support_visit")
+def schedule_support_visit(
+    instance,
+    analyst: int,
+    starts_at: str,
+    ends_at: str,
+    person: str,
+    location: str = "",
+    observations: str = "",
+    findings: str = "",
+) -> dict:
+    """Step 5: the visit goes into the shared calendar (no double booking),
+    with its work order of kind visit assigned to the analyst."""
+    case = case_for_instance(instance)
+    visit = services.visit_schedule(
+        company=case.company,
+        product=case.product,
+        case=case,
+        analyst=get_user_model().objects.get(pk=analyst),
+        starts_at=_moment(starts_at),
+        ends_at=_moment(ends_at),
+        person=person,
+        location=location,
+        reason=findings or case.subject,
+        observations=observations,
+        user=current_actor(),
+    )
+    return {
+        "visit_id": visit.pk,
+        "work_order_id": visit.work_order.number,
+        "at": timezone.localtime(visit.starts_at).strftime("%d/%m/%Y %H:%M"),
+    }
+
+
+@registry.register_action("record_engineering_service")
+def record_engineering_service(instance, visit_id: int, work_done: str, resolved: bool) -> str:
+    """Steps 6–7: the engineering service with the work done; the visit's
+    work order closes. Already recorded from the calendar: the case moves on."""
+    visit = Visit.objects.get(pk=visit_id)
+    if hasattr(visit, "engineering_service"):
+        return visit.work_order.number
+    record = services.engineering_service_record(
+        visit=visit,
+        work_done=work_done,
+        resolved=bool(resolved),
+        user=current_actor(),
+    )
+    return record.visit.work_order.number
+
+
+@registry.register_action("record_quality_call")
+def record_quality_call(instance, visit_id: int, quality_result: str, note: str = "") -> str:
+    """Step 8: the quality-control call's result goes on the calendar's visit
+    (already made from the calendar: that result stands)."""
+    visit = Visit.objects.get(pk=visit_id)
+    if visit.quality_result:
+        return visit.quality_result
+    visit = services.quality_call_record(
+        visit=visit,
+        result=quality_result,
+        notes=note,
+        user=current_actor(),
+    )
+    return visit.quality_result

@@ -1,0 +1,113 @@
+"""Procedure K in a real browser, across the inboxes: the analyst takes a
+migration candidate from the review list, checks fiber feasibility and the
+excess cable; the executive sends the offer and the customer accepts; the
+commercial manager enters the migration (the product is on fiber, the excess
+cable on its next invoice); the executive verifies the service."""
+
+from decimal import Decimal
+
+import pytest
+
+from posventa.accounts.roles import Role
+from posventa.billing.models import Charge
+from posventa.cases.models import Case, CaseStatus
+from posventa.cases.tests.test_browser import open_pending, submit
+from posventa.engine import runtime
+from posventa.engine.deployment import deploy_files, read_directory
+from posventa.factories import ProductFactory
+from posventa.integrations.models import Coverage
+from posventa.procedures.apps import MODELS_DIR
+from posventa.web.tests.browser import log_in, other_person, serious_violations
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data", "procedures"),
+]
+
+
+@pytest.fixture
+def procedures(db, media):
+    """K and E, the process K calls."""
+    runtime.specs.clear()
+    files = {
+        name: xml
+        for name, xml in read_directory(MODELS_DIR).items()
+        if name in ("k_preventive_review.bpmn", "e_damage.bpmn")
+    }
+    versions = deploy_files(files)
+    yield {version.process_id: version for version, _ in versions}
+    runtime.specs.clear()
+
+
+def test_a_migration_to_fiber_from_the_review_list_to_the_verification(
+    page, live_server, team, internet_plans
+):
+    Coverage.objects.create(
+        zone="Zona Norte", neighbourhood="Queru Queru", technology="fiber", spare_ports=8
+    )
+    product = ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=internet_plans[1],
+        service_number="INT-4400100",
+        technology="copper",
+        zone="Zona Norte",
+        neighbourhood="Queru Queru",
+    )
+
+    # 1-2. The analyst updates the list from the data and takes the candidate.
+    log_in(page, team[Role.TECHNICAL_ANALYST].username)
+    page.goto("/revision-preventiva/")
+    page.locator("form[action$='/actualizar/'] button").click()
+    row = page.locator("tr[data-kind=migration][data-service='INT-4400100']")
+    assert serious_violations(page) == []
+    row.locator("button[type=submit]").click()
+    page.wait_for_url("**/casos/PV-**")
+    case = Case.objects.get(procedure="K")
+    open_pending(page, "Revisa servicios, tecnología y daños del cliente")
+    assert page.locator("input[name=finding][value=migration]").is_checked()
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 4. Feasible, with 40 m of excess cable.
+    open_pending(page, "Verifica la factibilidad técnica y el cable excedente")
+    assert "Queru Queru" in page.locator("main").inner_text()
+    page.check("input[name=feasible][value=yes]")
+    page.fill("#id_excess_cable_metres", "40")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 12. The executive sends the offer with the charge; the customer accepts.
+    executive = other_person(page, live_server, team[Role.EXECUTIVE].username)
+    open_pending(executive, "Envía la oferta de migración a fibra")
+    assert "40 m" in executive.locator("main").inner_text()
+    executive.check("input[name=offer_accepted][value=yes]")
+    executive.fill("#id_interaction_summary", "Acepta la migración y el cable excedente.")
+    submit(executive)
+    executive.wait_for_url("**/bandeja/")
+
+    # 15-16. The commercial manager enters it: refused without the acceptance noted.
+    manager = other_person(page, live_server, team[Role.COMMERCIAL_MANAGER].username)
+    open_pending(manager, "Digita la migración con la aceptación del cable excedente")
+    manager.fill("#id_migration_observations", "Migración por revisión preventiva")
+    submit(manager)
+    manager.locator("#id_customer_accepted_charge").wait_for()
+    assert not Charge.objects.exists()
+    manager.check("#id_customer_accepted_charge")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    manager.context.close()
+    product.refresh_from_db()
+    assert product.technology == "fiber"
+    charge = Charge.objects.get(product=product)
+    assert charge.quantity == Decimal("40") and charge.amount > 0
+
+    # 17. The executive verifies the service.
+    open_pending(executive, "Verifica con el cliente el funcionamiento del servicio")
+    executive.check("input[name=conform][value=yes]")
+    executive.fill("#id_interaction_summary", "Navega bien por fibra.")
+    submit(executive)
+    executive.wait_for_url("**/bandeja/")
+    executive.context.close()
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")

@@ -1,0 +1,447 @@
+"""Procedure I, collections, walked branch by branch through the services:
+the monthly proformas (produced once per customer and month, sent with their
+PDFs, with the interaction), the debtors with their ageing, the call with its
+payment promise, the timer that checks it, and the dunning letter."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from posventa.accounts.roles import Role
+from posventa.billing.services import invoice_mark_paid
+from posventa.cases.models import CaseStatus, DocumentKind
+from posventa.cases.services import case_open
+from posventa.collections import selectors
+from posventa.collections.jobs import monthly_proformas
+from posventa.collections.models import (
+    PaymentPromise,
+    Proforma,
+    ProformaRun,
+    ProformaSending,
+    RunStatus,
+)
+from posventa.collections.services import (
+    proforma_run_execute,
+    proforma_run_start,
+    proformas_for_company,
+)
+from posventa.customers.models import Interaction
+from posventa.engine import services as engine
+from posventa.engine.selectors import task_variables
+from posventa.engine.templating import render_instructions
+from posventa.factories import (
+    ChargeFactory,
+    CompanyFactory,
+    ContactFactory,
+    InvoiceFactory,
+    ProductFactory,
+)
+from posventa.inventory.models import ProductStatus
+from posventa.outbox.models import OutgoingEmail
+from posventa.procedures.tests.pdf import pdf_text
+from posventa.procedures.tests.steps import complete, pending, talk
+
+LA_PAZ = ZoneInfo("America/La_Paz")
+TODAY = date(2026, 3, 2)  # a Monday
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=LA_PAZ)
+
+
+def at(day: date, hour: int = 0, minute: int = 1) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LA_PAZ)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def debtor(customer_product):
+    """The customer owes January (due in January: overdue) and February."""
+    january = InvoiceFactory(
+        product=customer_product, period=date(2026, 1, 1), due_date=date(2026, 1, 20)
+    )
+    february = InvoiceFactory(
+        product=customer_product, period=date(2026, 2, 1), due_date=date(2026, 2, 20)
+    )
+    return customer_product.company, [january, february]
+
+
+def open_i_case(team, company):
+    return case_open(
+        company=company,
+        procedure="I",
+        channel="phone",
+        subject="Gestión de cobranza",
+        user=team[Role.EXECUTIVE],
+    )
+
+
+def promise(on: date, amount: str) -> dict:
+    return talk(
+        "Se compromete a pagar.",
+        call_result="promise",
+        promised_on=on.isoformat(),
+        promised_amount=amount,
+    )
+
+
+def events(case) -> list[str]:
+    return list(case.instance.events.values_list("bpmn_id", flat=True))
+
+
+# --- 1–2. Monthly proformas ----------------------------------------------------------
+
+
+def test_the_monthly_proformas_are_produced_once_per_customer_and_month_and_sent_with_the_pdfs(
+    team, customer_product, django_capture_on_commit_callbacks, mailoutbox, media
+):
+    company = customer_product.company
+    contact = ContactFactory(company=company, is_primary=True, email="pagos@cliente.bo")
+    second = ProductFactory(company=company, plan=customer_product.plan)
+    ProductFactory(
+        company=company,
+        plan=customer_product.plan,
+        status=ProductStatus.WITHDRAWN,
+        withdrawn_on=date(2026, 2, 1),
+    )
+    ChargeFactory(product=customer_product, concept="Traslado", amount=Decimal("35.50"))
+    InvoiceFactory(product=second, period=date(2026, 1, 1), due_date=date(2026, 1, 20))
+    silent = CompanyFactory(executive=team[Role.EXECUTIVE])  # no contact: on paper
+    ProductFactory(company=silent, plan=customer_product.plan)
+
+    run = proforma_run_start(period=TODAY, user=team[Role.TEAM_LEAD])
+    assert (run.period, run.status, run.companies_total) == (date(2026, 3, 1), "running", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = proforma_run_execute(run=run)
+    assert (run.status, run.companies_done, run.proformas_created, run.percent) == (
+        RunStatus.DONE,
+        2,
+        3,
+        100,
+    )
+
+    sending = ProformaSending.objects.get(company=company)
+    assert (sending.period, sending.channel) == (date(2026, 3, 1), "email")
+    proformas = {p.product_id: p for p in sending.proformas.all()}
+    assert set(proformas) == {customer_product.pk, second.pk}  # not the withdrawn one
+    assert proformas[customer_product.pk].amount == Decimal("285.50")  # 250 + 35,50
+    assert proformas[second.pk].pending_amount == Decimal("250.00")
+    text = pdf_text(proformas[customer_product.pk])
+    for shown in (
+        "Factura proforma",
+        "03/2026",
+        company.legal_name,
+        customer_product.service_number,
+        "285.50",
+        "Página web de Comteco",
+    ):
+        assert shown in text, shown
+
+    [email] = mailoutbox
+    assert email.to == [contact.email]
+    assert "Facturas proforma 03/2026" in email.subject
+    assert sorted(name for name, _, _ in email.attachments) == sorted(
+        f"proforma-{p.service_number}-2026-03.pdf" for p in (customer_product, second)
+    )
+    interaction = sending.interaction
+    assert (interaction.channel, interaction.direction, interaction.recorded_by) == (
+        "email",
+        "outbound",
+        team[Role.EXECUTIVE],
+    )
+    assert "2 contratos" in interaction.summary and contact.email in interaction.summary
+
+    on_paper = ProformaSending.objects.get(company=silent)
+    assert on_paper.channel == "letter" and on_paper.email is None
+    assert "entrega en papel" in on_paper.interaction.summary
+
+    # A second run of the same month adds nothing.
+    again = proforma_run_execute(run=proforma_run_start(period=TODAY))
+    assert (again.status, again.proformas_created) == (RunStatus.DONE, 0)
+    assert Proforma.objects.count() == 3 and ProformaSending.objects.count() == 2
+    assert OutgoingEmail.objects.count() == 1
+    assert Interaction.objects.filter(company=company).count() == 1
+    assert proformas_for_company(company=company, period=TODAY) is None
+
+
+def test_whatsapp_customers_get_the_proformas_by_email_and_the_schedule_runs_monthly(
+    team, customer_product, media
+):
+    from django_q.models import Schedule
+
+    ContactFactory(company=customer_product.company, is_primary=True, preferred_channel="whatsapp")
+    schedule = Schedule.objects.get(func="posventa.collections.jobs.monthly_proformas")
+    assert schedule.schedule_type == Schedule.MONTHLY and schedule.repeats == -1
+
+    assert monthly_proformas() == 1
+    sending = ProformaSending.objects.get()
+    assert sending.channel == "email"
+    assert "WhatsApp" in sending.interaction.summary
+    assert monthly_proformas() == 0  # idempotent
+
+
+def test_the_proformas_page_starts_a_run_and_polls_its_progress(
+    client, team, customer_product, media
+):
+    client.force_login(team[Role.TEAM_LEAD])
+    page = client.get(reverse("collections:proformas"))
+    assert page.status_code == 200
+    from unittest import mock
+
+    with mock.patch("django_q.tasks.async_task") as queued:
+        response = client.post(reverse("collections:proformas"))
+    assert response.status_code == 302
+    run = ProformaRun.objects.get()
+    queued.assert_called_once_with("posventa.collections.jobs.run_proformas", run.pk)
+    progress = client.get(reverse("collections:progress", args=[run.pk]))
+    assert 'hx-trigger="every 1s"' in progress.content.decode()
+    assert 'data-run-status="running"' in progress.content.decode()
+
+    from posventa.collections.jobs import run_proformas
+
+    assert run_proformas(run.pk) == 1
+    progress = client.get(reverse("collections:progress", args=[run.pk]))
+    assert "hx-trigger" not in progress.content.decode()  # done: the polling stops
+    assert 'aria-valuenow="100"' in progress.content.decode()
+
+
+# --- 3–4. Debtors ---------------------------------------------------------------------------
+
+
+def test_the_debtors_list_shows_each_customers_products_with_their_ageing(team, debtor, client):
+    company, (january, _february) = debtor
+    other = CompanyFactory()  # another executive's customer
+    InvoiceFactory(product=ProductFactory(company=other), period=date(2026, 1, 1))
+    paid = InvoiceFactory(
+        product=ProductFactory(company=company, plan=january.product.plan),
+        period=date(2026, 1, 1),
+    )
+    invoice_mark_paid(invoice=paid, paid_on=date(2026, 1, 15))
+
+    [row] = selectors.debtors_for(user=team[Role.EXECUTIVE], today=TODAY)
+    assert row.company == company
+    [line] = row.products
+    assert line.product == january.product
+    assert (line.pending_invoices, line.pending_amount, line.days_overdue) == (
+        2,
+        Decimal("500.00"),
+        (TODAY - date(2026, 1, 20)).days,
+    )
+    assert row.days_overdue == 41
+
+    client.force_login(team[Role.EXECUTIVE])
+    page = client.get(reverse("collections:debtors")).content.decode()
+    assert company.legal_name in page and other.legal_name not in page
+    assert "41 días en mora" in page
+    client.force_login(team[Role.TECHNICAL_ANALYST])
+    assert client.get(reverse("collections:debtors")).status_code == 403
+
+
+# --- 5–7. The call -----------------------------------------------------------------------------
+
+
+def test_a_promise_kept_is_checked_the_day_after_its_date_and_the_case_closes_fulfilled(
+    procedures, team, debtor
+):
+    company, invoices = debtor
+    case = open_i_case(team, company)
+    call = pending(case)
+    assert (call.bpmn_id, call.role) == ("call_debtor", Role.EXECUTIVE)
+    text = render_instructions(call.instructions, task_variables(call))
+    for shown in ("01/2026", "02/2026", "Total: Bs 500.00", "Página web de Comteco", "Banca"):
+        assert shown in text, shown
+    assert "SIGEP" not in text
+
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 5), "500.00"))
+    assert case.attended_at is not None
+    recorded = PaymentPromise.objects.get(case=case)
+    assert (recorded.promised_on, recorded.amount, recorded.kept) == (
+        date(2026, 3, 5),
+        Decimal("500.00"),
+        None,
+    )
+    assert case.instance.next_timer_at == at(date(2026, 3, 6), minute=0)
+    assert not case.instance.human_tasks.exists()  # waiting for the date
+
+    for invoice in invoices:
+        invoice_mark_paid(invoice=invoice, paid_on=date(2026, 3, 4))
+    with time_machine.travel(at(date(2026, 3, 6)), tick=False):
+        assert engine.timers_advance() == 1
+    case.refresh_from_db()
+    recorded.refresh_from_db()
+    assert recorded.kept is True
+    close = pending(case)
+    assert close.bpmn_id == "close_collection"
+    with time_machine.travel(at(date(2026, 3, 6), hour=9), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("Pagó; gestión concluida."))
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    assert case.interactions.filter(summary__endswith="Pagó; gestión concluida.").exists()
+    assert events(case) == [
+        "start",
+        "list_debts",
+        "call_debtor",
+        "call_result",
+        "do_record_promise",
+        "promise_due",
+        "do_check_payment",
+        "was_paid",
+        "close_collection",
+        "end_paid",
+    ]
+
+
+def test_a_promise_not_kept_asks_the_executive_to_call_again(procedures, team, debtor):
+    company, invoices = debtor
+    case = open_i_case(team, company)
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), "250.00"))
+    invoice_mark_paid(invoice=invoices[0], paid_on=date(2026, 3, 3))  # only January
+    with time_machine.travel(at(date(2026, 3, 4)), tick=False):
+        engine.timers_advance()
+    case.refresh_from_db()
+    assert PaymentPromise.objects.get(case=case).kept is False
+    again = pending(case)
+    assert (again.bpmn_id, again.role) == ("call_debtor", Role.EXECUTIVE)
+    text = render_instructions(again.instructions, task_variables(again))
+    assert "no pagó lo comprometido para el 03/03/2026" in text
+    assert "02/2026" in text and "01/2026" not in text  # January is paid now
+
+    # The customer says it paid: checked at once; still owing → call again.
+    with time_machine.travel(at(date(2026, 3, 4), hour=10), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("Dice que ya pagó.", call_result="paid"))
+        assert pending(case).bpmn_id == "call_debtor"
+        invoice_mark_paid(invoice=invoices[1], paid_on=date(2026, 3, 4))
+        complete(case, team[Role.EXECUTIVE], talk("Pagó hoy.", call_result="paid"))
+        assert pending(case).bpmn_id == "close_collection"
+    assert events(case).count("call_debtor") == 3
+
+
+def test_no_promise_prints_the_dunning_letter_original_and_copy(procedures, team, debtor):
+    company, _ = debtor
+    company.is_public_institution = True
+    company.save()
+    case = open_i_case(team, company)
+    call = pending(case)
+    assert "SIGEP" in render_instructions(call.instructions, task_variables(call))
+    complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
+    letter = case.documents.get(kind=DocumentKind.OTHER)
+    assert letter.title == f"Carta de información mora {case.number}" and letter.generated
+    text = pdf_text(letter)
+    for shown in (
+        "ORIGINAL",
+        "COPIA",
+        "Carta de información mora",
+        company.legal_name,
+        "Bs 500.00",
+        "SIGEP",
+        "41 días de mora",
+    ):
+        assert shown in text, shown
+    assert text.count("Ref.: Carta de información mora") == 2
+    deliver = pending(case)
+    assert deliver.bpmn_id == "deliver_letter"
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+    )
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "dunning_letter")
+    assert not PaymentPromise.objects.exists()
+
+
+def test_a_bad_promise_is_refused_with_a_clear_message_and_nothing_changes(
+    procedures, team, debtor
+):
+    company, _ = debtor
+    case = open_i_case(team, company)
+    task = pending(case)
+    for data, field in [
+        (promise(date(2026, 3, 20), "100"), "promised_on"),  # beyond the week
+        (promise(date(2026, 3, 1), "100"), "promised_on"),  # past
+        (promise(date(2026, 3, 5), "900"), "promised_amount"),  # more than owed
+        (promise(date(2026, 3, 5), "0"), "promised_amount"),
+        (talk("x", call_result="promise"), "promised_on"),
+    ]:
+        with pytest.raises(engine.FormInvalid) as refused:
+            engine.task_complete(task_id=task.task_id, user=team[Role.EXECUTIVE], data=data)
+        assert field in refused.value.form.errors, data
+    assert pending(case).pk == task.pk
+    assert not PaymentPromise.objects.exists()
+
+
+def test_the_call_button_opens_the_collections_case_and_goes_to_its_step(
+    procedures, team, debtor, client
+):
+    company, _ = debtor
+    client.force_login(team[Role.EXECUTIVE])
+    response = client.post(reverse("collections:call", args=[company.pk]))
+    case = company.cases.get(procedure="I")
+    assert response.url == reverse("cases:task", args=[pending(case).task_id])
+    # A second click continues the same case.
+    response = client.post(reverse("collections:call", args=[company.pk]))
+    assert company.cases.filter(procedure="I").count() == 1
+    assert response.url == reverse("cases:task", args=[pending(case).task_id])
+    other = CompanyFactory()
+    assert client.post(reverse("collections:call", args=[other.pk])).status_code == 404
+
+
+def test_promises_and_proformas_are_guarded_by_the_database(procedures, team, debtor):
+    from django.db import IntegrityError, transaction
+
+    company, _ = debtor
+    case = open_i_case(team, company)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentPromise.objects.create(case=case, company=company, promised_on=TODAY, amount=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProformaSending.objects.create(company=company, period=date(2026, 3, 1), channel="email")
+        ProformaSending.objects.create(company=company, period=date(2026, 3, 1), channel="email")
+    with pytest.raises(ValidationError):
+        from posventa.collections.services import promise_record
+
+        promise_record(case=case, promised_on=TODAY + timedelta(days=8), amount=Decimal("10"))
+
+
+def test_the_team_lead_is_warned_when_the_call_waits_24_hours(
+    procedures, team, debtor, django_capture_on_commit_callbacks, mailoutbox
+):
+    company, _ = debtor
+    case = open_i_case(team, company)
+    with (
+        time_machine.travel(case.received_at + timedelta(hours=24, minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert engine.timers_advance() == 1
+    alert = case.alerts.get()
+    assert alert.role == Role.TEAM_LEAD and "Llama al cliente" in alert.message
+    assert pending(case).bpmn_id == "call_debtor"  # still the executive's
+
+
+def test_the_model_deploys_with_its_diagram_and_the_case_page_draws_it(
+    procedures, team, debtor, client
+):
+    version = procedures["i_collections"]
+    assert "bpmndi:BPMNDiagram" in version.diagram_xml
+    company, _ = debtor
+    case = open_i_case(team, company)
+    assert case.product is None  # on the customer: a product is optional
+    client.force_login(team[Role.EXECUTIVE])
+    assert client.get(reverse("cases:detail", args=[case.number])).status_code == 200
+    task = client.get(reverse("cases:task", args=[pending(case).task_id]))
+    assert task.status_code == 200 and "Página web de Comteco" in task.content.decode()
+
+
+def test_a_customer_whose_proformas_fail_does_not_stop_the_run(team, customer_product, media):
+    broken = CompanyFactory(executive=team[Role.EXECUTIVE], legal_name="Correo Roto S.A.")
+    ProductFactory(company=broken, plan=customer_product.plan)
+    ContactFactory(company=broken, is_primary=True, email="no-es-un-correo")  # saved unvalidated
+    run = proforma_run_execute(run=proforma_run_start(period=TODAY))
+    assert (run.status, run.companies_done, run.companies_failed) == (RunStatus.DONE, 2, 1)
+    assert "Correo Roto S.A." in run.error
+    assert not ProformaSending.objects.filter(company=broken).exists()  # rolled back
+    assert ProformaSending.objects.filter(company=customer_product.company).exists()

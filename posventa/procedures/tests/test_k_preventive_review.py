@@ -1,0 +1,596 @@
+"""Procedure K, preventive technical review, walked branch by branch through
+the services: the review list comes from the data, the migration really moves
+the product to fiber and charges the excess cable, the damage is registered
+through procedure E run as a call activity inside the K case."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from posventa.accounts.roles import Role
+from posventa.billing.models import Charge
+from posventa.cases.models import CaseStatus
+from posventa.catalog.models import TariffCode
+from posventa.catalog.selectors import tariff_get
+from posventa.customers.models import Interaction
+from posventa.engine import runtime
+from posventa.engine import services as engine
+from posventa.engine.deployment import deploy_files, read_directory
+from posventa.engine.models import MessageSubscription
+from posventa.factories import PlanFactory, ProductFactory, product_type
+from posventa.integrations.models import Coverage, DiagnosisRecord
+from posventa.inventory.models import Product
+from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.steps import complete, instructions, pending, talk
+from posventa.reviews.models import ItemKind, Opportunity, OpportunityOutcome, ReviewItem
+from posventa.reviews.services import (
+    excess_cable_quote,
+    product_migrate_to_fiber,
+    review_start,
+    worklist_refresh,
+)
+from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+
+LA_PAZ = ZoneInfo("America/La_Paz")
+
+
+@pytest.fixture
+def procedures(db, media):
+    """Only the models K needs (K and E, which it calls), deployed as
+    `make run` deploys them: faster, and independent of the other models."""
+    runtime.specs.clear()
+    files = {
+        name: xml
+        for name, xml in read_directory(MODELS_DIR).items()
+        if name in ("k_preventive_review.bpmn", "e_damage.bpmn")
+    }
+    versions = deploy_files(files)
+    yield {version.process_id: version for version, _ in versions}
+    runtime.specs.clear()
+
+
+@pytest.fixture(autouse=True)
+def working_hours():
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=LA_PAZ), tick=True):
+        yield
+
+
+@pytest.fixture
+def copper(team, internet_plans):
+    """Internet on copper in a neighbourhood the fiber network reaches."""
+    Coverage.objects.create(
+        zone="Zona Norte",
+        neighbourhood="Queru Queru",
+        technology="fiber",
+        spare_ports=12,
+        network_node="NAP-QQ-04",
+    )
+    Coverage.objects.create(
+        zone="Zona Norte", neighbourhood="Queru Queru", technology="copper", spare_ports=3
+    )
+    return ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=internet_plans[1],
+        service_number="INT-4400100",
+        technology="copper",
+        installation_address="Av. América N° 1020",
+        zone="Zona Norte",
+        neighbourhood="Queru Queru",
+    )
+
+
+@pytest.fixture
+def tv_plan(db):
+    return PlanFactory(code="TV-EMP", name="TV empresarial", product_type=product_type("pay_tv"))
+
+
+@pytest.fixture
+def line_plan(db):
+    return PlanFactory(
+        code="FIJA-EMP", name="Línea fija empresarial", product_type=product_type("fixed_line")
+    )
+
+
+def item_of(product, kind, offered_type="") -> ReviewItem:
+    return ReviewItem.objects.get(product=product, kind=kind, offered_type=offered_type)
+
+
+def start(team, item):
+    return review_start(item=item, user=team[Role.TECHNICAL_ANALYST])
+
+
+def review(case, team, finding, **extra):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("review_customer", Role.TECHNICAL_ANALYST)
+    complete(case, team[Role.TECHNICAL_ANALYST], {"finding": finding, **extra})
+
+
+# ------------------------------------------------------------------ the list
+
+
+def test_the_review_list_comes_from_the_data(team, copper, internet_plans, tv_plan, line_plan):
+    on_fiber = ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=internet_plans[0],
+        technology="fiber",
+        zone="Zona Norte",
+        neighbourhood="Queru Queru",
+    )
+    far = ProductFactory(
+        company=copper.company,
+        plan=line_plan,
+        technology="copper",
+        zone="Zona Sud",
+        neighbourhood="Villa Pagador",
+    )
+    workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=on_fiber.company,
+        product=on_fiber,
+        damaged_service="internet",
+        cause="slow",
+        description="Lento",
+        user=team[Role.EXECUTIVE],
+    )
+    assert worklist_refresh() > 0
+    items = set(ReviewItem.objects.values_list("kind", "product_id", "offered_type"))
+    # Copper where the coverage table offers fiber: a migration candidate; not
+    # the line in a place without fiber, nor the product already on fiber.
+    assert (ItemKind.MIGRATION, copper.pk, "") in items
+    assert (ItemKind.MIGRATION, far.pk, "") not in items
+    assert (ItemKind.MIGRATION, on_fiber.pk, "") not in items
+    assert "NAP-QQ-04" in item_of(copper, ItemKind.MIGRATION).detail
+    # What the plan catalogue offers and the customer lacks: pay TV for both
+    # customers, the line only for the one without it.
+    assert (ItemKind.OPPORTUNITY, on_fiber.pk, "pay_tv") in items
+    assert (ItemKind.OPPORTUNITY, on_fiber.pk, "fixed_line") in items
+    first = copper.company.products.order_by("service_number").first()
+    assert (ItemKind.OPPORTUNITY, first.pk, "pay_tv") in items
+    assert (ItemKind.OPPORTUNITY, first.pk, "fixed_line") not in items
+    # A recent damage: a service check.
+    assert (ItemKind.SERVICE, on_fiber.pk, "") in items
+    assert (ItemKind.SERVICE, copper.pk, "") not in items
+    # Refreshing again adds nothing twice.
+    count = ReviewItem.objects.count()
+    assert worklist_refresh() == 0
+    assert ReviewItem.objects.count() == count
+
+
+def test_only_an_analyst_starts_a_review_and_only_once(procedures, team, copper):
+    worklist_refresh()
+    item = item_of(copper, ItemKind.MIGRATION)
+    with pytest.raises(PermissionDenied):
+        review_start(item=item, user=team[Role.EXECUTIVE])
+    case = start(team, item)
+    assert (case.procedure, case.product, case.company) == ("K", copper, copper.company)
+    with pytest.raises(ValidationError):
+        start(team, item)
+    # Worked items leave the list; a refresh does not list it again meanwhile.
+    worklist_refresh()
+    assert ReviewItem.objects.filter(product=copper, kind=ItemKind.MIGRATION).count() == 1
+
+
+# ------------------------------------------------------------------ migration
+
+
+def migration_case(team, copper):
+    worklist_refresh()
+    case = start(team, item_of(copper, ItemKind.MIGRATION))
+    review(case, team, "migration")
+    return case
+
+
+def test_a_migration_accepted_moves_the_product_to_fiber_and_charges_the_excess_cable(
+    procedures, team, copper
+):
+    case = migration_case(team, copper)
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("verify_feasibility", Role.TECHNICAL_ANALYST)
+    assert "12" in instructions(task) and "Queru Queru" in instructions(task)
+    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "35.5"})
+
+    per_metre = tariff_get(TariffCode.EXCESS_CABLE_PER_METRE).amount
+    expected = (per_metre * Decimal("35.5")).quantize(Decimal("0.01"))
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("send_migration_offer", Role.EXECUTIVE)
+    assert f"Bs {expected}" in instructions(task)
+    complete(
+        case, team[Role.EXECUTIVE], talk("Acepta migrar y pagar el cable.", offer_accepted="yes")
+    )
+
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("enter_migration", Role.COMMERCIAL_MANAGER)
+    # The acceptance of the charge must be noted.
+    with pytest.raises(ValidationError):
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.COMMERCIAL_MANAGER],
+            data={"migration_observations": "Migración solicitada"},
+        )
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {
+            "customer_accepted_charge": "on",
+            "migration_observations": "Cliente acepta cable excedente",
+        },
+    )
+    copper.refresh_from_db()
+    assert copper.technology == "fiber"
+    charge = Charge.objects.get(product=copper)
+    assert charge.amount == expected and charge.quantity == Decimal("35.5")
+    assert charge.tariff.code == TariffCode.EXCESS_CABLE_PER_METRE
+    assert charge.recorded_by == team[Role.COMMERCIAL_MANAGER]
+    assert charge.invoice_id is None  # on the next (the month's) invoice
+
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("verify_migration", Role.EXECUTIVE)
+    assert "migrado a fibra" in instructions(task)
+    complete(case, team[Role.EXECUTIVE], talk("Navega bien por fibra.", conform="yes"))
+    assert (case.status, case.outcome, case.quality_conform) == (
+        CaseStatus.CLOSED,
+        "fulfilled",
+        True,
+    )
+    assert case.attended_at is not None and case.attended_role == Role.TECHNICAL_ANALYST
+    summaries = list(case.interactions.values_list("summary", flat=True))
+    assert any("Acepta migrar" in s for s in summaries)
+    assert any("Navega bien" in s for s in summaries)
+    # The team called: nothing was received from the customer.
+    assert not case.interactions.filter(direction="inbound").exists()
+
+
+def test_a_migration_without_excess_cable_charges_nothing(procedures, team, copper):
+    case = migration_case(team, copper)
+    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "0"})
+    complete(case, team[Role.EXECUTIVE], talk("Acepta.", offer_accepted="yes"))
+    complete(case, team[Role.COMMERCIAL_MANAGER], {"migration_observations": "Sin cable excedente"})
+    copper.refresh_from_db()
+    assert copper.technology == "fiber" and not Charge.objects.exists()
+
+
+def test_a_migration_is_refused_when_the_fiber_ports_are_gone_meanwhile(procedures, team, copper):
+    case = migration_case(team, copper)
+    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "12"})
+    complete(case, team[Role.EXECUTIVE], talk("Acepta.", offer_accepted="yes"))
+    Coverage.objects.filter(technology="fiber").update(spare_ports=0)
+    task = pending(case)
+    with pytest.raises(ValidationError) as error:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.COMMERCIAL_MANAGER],
+            data={"customer_accepted_charge": "on", "migration_observations": "Acepta"},
+        )
+    assert "ya no tiene fibra" in str(error.value)
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+    assert pending(case).task_id == task.task_id
+
+
+def test_the_migration_service_refuses_what_cannot_migrate(db, team, copper, internet_plans):
+    fiber = ProductFactory(company=copper.company, plan=internet_plans[0], technology="fiber")
+    with pytest.raises(ValidationError):
+        product_migrate_to_fiber(product=fiber, metres="0", observations="")
+    with pytest.raises(ValidationError):
+        product_migrate_to_fiber(product=copper, metres="-3", observations="")
+    copper.status = "withdrawn"
+    copper.withdrawn_on = timezone.localdate()
+    copper.save()
+    with pytest.raises(ValidationError):
+        product_migrate_to_fiber(product=copper, metres="10", observations="")
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+
+
+def test_the_excess_cable_is_rounded_half_up_to_cents(db):
+    tariff = tariff_get(TariffCode.EXCESS_CABLE_PER_METRE)
+    tariff.amount = Decimal("3.35")
+    tariff.save()
+    quote = excess_cable_quote("1.5")  # 5.025
+    assert quote == {"metres": "1.5", "per_metre": "3.35", "amount": "5.03"}
+
+
+def test_a_migration_offer_declined_changes_nothing(procedures, team, copper):
+    case = migration_case(team, copper)
+    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "20"})
+    complete(case, team[Role.EXECUTIVE], talk("No desea pagar el cable.", offer_accepted="no"))
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "withdrawn_by_customer")
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+    assert Interaction.objects.filter(case=case, summary__contains="No desea pagar").exists()
+
+
+def test_not_feasible_goes_on_to_check_the_internet_service(procedures, team, copper):
+    case = migration_case(team, copper)
+    task = pending(case)
+    # Negative metres are refused with their reason; nothing moves.
+    with pytest.raises(ValidationError) as error:
+        bad = {"feasible": "yes", "excess_cable_metres": "-1"}
+        engine.task_complete(task_id=task.task_id, user=team[Role.TECHNICAL_ANALYST], data=bad)
+    assert "excess_cable_metres" in error.value.message_dict
+    assert pending(case).task_id == task.task_id
+    # Not feasible (say the drop cannot be reached): step 5, the service check.
+    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "no", "excess_cable_metres": "0"})
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("check_internet", Role.TECHNICAL_ANALYST)
+    complete(case, team[Role.TECHNICAL_ANALYST], talk("Navega bien.", has_problems="no"))
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+
+
+def test_feasible_is_refused_when_the_coverage_table_has_no_fiber(procedures, team, copper):
+    worklist_refresh()
+    item = item_of(copper, ItemKind.MIGRATION)
+    Coverage.objects.filter(technology="fiber").update(spare_ports=0)
+    case = start(team, item)
+    review(case, team, "migration")
+    task = pending(case)
+    with pytest.raises(ValidationError) as error:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.TECHNICAL_ANALYST],
+            data={"feasible": "yes", "excess_cable_metres": "10"},
+        )
+    assert "feasible" in error.value.message_dict
+    assert pending(case).task_id == task.task_id
+
+
+def test_only_copper_migrates(procedures, team, internet_plans):
+    product = ProductFactory(
+        company__executive=team[Role.EXECUTIVE], plan=internet_plans[0], technology="fiber"
+    )
+    item = ReviewItem.objects.create(
+        kind=ItemKind.SERVICE,
+        company=product.company,
+        product=product,
+        found_on=timezone.localdate(),
+    )
+    case = start(team, item)
+    task = pending(case)
+    with pytest.raises(ValidationError):
+        engine.task_complete(
+            task_id=task.task_id, user=team[Role.TECHNICAL_ANALYST], data={"finding": "migration"}
+        )
+
+
+# ------------------------------------------------------------------ opportunity
+
+
+def opportunity_case(team, copper, tv_plan):
+    worklist_refresh()
+    case = start(team, item_of(copper, ItemKind.OPPORTUNITY, "pay_tv"))
+    form = engine.task_form(pending(case))
+    assert form.initial["finding"] == "opportunity" and form.initial["offered_type"] == "pay_tv"
+    review(
+        case, team, "opportunity", offered_type="pay_tv", review_note="Oficina con sala de espera"
+    )
+    return case
+
+
+def test_an_opportunity_is_noted_for_the_executive_and_handed_to_sales(
+    procedures, team, copper, tv_plan
+):
+    case = opportunity_case(team, copper, tv_plan)
+    opportunity = Opportunity.objects.get(case=case)
+    assert (opportunity.offered_type, opportunity.outcome, opportunity.noted_by) == (
+        "pay_tv",
+        OpportunityOutcome.PENDING,
+        team[Role.TECHNICAL_ANALYST],
+    )
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("send_proposal", Role.EXECUTIVE)
+    assert "Oficina con sala de espera" in instructions(task)
+    complete(case, team[Role.EXECUTIVE], talk("Envié planes de TV; le interesa.", wants_it="yes"))
+    opportunity.refresh_from_db()
+    assert opportunity.outcome == OpportunityOutcome.TO_SALES and opportunity.decided_at
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def test_an_opportunity_the_customer_does_not_want_ends_noted(procedures, team, copper, tv_plan):
+    case = opportunity_case(team, copper, tv_plan)
+    complete(case, team[Role.EXECUTIVE], talk("No le interesa por ahora.", wants_it="no"))
+    assert Opportunity.objects.get(case=case).outcome == OpportunityOutcome.NOT_INTERESTED
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "withdrawn_by_customer")
+
+
+def test_an_opportunity_needs_the_product_to_offer(procedures, team, copper, tv_plan):
+    worklist_refresh()
+    case = start(team, item_of(copper, ItemKind.OPPORTUNITY, "pay_tv"))
+    task = pending(case)
+    with pytest.raises(ValidationError):
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.TECHNICAL_ANALYST],
+            data={"finding": "opportunity", "offered_type": ""},
+        )
+    assert not Opportunity.objects.exists()
+
+
+# ------------------------------------------------------------------ service
+
+
+DIAGNOSIS = {
+    "wifi_coverage": "weak",
+    "devices": "9",
+    "contracted_mbps": "30",
+    "measured_mbps": "12.5",
+    "amplifiers": "",
+    "router": "misconfigured",
+    "findings": "Canal wifi saturado.",
+}
+
+
+@pytest.fixture
+def damaged(team, internet_plans):
+    product = ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=internet_plans[1],
+        technology="fiber",
+        service_number="INT-7700200",
+        installation_address="Calle Jordán N° 230",
+    )
+    order = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=product.company,
+        product=product,
+        damaged_service="internet",
+        cause="slow",
+        description="Lento",
+        user=team[Role.EXECUTIVE],
+    )
+    workorder_assign(
+        work_order=order,
+        unit=FieldUnit.USM,
+        technician="Téc. Ana",
+        user=team[Role.TECHNICAL_MANAGER],
+        scheduled_at=timezone.now() + timedelta(minutes=5),
+    )
+    workorder_close(
+        work_order=order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Reparado",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    return product
+
+
+def service_case(team, product):
+    worklist_refresh()
+    case = start(team, item_of(product, ItemKind.SERVICE))
+    review(case, team, "service")
+    return case
+
+
+def test_a_service_without_problems_is_noted_and_ends(procedures, team, damaged):
+    case = service_case(team, damaged)
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        talk("Help Desk sin cortes; navega bien.", has_problems="no"),
+        role=Role.TECHNICAL_ANALYST,
+    )
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    assert Interaction.objects.filter(case=case, summary__contains="Help Desk sin cortes").exists()
+
+
+def test_a_problem_fixed_remotely_keeps_its_diagnosis_and_ends(procedures, team, damaged):
+    case = service_case(team, damaged)
+    complete(case, team[Role.TECHNICAL_ANALYST], talk("Navegación lenta.", has_problems="yes"))
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("diagnose", Role.TECHNICAL_ANALYST)
+    assert engine.task_form(task).initial["contracted_mbps"] == "30.00"
+    complete(case, team[Role.TECHNICAL_ANALYST], {**DIAGNOSIS, "solved_remotely": "yes"})
+    record = DiagnosisRecord.objects.get(product=damaged)
+    assert (record.measured_mbps, record.solved_remotely, record.analyst) == (
+        Decimal("12.50"),
+        True,
+        team[Role.TECHNICAL_ANALYST],
+    )
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        talk("Se cambió el canal wifi con el cliente.", customer_conform="yes"),
+        role=Role.TECHNICAL_ANALYST,
+    )
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    assert not damaged.work_orders.filter(state=WorkOrderState.REGISTERED).exists()
+
+
+def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_e(
+    procedures, team, damaged
+):
+    case = service_case(team, damaged)
+    complete(case, team[Role.TECHNICAL_ANALYST], talk("Sin servicio.", has_problems="yes"))
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {
+            **DIAGNOSIS,
+            "router": "faulty",
+            "findings": "Router sin sincronía.",
+            "solved_remotely": "no",
+        },
+    )
+    # Procedure E runs inside the K case: its first step is the executive's.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("receive_report", Role.EXECUTIVE)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {
+            "damaged_service": "internet",
+            "cause": "no_service",
+            "problem": "Sin servicio (revisión preventiva).",
+        },
+    )
+    task = pending(case)
+    assert task.bpmn_id == "register_damage"
+    form = engine.task_form(task)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {
+            "address": form.initial["address"],
+            "zone": form.initial["zone"],
+            "neighbourhood": form.initial["neighbourhood"],
+            "reference_phone": form.initial.get("reference_phone") or "70700000",
+            "address_checked": "on",
+            "interaction_channel": "phone",
+            "interaction_summary": "Daño registrado en la revisión preventiva.",
+        },
+    )
+    order = damaged.work_orders.get(state=WorkOrderState.REGISTERED)
+    assert order.case == case and order.kind == WorkOrderKind.DAMAGE
+    # E's analyst step ties the diagnosis to the work order; not remote: to the field.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("remote_diagnosis", Role.TECHNICAL_ANALYST)
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {
+            **DIAGNOSIS,
+            "router": "faulty",
+            "findings": "Router sin sincronía.",
+            "solved_remotely": "no",
+        },
+    )
+    assert DiagnosisRecord.objects.get(work_order=order).solved_remotely is False
+    # Steps 13–14: the technical manager follows and prioritises the order.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
+    when = timezone.localtime(timezone.now() + timedelta(hours=2))
+    complete(
+        case,
+        team[Role.TECHNICAL_MANAGER],
+        {
+            "unit": FieldUnit.USM,
+            "technician": "Téc. Luis Quiroga",
+            "visit_at": when.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    order.refresh_from_db()
+    assert order.state == WorkOrderState.ASSIGNED
+    # The message that ends the wait reaches E inside the K case by the
+    # order's number (its correlation is kept on the called process).
+    subscription = MessageSubscription.objects.get(instance=case.instance)
+    assert subscription.correlation == f'{{"work_order_id": "{order.number}"}}'
+    workorder_close(
+        work_order=order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Se reparó la acometida.",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    case.refresh_from_db()
+    complete(case, team[Role.EXECUTIVE], talk("Funciona.", conform="yes"), step="quality_call")
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    assert DiagnosisRecord.objects.filter(product=damaged).count() == 2
+    assert Product.objects.get(pk=damaged.pk).technology == "fiber"

@@ -1,0 +1,116 @@
+"""The review list, its sales opportunities, and the analysts' daily reports."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import Capability, Role, can
+from posventa.customers.models import Company
+from posventa.reviews import selectors, services
+from posventa.reviews.models import DailyReport, ItemKind, Opportunity, ReviewItem
+
+
+def _is_analyst(user) -> bool:
+    return user.role == Role.TECHNICAL_ANALYST
+
+
+def _oversees(user) -> bool:
+    return can(user, Capability.VIEW_TEAM_INDICATORS)
+
+
+def _may_view(user) -> bool:
+    return _is_analyst(user) or _oversees(user) or can(user, Capability.OWN_PORTFOLIO)
+
+
+@login_required
+def worklist(request):
+    if not _may_view(request.user):
+        raise PermissionDenied
+    executives = (
+        get_user_model().objects.filter(role=Role.EXECUTIVE, is_active=True).order_by("username")
+    )
+    executive = None
+    if request.GET.get("executive", "").isdigit():
+        executive = executives.filter(pk=request.GET["executive"]).first()
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ItemKind.values else ""
+    items = selectors.worklist(user=request.user, executive=executive, kind=kind)
+    opportunities = (
+        Opportunity.objects.filter(company__in=Company.objects.visible_to(request.user))
+        .select_related("company", "case")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "reviews/worklist.html",
+        {
+            "items": items[:500],
+            "count": items.count(),
+            "executives": executives,
+            "executive": executive,
+            "kinds": ItemKind.choices,
+            "kind": kind,
+            "opportunities": opportunities,
+            "may_start": _is_analyst(request.user),
+            "may_refresh": _is_analyst(request.user) or _oversees(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def refresh(request):
+    if not (_is_analyst(request.user) or _oversees(request.user)):
+        raise PermissionDenied
+    added = services.worklist_refresh()
+    messages.success(request, _("Review list updated: %(n)s new items.") % {"n": added})
+    return redirect("reviews:worklist")
+
+
+@login_required
+@require_POST
+def start(request, pk: int):
+    item = get_object_or_404(ReviewItem, pk=pk)
+    try:
+        case = services.review_start(item=item, user=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        text = error.messages if isinstance(error, ValidationError) else [str(error)]
+        messages.error(request, " ".join(text) or _("You may not start this review."))
+        return redirect("reviews:worklist")
+    messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
+    return redirect("cases:detail", case.number)
+
+
+@login_required
+def daily_report(request):
+    user = request.user
+    if not (_is_analyst(user) or _oversees(user)):
+        raise PermissionDenied
+    analysts = selectors.technical_analysts()
+    if not _oversees(user):
+        analysts = analysts.filter(pk=user.pk)
+    analyst = None
+    if request.GET.get("analyst", "").isdigit():
+        analyst = analysts.filter(pk=request.GET["analyst"]).first()
+    analyst = analyst or (user if _is_analyst(user) else analysts.first())
+    day = parse_date(request.GET.get("day", "") or "") or timezone.localdate()
+    if day > timezone.localdate():
+        messages.error(request, _("A day in the future has no report yet."))
+        day = timezone.localdate()
+    work = selectors.analyst_day(analyst=analyst, day=day) if analyst else None
+    sent = (
+        DailyReport.objects.filter(analyst=analyst, day=day).select_related("email").first()
+        if analyst
+        else None
+    )
+    return render(
+        request,
+        "reviews/daily_report.html",
+        {"analysts": analysts, "analyst": analyst, "day": day, "work": work, "sent": sent},
+    )

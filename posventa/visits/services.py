@@ -1,0 +1,232 @@
+"""Writes of procedure L: schedule a visit in the shared calendar (never two
+visits of one analyst at once), move it, record its engineering service
+(which closes its work order) and the quality-control call."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.accounts.roles import Capability, Role, can
+from posventa.common.services import validated_save
+from posventa.visits.models import EngineeringService, QualityResult, Visit, VisitState
+from posventa.workorders.models import FieldUnit, WorkOrder, WorkOrderKind, WorkOrderState
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+
+
+def may_plan(user) -> bool:
+    """The team lead and the technical manager see and adjust the calendar."""
+    return can(user, Capability.PLAN_VISITS)
+
+
+def _require_planner(user) -> None:
+    if not may_plan(user):
+        raise PermissionDenied(_("Only the team lead and the technical manager plan visits."))
+
+
+def _check_slot(*, analyst, starts_at, ends_at, exclude_pk=None) -> None:
+    """Refuse a double booking. The analyst's row is locked first, so two
+    planners booking the same analyst at once queue here and the second sees
+    the first's visit."""
+    errors = {}
+    if starts_at is None:
+        errors["starts_at"] = _("Say when the visit starts.")
+    if ends_at is None:
+        errors["ends_at"] = _("Say when the visit ends.")
+    if errors:
+        raise ValidationError(errors)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("The visit must end after it starts.")})
+    if analyst is None or analyst.role != Role.TECHNICAL_ANALYST:
+        raise ValidationError({"analyst": _("Choose a technical analyst.")})
+    get_user_model().objects.select_for_update().get(pk=analyst.pk)
+    clash = (
+        Visit.objects.filter(
+            analyst=analyst,
+            state__in=(VisitState.SCHEDULED, VisitState.DONE),
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .exclude(pk=exclude_pk)
+        .first()
+    )
+    if clash is not None:
+        local = timezone.localtime(clash.starts_at)
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "%(analyst)s already has a visit at %(company)s at %(when)s: "
+                    "choose another time or another analyst."
+                )
+                % {
+                    "analyst": analyst.get_full_name() or analyst.username,
+                    "company": clash.company,
+                    "when": local.strftime("%d/%m/%Y %H:%M"),
+                }
+            }
+        )
+
+
+@transaction.atomic
+def visit_schedule(
+    *,
+    company,
+    analyst,
+    starts_at: datetime,
+    ends_at: datetime,
+    person: str,
+    location: str = "",
+    product=None,
+    case=None,
+    reason: str = "",
+    observations: str = "",
+    user,
+) -> Visit:
+    """Put a visit in the shared calendar, with its work order (kind visit)
+    assigned to the analyst for that time."""
+    _require_planner(user)
+    errors = {}
+    if not (person or "").strip():
+        errors["person"] = _("Say whom the analyst will interview.")
+    if product is not None and product.company_id != company.pk:
+        errors["product"] = _("The product is not of this customer.")
+    location = (location or "").strip() or (product.installation_address if product else "")
+    if not location:
+        errors["location"] = _("Say where the visit is.")
+    if errors:
+        raise ValidationError(errors)
+    _check_slot(analyst=analyst, starts_at=starts_at, ends_at=ends_at)
+    work_order = workorder_create(
+        kind=WorkOrderKind.VISIT,
+        company=company,
+        product=product,
+        case=case,
+        address=location,
+        description=(reason or "").strip(),
+        user=user,
+    )
+    _assign(work_order, analyst=analyst, starts_at=starts_at, user=user)
+    visit = Visit(
+        analyst=analyst,
+        company=company,
+        product=product,
+        case=case,
+        work_order=work_order,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        person=person.strip(),
+        location=location,
+        reason=(reason or "").strip(),
+        observations=(observations or "").strip(),
+        scheduled_by=user,
+    )
+    validated_save(visit)
+    return visit
+
+
+def _assign(work_order: WorkOrder, *, analyst, starts_at, user) -> None:
+    """The visit's order goes to the analyst (unit PAS) for the visit's time."""
+    workorder_assign(
+        work_order=work_order,
+        unit=FieldUnit.PAS,
+        technician=analyst.get_full_name() or analyst.username,
+        scheduled_at=starts_at,
+        user=user,
+        from_calendar=True,
+    )
+
+
+def _locked(visit: Visit) -> Visit:
+    return Visit.objects.select_for_update().get(pk=visit.pk)
+
+
+@transaction.atomic
+def visit_move(*, visit: Visit, starts_at: datetime, ends_at=None, analyst=None, user) -> Visit:
+    """Move a scheduled visit to another time (and/or analyst); the length is
+    kept when no end is given."""
+    _require_planner(user)
+    visit = _locked(visit)
+    if visit.state != VisitState.SCHEDULED:
+        raise ValidationError(_("Only a scheduled visit can be moved."))
+    if ends_at is None and starts_at is not None:
+        ends_at = starts_at + (visit.ends_at - visit.starts_at)
+    analyst = analyst or visit.analyst
+    _check_slot(analyst=analyst, starts_at=starts_at, ends_at=ends_at, exclude_pk=visit.pk)
+    visit.starts_at, visit.ends_at, visit.analyst = starts_at, ends_at, analyst
+    validated_save(visit, update_fields=["starts_at", "ends_at", "analyst", "updated_at"])
+    _assign(visit.work_order, analyst=analyst, starts_at=starts_at, user=user)
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit, reason: str, user) -> Visit:
+    """Take a visit out of the calendar (e.g. solved by remote diagnosis);
+    its work order closes as attended without a field visit."""
+    _require_planner(user)
+    visit = _locked(visit)
+    if visit.state != VisitState.SCHEDULED:
+        raise ValidationError(_("Only a scheduled visit can be cancelled."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the visit is cancelled.")})
+    visit.state = VisitState.CANCELLED
+    visit.observations = "\n".join(filter(None, [visit.observations, reason.strip()]))
+    validated_save(visit, update_fields=["state", "observations", "updated_at"])
+    _close_order(visit.work_order, WorkOrderState.ATTENDED_WITHOUT_SOLUTION, reason, user)
+    return visit
+
+
+def _close_order(work_order: WorkOrder, state: str, result: str, user) -> None:
+    workorder_close(
+        work_order=work_order, state=state, result=result, user=user, from_calendar=True
+    )
+
+
+@transaction.atomic
+def engineering_service_record(
+    *, visit: Visit, work_done: str, resolved: bool = True, user
+) -> EngineeringService:
+    """The visit was made: the analyst (or the technical manager) records
+    the work done, and the visit's work order closes with it."""
+    if not (user == visit.analyst or can(user, Capability.MANAGE_WORK_ORDERS)):
+        raise PermissionDenied(
+            _("The visit's analyst or the technical manager records its engineering service.")
+        )
+    visit = _locked(visit)
+    if visit.state != VisitState.SCHEDULED:
+        raise ValidationError(
+            _("This visit already has its engineering service, or was cancelled.")
+        )
+    if not (work_done or "").strip():
+        raise ValidationError({"work_done": _("Write the work done on the visit.")})
+    if visit.starts_at > timezone.now():
+        raise ValidationError(_("The visit has not happened yet."))
+    record = EngineeringService(visit=visit, work_done=work_done.strip(), recorded_by=user)
+    validated_save(record)
+    visit.state = VisitState.DONE
+    validated_save(visit, update_fields=["state", "updated_at"])
+    state = WorkOrderState.CLOSED_RESOLVED if resolved else WorkOrderState.ATTENDED_WITHOUT_SOLUTION
+    _close_order(visit.work_order, state, work_done, user)
+    return record
+
+
+@transaction.atomic
+def quality_call_record(*, visit: Visit, result: str, notes: str = "", user) -> Visit:
+    """The quality-control call made from the calendar, once the visit is done."""
+    _require_planner(user)
+    visit = _locked(visit)
+    if visit.state != VisitState.DONE:
+        raise ValidationError(_("The quality-control call comes after the visit is done."))
+    if visit.quality_result:
+        raise ValidationError(_("The quality-control call of this visit is already recorded."))
+    if result not in QualityResult.values:
+        raise ValidationError({"result": _("Choose how the customer rated the visit.")})
+    visit.quality_result = result
+    visit.quality_notes = (notes or "").strip()
+    visit.quality_called_at = timezone.now()
+    validated_save(
+        visit, update_fields=["quality_result", "quality_notes", "quality_called_at", "updated_at"]
+    )
+    return visit

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from posventa.visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("visitas/", views.calendar, name="calendar"),
+    path("visitas/<int:pk>/mover/", views.move, name="move"),
+    path("visitas/<int:pk>/servicio/", views.engineering_service, name="engineering_service"),
+    path("visitas/<int:pk>/control-calidad/", views.quality_call, name="quality_call"),
+    path("visitas/analista/<int:analyst_id>.ics", views.feed, name="feed"),
+    path(
+        "visitas/analista/<int:analyst_id>/<str:token>.ics",
+        views.subscribed_feed,
+        name="subscribed_feed",
+    ),
+    path("visitas/cronograma.pdf", views.schedule_form, name="schedule_form"),
+]

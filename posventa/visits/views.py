@@ -1,0 +1,217 @@
+"""The shared visit calendar (week and month), moving a visit, the
+engineering service and quality call, the analyst's iCalendar feed and the
+Annex 1 visit schedule form as PDF."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.accounts.roles import Capability, Role, can
+from posventa.common.pdf import render_pdf
+from posventa.visits import ical, selectors, services
+from posventa.visits.models import QualityResult, Visit
+
+
+def _may_view(user) -> bool:
+    return (
+        services.may_plan(user)
+        or user.role == Role.TECHNICAL_ANALYST
+        or can(user, Capability.VIEW_WORK_ORDERS)
+        or can(user, Capability.OWN_PORTFOLIO)
+    )
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+def calendar(request):
+    if not _may_view(request.user):
+        raise PermissionDenied
+    view = "month" if request.GET.get("view") == "month" else "week"
+    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    start, end = selectors.month_of(day) if view == "month" else selectors.week_of(day)
+    analyst = None
+    if request.GET.get("analyst", "").isdigit():
+        analyst = selectors.analysts().filter(pk=request.GET["analyst"]).first()
+    step = timedelta(days=31) if view == "month" else timedelta(days=7)
+    return render(
+        request,
+        "visits/calendar.html",
+        {
+            "view": view,
+            "day": day,
+            "start": start,
+            "end": end - timedelta(days=1),
+            "previous": (start - step if view == "week" else (start - timedelta(days=1))),
+            "following": start + step if view == "week" else end,
+            "days": selectors.calendar_days(start=start, end=end, analyst=analyst),
+            "analyst": analyst,
+            "analysts": selectors.analysts(),
+            "may_plan": services.may_plan(request.user),
+            "subscription": _subscription_url(request),
+            "quality_results": QualityResult.choices,
+            "executives": get_user_model().objects.filter(role=Role.EXECUTIVE).order_by("username"),
+        },
+    )
+
+
+def _subscription_url(request) -> str:
+    """An analyst's own feed address, to paste into a calendar app."""
+    user = request.user
+    if user.role != Role.TECHNICAL_ANALYST:
+        return ""
+    return request.build_absolute_uri(
+        reverse("visits:subscribed_feed", args=[user.pk, ical.feed_token(user)])
+    )
+
+
+def _moment(text: str):
+    moment = parse_datetime(text or "")
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@login_required
+@require_POST
+def move(request, pk: int):
+    visit = get_object_or_404(Visit, pk=pk)
+    analyst = None
+    if request.POST.get("analyst", "").isdigit():
+        analyst = selectors.analysts().filter(pk=request.POST["analyst"]).first()
+    try:
+        services.visit_move(
+            visit=visit,
+            starts_at=_moment(request.POST.get("starts_at")),
+            analyst=analyst,
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Visit moved."))
+    visit.refresh_from_db()
+    day = timezone.localtime(visit.starts_at).date()
+    return redirect(f"{reverse('visits:calendar')}?day={day:%Y-%m-%d}")
+
+
+@login_required
+@require_POST
+def engineering_service(request, pk: int):
+    visit = get_object_or_404(Visit, pk=pk)
+    try:
+        services.engineering_service_record(
+            visit=visit,
+            work_done=request.POST.get("work_done", ""),
+            resolved=request.POST.get("resolved", "1") == "1",
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Engineering service recorded; the work order is closed."))
+    return redirect("visits:calendar")
+
+
+@login_required
+@require_POST
+def quality_call(request, pk: int):
+    visit = get_object_or_404(Visit, pk=pk)
+    try:
+        services.quality_call_record(
+            visit=visit,
+            result=request.POST.get("result", ""),
+            notes=request.POST.get("notes", ""),
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Quality-control call recorded."))
+    return redirect("visits:calendar")
+
+
+def _feed_response(request, analyst) -> HttpResponse:
+    today = timezone.localdate()
+    visits = selectors.visits_between(
+        start=today - timedelta(days=90), end=today + timedelta(days=366), analyst=analyst
+    )
+    body = ical.feed(analyst=analyst, visits=visits, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="visitas-{analyst.username}.ics"'
+    return response
+
+
+@login_required
+def feed(request, analyst_id: int):
+    analyst = get_object_or_404(selectors.analysts(), pk=analyst_id)
+    if not (request.user == analyst or _may_view(request.user)):
+        raise PermissionDenied
+    return _feed_response(request, analyst)
+
+
+def subscribed_feed(request, analyst_id: int, token: str):
+    """The address a calendar app subscribes to: no session, the secret in
+    the address instead (`ical.feed_token`). A wrong secret is not found."""
+    analyst = get_object_or_404(selectors.analysts(), pk=analyst_id, is_active=True)
+    if not constant_time_compare(token, ical.feed_token(analyst)):
+        raise Http404
+    return _feed_response(request, analyst)
+
+
+@login_required
+def schedule_form(request):
+    """Annex 1, the visit schedule form, for one executive and a period."""
+    if not _may_view(request.user):
+        raise PermissionDenied
+    executives = get_user_model().objects.filter(role=Role.EXECUTIVE)
+    executive = None
+    if request.GET.get("executive", "").isdigit():
+        executive = executives.filter(pk=request.GET["executive"]).first()
+    elif request.user.role == Role.EXECUTIVE:
+        executive = request.user
+    start = parse_date(request.GET.get("start") or "")
+    end = parse_date(request.GET.get("end") or "")
+    if executive is None or start is None or end is None or end < start:
+        messages.error(request, _("Choose an executive and a period (from, to) for the form."))
+        return redirect("visits:calendar")
+    if request.user.role == Role.EXECUTIVE and executive != request.user:
+        raise PermissionDenied
+    visits = selectors.schedule_for_executive(
+        executive=executive, start=start, end=end + timedelta(days=1)
+    )
+    pdf = render_pdf(
+        "visits/annex1.html",
+        {
+            "executive": executive,
+            "start": start,
+            "end": end,
+            "visits": [
+                {
+                    "visit": visit,
+                    "local": timezone.localtime(visit.starts_at),
+                    "local_end": timezone.localtime(visit.ends_at),
+                }
+                for visit in visits
+            ],
+            "printed_at": timezone.localtime(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="cronograma-visitas-{executive.username}-{start:%Y%m%d}.pdf"'
+    )
+    return response
