@@ -178,6 +178,22 @@ class TestLoadedDemo:
             )
         assert len(set(interactions.values_list("channel", flat=True))) == 5
 
+    def test_the_week_has_campaigns_a_review_list_and_visits(self, demo_output):
+        from posventa.campaigns.models import Campaign
+        from posventa.reviews.models import ReviewItem
+        from posventa.visits.models import Visit
+
+        executives = User.objects.filter(role=Role.EXECUTIVE)
+        assert set(Campaign.objects.values_list("executive", flat=True)) == set(
+            executives.values_list("pk", flat=True)
+        )
+        assert all(campaign.items.exists() for campaign in Campaign.objects.all())
+        assert {item.kind for item in ReviewItem.objects.all()} >= {"migration", "opportunity"}
+        visits = Visit.objects.select_related("work_order")
+        assert visits.count() == 8 and all(v.starts_at > timezone.now() for v in visits)
+        assert all(timezone.localtime(v.starts_at).weekday() < 5 for v in visits)
+        assert {v.work_order.state for v in visits} == {"assigned"}
+
     def test_a_second_run_adds_nothing(self, demo_output):
         before = row_counts()
         output = run_demo()

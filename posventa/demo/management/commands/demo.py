@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from posventa.demo import data
+from posventa.demo.calendars import load_portfolio_work
 from posventa.demo.calls import load_call_records
 from posventa.demo.cases import load_cases
 from posventa.demo.coverage import load_coverage
@@ -40,6 +41,9 @@ LABELS = [
     ("history", "solicitudes de los seis meses anteriores"),
     ("coverage", "filas de cobertura de red"),
     ("call_records", "registros de llamadas"),
+    ("campaigns", "campañas de llamadas"),
+    ("review_items", "puntos de revisión preventiva"),
+    ("visits", "visitas agendadas"),
 ]
 
 
@@ -113,6 +117,7 @@ class Command(BaseCommand):
                 ):
                     created.update(load_cases())
                     created.update(load_history())
+                    created.update(load_portfolio_work())
         except ValidationError as error:
             raise CommandError(f"No se pudo cargar la demostración: {error}") from error
         seconds = time.monotonic() - started
