@@ -21,7 +21,7 @@ def visits_between(*, start: date, end: date, analyst=None):
     )
     if analyst is not None:
         visits = visits.filter(analyst=analyst)
-    return visits.select_related("analyst", "company", "work_order").order_by("starts_at")
+    return visits.select_related("analyst", "company", "work_order", "case").order_by("starts_at")
 
 
 def week_of(day: date) -> tuple[date, date]:

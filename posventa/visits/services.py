@@ -143,6 +143,17 @@ def _locked(visit: Visit) -> Visit:
     return Visit.objects.select_for_update().get(pk=visit.pk)
 
 
+def _refuse_outside_its_case(visit: Visit, *, from_case: bool) -> None:
+    """A visit asked for in a case (procedure L) is recorded by that case's
+    steps, where its owner has it in the inbox — not a second time from the
+    calendar."""
+    if visit.case_id is not None and not from_case:
+        raise ValidationError(
+            _("This visit belongs to case %(number)s: record it in the case's step.")
+            % {"number": visit.case.number}
+        )
+
+
 @transaction.atomic
 def visit_move(*, visit: Visit, starts_at: datetime, ends_at=None, analyst=None, user) -> Visit:
     """Move a scheduled visit to another time (and/or analyst); the length is
@@ -186,15 +197,17 @@ def _close_order(work_order: WorkOrder, state: str, result: str, user) -> None:
 
 @transaction.atomic
 def engineering_service_record(
-    *, visit: Visit, work_done: str, resolved: bool = True, user
+    *, visit: Visit, work_done: str, resolved: bool = True, user, from_case: bool = False
 ) -> EngineeringService:
     """The visit was made: the analyst (or the technical manager) records
-    the work done, and the visit's work order closes with it."""
+    the work done, and the visit's work order closes with it. A visit of a
+    case is recorded by the case's step (`from_case`)."""
     if not (user == visit.analyst or can(user, Capability.MANAGE_WORK_ORDERS)):
         raise PermissionDenied(
             _("The visit's analyst or the technical manager records its engineering service.")
         )
     visit = _locked(visit)
+    _refuse_outside_its_case(visit, from_case=from_case)
     if visit.state != VisitState.SCHEDULED:
         raise ValidationError(
             _("This visit already has its engineering service, or was cancelled.")
@@ -213,10 +226,14 @@ def engineering_service_record(
 
 
 @transaction.atomic
-def quality_call_record(*, visit: Visit, result: str, notes: str = "", user) -> Visit:
-    """The quality-control call made from the calendar, once the visit is done."""
+def quality_call_record(
+    *, visit: Visit, result: str, notes: str = "", user, from_case: bool = False
+) -> Visit:
+    """The quality-control call made from the calendar, once the visit is
+    done (a visit of a case: by the case's step, `from_case`)."""
     _require_planner(user)
     visit = _locked(visit)
+    _refuse_outside_its_case(visit, from_case=from_case)
     if visit.state != VisitState.DONE:
         raise ValidationError(_("The quality-control call comes after the visit is done."))
     if visit.quality_result:

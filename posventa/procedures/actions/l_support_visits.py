@@ -59,30 +59,25 @@ def schedule_support_visit(
 @registry.register_action("record_engineering_service")
 def record_engineering_service(instance, visit_id: int, work_done: str, resolved: bool) -> str:
     """Steps 6–7: the engineering service with the work done; the visit's
-    work order closes. Already recorded from the calendar: the case moves on."""
-    visit = Visit.objects.get(pk=visit_id)
-    if hasattr(visit, "engineering_service"):
-        return visit.work_order.number
+    work order closes."""
     record = services.engineering_service_record(
-        visit=visit,
+        visit=Visit.objects.get(pk=visit_id),
         work_done=work_done,
         resolved=bool(resolved),
         user=current_actor(),
+        from_case=True,
     )
     return record.visit.work_order.number
 
 
 @registry.register_action("record_quality_call")
 def record_quality_call(instance, visit_id: int, quality_result: str, note: str = "") -> str:
-    """Step 8: the quality-control call's result goes on the calendar's visit
-    (already made from the calendar: that result stands)."""
-    visit = Visit.objects.get(pk=visit_id)
-    if visit.quality_result:
-        return visit.quality_result
+    """Step 8: the quality-control call's result goes on the calendar's visit."""
     visit = services.quality_call_record(
-        visit=visit,
+        visit=Visit.objects.get(pk=visit_id),
         result=quality_result,
         notes=note,
         user=current_actor(),
+        from_case=True,
     )
     return visit.quality_result

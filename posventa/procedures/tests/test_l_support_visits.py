@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from posventa.accounts.roles import Role
 from posventa.cases.models import CaseStatus
@@ -235,7 +237,9 @@ def test_bad_input_is_refused_and_nothing_changes(request_case, team):
     assert pending(case).task_id == task.task_id
 
 
-def test_the_service_and_quality_call_made_from_the_calendar_move_the_case_on(request_case, team):
+def test_a_visit_of_a_case_is_recorded_in_its_steps_not_from_the_calendar(
+    request_case, team, client
+):
     from posventa.visits import services
 
     case = request_case
@@ -243,8 +247,13 @@ def test_the_service_and_quality_call_made_from_the_calendar_move_the_case_on(re
     diagnose(case, team, "visit")
     schedule(case, team, analyst)
     visit = Visit.objects.get()
+    client.force_login(analyst)
+    page = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
+    assert case.number in page and 'data-testid="visit-case"' in page
     with time_machine.travel(at(25, 13), tick=False):
-        services.engineering_service_record(visit=visit, work_done="Hecho", user=analyst)
+        with pytest.raises(ValidationError, match=case.number):
+            services.engineering_service_record(visit=visit, work_done="Hecho", user=analyst)
+        assert not EngineeringService.objects.exists()
         complete(
             case,
             analyst,
@@ -252,23 +261,24 @@ def test_the_service_and_quality_call_made_from_the_calendar_move_the_case_on(re
             step="record_service",
             role=Role.TECHNICAL_ANALYST,
         )
-        services.quality_call_record(
-            visit=visit, result=QualityResult.NOT_SATISFIED, user=team[Role.TEAM_LEAD]
-        )
+        with pytest.raises(ValidationError, match=case.number):
+            services.quality_call_record(
+                visit=visit, result=QualityResult.NOT_SATISFIED, user=team[Role.TEAM_LEAD]
+            )
         complete(
             case,
             team[Role.TEAM_LEAD],
             {
                 "quality_result": QualityResult.SATISFIED,
                 "interaction_channel": "phone",
-                "interaction_summary": "Llamada ya registrada en el calendario",
+                "interaction_summary": "Conforme con la visita",
             },
             step="quality_call",
             role=Role.TEAM_LEAD,
         )
     visit.refresh_from_db()
-    assert EngineeringService.objects.count() == 1
-    assert visit.quality_result == QualityResult.NOT_SATISFIED
+    assert visit.engineering_service.work_done == "Hecho"
+    assert visit.quality_result == QualityResult.SATISFIED
     assert case.status == CaseStatus.CLOSED
 
 
