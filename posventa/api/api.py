@@ -23,6 +23,8 @@ from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.engine.form_schema import form_json_schema
 from posventa.engine.models import HumanTask
+from posventa.engine.selectors import task_variables
+from posventa.engine.templating import render_instructions
 from posventa.indicators.api import router as indicators_router
 from posventa.inventory.models import Product
 
@@ -265,7 +267,8 @@ def get_task(request, task_id: UUID):
     """A pending task, with its form as JSON Schema."""
     task = _my_task(request, task_id)
     form = engine.task_form(task)
-    return {**_task_out(task), "instructions": task.instructions, "form": form_json_schema(form)}
+    instructions = render_instructions(task.instructions, task_variables(task))
+    return {**_task_out(task), "instructions": instructions, "form": form_json_schema(form)}
 
 
 @api.post(

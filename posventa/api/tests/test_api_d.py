@@ -135,3 +135,40 @@ def test_procedure_d_suspension_end_to_end_through_the_api(call, procedures, cus
         "2026-06-01"
     )
     assert call(Role.EXECUTIVE, "get", f"/cases/{number}").json()["status"] == "closed"
+
+
+@time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=LA_PAZ), tick=True)
+def test_a_tasks_instructions_come_filled_in(call, procedures, customer_product):
+    from posventa.factories import InvoiceFactory
+
+    InvoiceFactory(product=customer_product, period=datetime(2026, 1, 1).date())  # unpaid
+    opened = call(
+        Role.EXECUTIVE,
+        "post",
+        "/cases",
+        {
+            "nit": customer_product.company.nit,
+            "procedure": "D",
+            "channel": "phone",
+            "subject": "Suspensión temporal",
+            "product_id": customer_product.pk,
+        },
+    )
+    [task] = call(Role.EXECUTIVE, "get", "/tasks").json()
+    done = call(
+        Role.EXECUTIVE,
+        "post",
+        f"/tasks/{task['id']}/complete",
+        {
+            "data": {
+                "request_kind": "suspension",
+                "starts_on": "2026-03-02",
+                "ends_on": "2026-04-30",
+            }
+        },
+    )
+    [manage] = done.json()["current_tasks"]
+    assert opened.status_code == 201 and manage["form_key"] == "d/settle_account"
+    shown = call(Role.EXECUTIVE, "get", f"/tasks/{manage['id']}").json()["instructions"]
+    assert "{{" not in shown
+    assert f"{customer_product.service_number} · 01/2026 · Bs 250.00" in shown
