@@ -3,22 +3,32 @@
 from django import forms
 
 
+def _options(field: forms.Field) -> list[dict]:
+    if isinstance(field, forms.ModelChoiceField):  # ModelMultipleChoiceField too
+        return [
+            {"const": obj.pk, "title": field.label_from_instance(obj)} for obj in field.queryset
+        ]
+    return [
+        {"const": str(value), "title": str(label)} for value, label in field.choices if value != ""
+    ]
+
+
 def _field_schema(field: forms.Field) -> dict:
     schema: dict = {"title": str(field.label or "")}
     if field.help_text:
         schema["description"] = str(field.help_text)
-    if isinstance(field, forms.ModelChoiceField):
-        schema["type"] = "integer"
-        schema["oneOf"] = [
-            {"const": obj.pk, "title": field.label_from_instance(obj)} for obj in field.queryset
-        ]
+    if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+        # Several of the options: a list of their values, each once.
+        item_type = "integer" if isinstance(field, forms.ModelChoiceField) else "string"
+        schema.update(
+            type="array", uniqueItems=True, items={"type": item_type, "oneOf": _options(field)}
+        )
+        if field.required:
+            schema["minItems"] = 1
+    elif isinstance(field, forms.ModelChoiceField):
+        schema.update(type="integer", oneOf=_options(field))
     elif isinstance(field, forms.ChoiceField):
-        schema["type"] = "string"
-        schema["oneOf"] = [
-            {"const": str(value), "title": str(label)}
-            for value, label in field.choices
-            if value != ""
-        ]
+        schema.update(type="string", oneOf=_options(field))
     elif isinstance(field, forms.BooleanField):
         schema["type"] = "boolean"
     elif isinstance(field, forms.IntegerField):
