@@ -97,6 +97,8 @@ def invoice_mark_paid(*, invoice: Invoice, paid_on: date) -> Invoice:
         raise ValidationError(_("This invoice is already paid."))
     if paid_on < current.period:
         raise ValidationError({"paid_on": _("A payment cannot precede the billed month.")})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("A payment cannot be recorded before it is made.")})
     invoice.paid_on = paid_on
     # Only the payment changes: update_fields leaves the rest as it is in the database.
     invoice.save(update_fields=["paid_on", "updated_at"])

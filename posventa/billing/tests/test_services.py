@@ -1,7 +1,9 @@
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from posventa.billing.models import Charge, Invoice
@@ -209,6 +211,17 @@ def test_a_payment_before_the_billed_month_is_refused(product):
     assert "paid_on" in excinfo.value.message_dict
     invoice.refresh_from_db()
     assert invoice.paid_on is None
+
+
+def test_a_payment_in_the_future_is_refused(product):
+    invoice = invoice_issue(product=product, period=date(2025, 3, 1))
+    with time_machine.travel(datetime(2025, 4, 10, 12, tzinfo=ZoneInfo("America/La_Paz"))):
+        with pytest.raises(ValidationError) as excinfo:
+            invoice_mark_paid(invoice=invoice, paid_on=date(2025, 4, 11))
+        assert "paid_on" in excinfo.value.message_dict
+        invoice_mark_paid(invoice=invoice, paid_on=date(2025, 4, 10))
+    invoice.refresh_from_db()
+    assert invoice.paid_on == date(2025, 4, 10)
 
 
 def test_an_invoice_made_by_the_factory_can_be_paid():
