@@ -1,5 +1,6 @@
 """Writes on team members."""
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,6 +29,12 @@ def user_create(
         username=username, role=role, first_name=first_name, last_name=last_name, email=email
     )
     if password:
+        # The project's password rules (settings.AUTH_PASSWORD_VALIDATORS), as
+        # when she changes it herself.
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
         user.set_password(password)
     else:
         user.set_unusable_password()

@@ -45,6 +45,16 @@ def test_a_team_member_needs_a_role():
     assert not User.objects.filter(username="sin_rol").exists()
 
 
+@pytest.mark.parametrize("password", ["corta", "maria.quispe"])  # too short, like her name
+def test_a_weak_password_is_refused_and_nobody_is_created(password):
+    with pytest.raises(ValidationError) as excinfo:
+        user_create(
+            username="maria.quispe", first_name="María", role=Role.EXECUTIVE, password=password
+        )
+    assert "password" in excinfo.value.message_dict
+    assert not User.objects.filter(username="maria.quispe").exists()
+
+
 def test_a_taken_username_is_refused_with_a_message_not_a_crash(make_user):
     make_user(Role.EXECUTIVE, username="ana")
     with pytest.raises(ValidationError) as excinfo:
