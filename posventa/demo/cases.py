@@ -1,6 +1,8 @@
 """A day of post-sale work for the demo: plan-change requests (procedure B)
-received over the last day and a half, each left at a different step, so the
-inboxes, the 24-hour badges and the case pages have something to show.
+received over the last day and a half, each left at a different step, and a
+request of each other procedure a customer asks for (A, C–H, L) waiting at
+its first step — so the inboxes, the 24-hour badges and the case pages have
+something to show.
 
 They go through the same services a person uses (case_open, task_complete).
 Idempotent: nothing is added when the demo already has cases.
@@ -18,10 +20,12 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import Case
 from posventa.cases.services import case_open
 from posventa.catalog.models import Plan
+from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.engine.deployment import deploy_files, read_directory
 from posventa.inventory.models import Product, ProductStatus
 from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.catalog import products_for
 
 SUBJECTS = [
     "Pide subir la velocidad del internet de la oficina",
@@ -32,6 +36,17 @@ SUBJECTS = [
 # How far each request got: the number of steps already completed, or "gave_up".
 PROGRESS = [0, 0, 0, 1, 1, 2, 2, 3, 3, 3, "waiting", "gave_up"]
 DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
+# One request of each other procedure a customer starts, left at its first step.
+OTHER_REQUESTS = {
+    "A": "Pide habilitar llamada en espera y desvío de llamadas",
+    "C": "Traslada la oficina a otra zona de la ciudad",
+    "D": "Solicita suspender el servicio durante las vacaciones colectivas",
+    "E": "Reporta que el internet se corta varias veces al día",
+    "F": "Reclama llamadas a celulares que no reconoce en su factura",
+    "G": "Pide el detalle de llamadas salientes de los últimos meses",
+    "H": "Solicita el retiro de una línea que ya no usa",
+    "L": "Pide una visita técnica para revisar su red interna",
+}
 
 
 def load_cases(*, seed: int = 2026) -> Counter:
@@ -73,7 +88,32 @@ def load_cases(*, seed: int = 2026) -> Counter:
             created["cases"] += 1
             new_plan = rng.choice(others).pk
             _walk(case, progress, executive, team, new_plan)
+        used = {product.company_id for product in products[: len(PROGRESS)]}
+        for procedure, subject in OTHER_REQUESTS.items():
+            product = _product_for(procedure, used)
+            if product is None:
+                continue
+            used.add(product.company_id)
+            case_open(
+                company=product.company,
+                procedure=procedure,
+                channel=rng.choice(["email", "whatsapp", "in_person", "phone"]),
+                subject=subject,
+                product=product,
+                user=product.company.executive,
+                received_at=now - timedelta(hours=rng.randint(1, 20), minutes=rng.randint(0, 59)),
+            )
+            created["cases"] += 1
     return created
+
+
+def _product_for(procedure: str, used: set):
+    """A product the procedure applies to, of a customer with no demo request yet."""
+    for company in Company.objects.exclude(pk__in=used).order_by("nit"):
+        product = products_for(procedure, company).filter(status=ProductStatus.ACTIVE).first()
+        if product is not None:
+            return product
+    return None
 
 
 def _complete(case, user, data):

@@ -92,7 +92,7 @@ class _Loader:
             # No service creates administrators: Django's own, as `createsuperuser` does.
             User.objects.create_superuser(
                 username=data.ADMIN_USERNAME,
-                email="admin@posventa.example",
+                email="admin@comteco.example",
                 password=self.password,
             )
             self.created["users"] += 1

@@ -219,7 +219,7 @@ class _Builder:
                 first_name=first,
                 last_name=last,
                 email=f"{ascii_slug(first.split()[0])}.{ascii_slug(last.split()[0])}"
-                "@posventa.example",
+                "@comteco.example",
             )
             for username, role, first, last in data.TEAM
         ]

@@ -24,3 +24,24 @@ def test_the_demo_leaves_a_day_of_requests_at_every_step(internet_plans, media):
 
     assert load_cases() == Counter()  # a second run adds nothing
     runtime.specs.clear()
+
+
+def test_the_other_procedures_each_leave_a_request_at_its_first_step(internet_plans, media):
+    from posventa.demo.cases import OTHER_REQUESTS
+
+    runtime.specs.clear()
+    executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE)
+    UserFactory(username="gestor_comercial", role=Role.COMMERCIAL_MANAGER)
+    for n in range(len(PROGRESS) + len(OTHER_REQUESTS)):
+        company = CompanyFactory(executive=executive)
+        ProductFactory(company=company, plan=internet_plans[n % 3], technology="fiber")
+
+    load_cases()
+    others = Case.objects.exclude(procedure="B")
+    # A and G are about telephone lines, which these customers do not have.
+    assert sorted(others.values_list("procedure", flat=True)) == list("CDEFHL")
+    for case in others:
+        assert case.status == "open" and case.instance.human_tasks.count() == 1
+        assert case.subject == OTHER_REQUESTS[case.procedure]
+    assert len({case.company_id for case in Case.objects.all()}) == Case.objects.count()
+    runtime.specs.clear()
