@@ -1,7 +1,10 @@
 """Calendar arithmetic the rules need (months, not 30-day blocks)."""
 
 import calendar
-from datetime import date
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 
 def add_months(day: date, months: int) -> date:
@@ -14,3 +17,24 @@ def add_months(day: date, months: int) -> date:
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
+
+
+def date_or_none(text: str | None) -> date | None:
+    """A YYYY-MM-DD date from a query string; None when it is missing, badly
+    written or not a real day (2026-02-30)."""
+    try:
+        return parse_date(text or "")
+    except ValueError:
+        return None
+
+
+def datetime_or_none(text: str | None) -> datetime | None:
+    """A moment from a form field (2026-11-25T10:00), in La Paz time when it
+    says no zone; None when it is missing or not a real moment."""
+    try:
+        moment = parse_datetime(text or "")
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

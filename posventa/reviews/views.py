@@ -6,11 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, Role, can
+from posventa.common.dates import date_or_none
 from posventa.customers.models import Company
 from posventa.reviews import selectors, services
 from posventa.reviews.models import DailyReport, ItemKind, Opportunity, ReviewItem
@@ -99,7 +99,7 @@ def daily_report(request):
     if request.GET.get("analyst", "").isdigit():
         analyst = analysts.filter(pk=request.GET["analyst"]).first()
     analyst = analyst or (user if _is_analyst(user) else analysts.first())
-    day = parse_date(request.GET.get("day", "") or "") or timezone.localdate()
+    day = date_or_none(request.GET.get("day")) or timezone.localdate()
     if day > timezone.localdate():
         messages.error(request, _("A day in the future has no report yet."))
         day = timezone.localdate()

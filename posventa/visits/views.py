@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, Role, can
+from posventa.common.dates import date_or_none, datetime_or_none
 from posventa.common.pdf import render_pdf
 from posventa.visits import ical, selectors, services
 from posventa.visits.models import QualityResult, Visit
@@ -41,7 +41,7 @@ def calendar(request):
     if not _may_view(request.user):
         raise PermissionDenied
     view = "month" if request.GET.get("view") == "month" else "week"
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    day = date_or_none(request.GET.get("day")) or timezone.localdate()
     start, end = selectors.month_of(day) if view == "month" else selectors.week_of(day)
     analyst = None
     if request.GET.get("analyst", "").isdigit():
@@ -78,13 +78,6 @@ def _subscription_url(request) -> str:
     )
 
 
-def _moment(text: str):
-    moment = parse_datetime(text or "")
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
 @login_required
 @require_POST
 def move(request, pk: int):
@@ -95,7 +88,7 @@ def move(request, pk: int):
     try:
         services.visit_move(
             visit=visit,
-            starts_at=_moment(request.POST.get("starts_at")),
+            starts_at=datetime_or_none(request.POST.get("starts_at")),
             analyst=analyst,
             user=request.user,
         )
@@ -183,8 +176,8 @@ def schedule_form(request):
         executive = executives.filter(pk=request.GET["executive"]).first()
     elif request.user.role == Role.EXECUTIVE:
         executive = request.user
-    start = parse_date(request.GET.get("start") or "")
-    end = parse_date(request.GET.get("end") or "")
+    start = date_or_none(request.GET.get("start"))
+    end = date_or_none(request.GET.get("end"))
     if executive is None or start is None or end is None or end < start:
         messages.error(request, _("Choose an executive and a period (from, to) for the form."))
         return redirect("visits:calendar")

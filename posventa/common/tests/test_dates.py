@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from posventa.common.dates import add_months, first_of_month
+from posventa.common.dates import add_months, date_or_none, datetime_or_none, first_of_month
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,15 @@ def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected
 def test_first_of_month():
     assert first_of_month(date(2025, 2, 28)) == date(2025, 2, 1)
     assert first_of_month(date(2025, 2, 1)) == date(2025, 2, 1)
+
+
+@pytest.mark.parametrize("text", [None, "", "mañana", "2026-02-30", "2026-13-01"])
+def test_a_date_that_is_not_a_real_day_is_none(text):
+    assert date_or_none(text) is None
+
+
+def test_dates_and_moments_from_a_query_string():
+    assert date_or_none("2026-02-28") == date(2026, 2, 28)
+    moment = datetime_or_none("2026-11-25T10:00")
+    assert moment == datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("America/La_Paz"))
+    assert datetime_or_none("2026-02-30T10:00") is None and datetime_or_none(None) is None

@@ -339,6 +339,9 @@ def test_moving_from_the_page_and_a_clash_is_a_message(client, visit, team, comp
     url = reverse("visits:move", args=[visit.pk])
     response = client.post(url, {"starts_at": "2026-11-26T09:30"}, follow=True)
     assert response.status_code == 200 and "ya tiene una visita" in response.text
+    for odd in ("2026-02-30T10:00", "mañana", ""):  # not a real moment: a message
+        response = client.post(url, {"starts_at": odd}, follow=True)
+        assert response.status_code == 200 and "Indique cuándo empieza" in response.text
     response = client.post(url, {"starts_at": "2026-11-27T16:00"}, follow=True)
     assert "Visita movida" in response.text
     visit.refresh_from_db()

@@ -35,6 +35,15 @@ def test_odd_pages_answer_without_a_server_error(client, team, url):
         "/indicadores/cierre/?month=1999-01",
         "/indicadores/reporte.pdf?month=abc",
         "/indicadores/vigilancia/?page=abc",
+        "/cobranza/?page=x",
+        "/cobranza/proformas/999999/avance/",
+        "/campanas/999999/",
+        "/revision-preventiva/?executive=%00&kind=%00",
+        "/revision-preventiva/informe-diario/?analyst=-1&day=2026-02-30",
+        "/visitas/?view=%00&day=2026-02-30&analyst=x",
+        "/visitas/cronograma.pdf?executive=abc&start=2026-02-30&end=%00",
+        "/visitas/analista/999999.ics",
+        "/visitas/analista/999999/%00.ics",
     ],
 )
 @pytest.mark.parametrize("role", [Role.TEAM_LEAD, Role.EXECUTIVE, Role.TECHNICAL_MANAGER])
