@@ -270,8 +270,9 @@ def test_a_promise_kept_is_checked_the_day_after_its_date_and_the_case_closes_fu
     assert case.instance.next_timer_at == at(date(2026, 3, 6), minute=0)
     assert not case.instance.human_tasks.exists()  # waiting for the date
 
-    for invoice in invoices:
-        invoice_mark_paid(invoice=invoice, paid_on=date(2026, 3, 4))
+    with time_machine.travel(at(date(2026, 3, 4), hour=11), tick=False):
+        for invoice in invoices:
+            invoice_mark_paid(invoice=invoice, paid_on=date(2026, 3, 4))
     with time_machine.travel(at(date(2026, 3, 6)), tick=False):
         assert engine.timers_advance() == 1
     case.refresh_from_db()
@@ -301,7 +302,8 @@ def test_a_promise_not_kept_asks_the_executive_to_call_again(procedures, team, d
     company, invoices = debtor
     case = open_i_case(team, company)
     complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), "250.00"))
-    invoice_mark_paid(invoice=invoices[0], paid_on=date(2026, 3, 3))  # only January
+    with time_machine.travel(at(date(2026, 3, 3), hour=11), tick=False):
+        invoice_mark_paid(invoice=invoices[0], paid_on=date(2026, 3, 3))  # only January
     with time_machine.travel(at(date(2026, 3, 4)), tick=False):
         engine.timers_advance()
     case.refresh_from_db()
