@@ -10,57 +10,17 @@
 Run with `make bench`; prints percentiles and ratios, asserts nothing.
 """
 
-import json
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import percentiles, run, setup_django
+
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/posventa_bench")
 STEPS = int(os.environ.get("BENCH_STEPS", "300"))
 INBOX_RUNS = int(os.environ.get("BENCH_INBOX_RUNS", "60"))
 
 
-def percentiles(samples_ms: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples_ms)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return p50, p95
-
-
 # --- child process: one backend --------------------------------------------------------
-
-
-def setup_django(backend: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "1"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    if backend == "postgresql":
-        os.environ["DATABASE_URL"] = PG_URL
-        _recreate_pg_database()
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["POSVENTA_VAR_DIR"] = tempfile.mkdtemp(prefix="posventa-bench-")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _recreate_pg_database() -> None:
-    import psycopg
-
-    name = PG_URL.rsplit("/", 1)[1]
-    with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def bench_step() -> dict:
@@ -215,23 +175,12 @@ def bench_inbox() -> dict:
     return {"small": small, "large": large}
 
 
-def child(backend: str) -> None:
-    setup_django(backend)
-    result = {"step": bench_step(), "inbox": bench_inbox()}
-    print(json.dumps(result))
+def child(backend: str) -> dict:
+    setup_django(backend, pg_url=PG_URL)
+    return {"step": bench_step(), "inbox": bench_inbox()}
 
 
 # --- parent: run both backends and report ----------------------------------------------
-
-
-def pg_reachable() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 5432), 2).close()
-        return True
-    except OSError:
-        return False
 
 
 def report(backend: str, result: dict) -> None:
@@ -250,22 +199,5 @@ def report(backend: str, result: dict) -> None:
         )
 
 
-def main() -> None:
-    backends = ["sqlite"] + (["postgresql"] if pg_reachable() else [])
-    for backend in backends:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", backend],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        report(backend, json.loads(out.strip().splitlines()[-1]))
-    if "postgresql" not in backends:
-        print("\nPostgreSQL not reachable on 127.0.0.1:5432: its run was skipped.")
-
-
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(sys.argv[2])
-    else:
-        main()
+    run(__file__, child=child, report=report)

@@ -8,51 +8,15 @@ cases in the whole history. Goal: history size does not matter — ratio
 Run with `make bench`; prints percentiles and ratios, asserts nothing.
 """
 
-import json
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import percentiles, run, setup_django
+
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/posventa_bench_ind")
 MONTH_CASES = int(os.environ.get("BENCH_MONTH_CASES", "10000"))
 HISTORY = int(os.environ.get("BENCH_HISTORY", "1000000"))
 RUNS = int(os.environ.get("BENCH_INDICATOR_RUNS", "15"))
-
-
-def percentiles(samples_ms: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples_ms)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return p50, p95
-
-
-def setup_django(backend: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "1"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    if backend == "postgresql":
-        os.environ["DATABASE_URL"] = PG_URL
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["POSVENTA_VAR_DIR"] = tempfile.mkdtemp(prefix="posventa-bench-")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def populate(count: int, *, first: int, month, inside: bool) -> None:
@@ -149,19 +113,9 @@ def bench() -> dict:
     }
 
 
-def child(backend: str) -> None:
-    setup_django(backend)
-    print(json.dumps(bench()))
-
-
-def pg_reachable() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 5432), 2).close()
-        return True
-    except OSError:
-        return False
+def child(backend: str) -> dict:
+    setup_django(backend, pg_url=PG_URL)
+    return bench()
 
 
 def report(backend: str, result: dict) -> None:
@@ -177,22 +131,5 @@ def report(backend: str, result: dict) -> None:
     print(f"  ratio p50          : {large[0] / small[0]:.2f}x  (goal ≤ 1.5x)")
 
 
-def main() -> None:
-    backends = ["sqlite"] + (["postgresql"] if pg_reachable() else [])
-    for backend in backends:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", backend],
-            check=True,
-            stdout=subprocess.PIPE,  # the child's errors show as they happen
-            text=True,
-        ).stdout
-        report(backend, json.loads(out.strip().splitlines()[-1]))
-    if "postgresql" not in backends:
-        print("\nPostgreSQL not reachable on 127.0.0.1:5432: its run was skipped.")
-
-
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(sys.argv[2])
-    else:
-        main()
+    run(__file__, child=child, report=report)

@@ -10,16 +10,13 @@ idempotent per customer and month).
 Run with `make bench`; prints figures, asserts nothing.
 """
 
-import json
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import _harness
+
 PG_URL = os.environ.get(
     "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/posventa_bench_proformas"
 )
@@ -28,32 +25,13 @@ PER_COMPANY = 5
 
 
 def setup_django(backend: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "1"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    if backend == "postgresql":
-        os.environ["DATABASE_URL"] = PG_URL
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["POSVENTA_VAR_DIR"] = tempfile.mkdtemp(prefix="posventa-bench-")
-    import django
-
-    django.setup()
+    _harness.setup_django(backend, pg_url=PG_URL)
     from django.conf import settings
-    from django.core.management import call_command
 
     # The PDFs go to a scratch directory; the e-mails are rendered, kept in the
     # outbox with their attachments, and handed to a backend that drops them.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="posventa-bench-media-")
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-    call_command("migrate", verbosity=0)
 
 
 def populate() -> None:
@@ -139,19 +117,9 @@ def bench() -> dict:
     }
 
 
-def child(backend: str) -> None:
+def child(backend: str) -> dict:
     setup_django(backend)
-    print(json.dumps(bench()))
-
-
-def pg_reachable() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 5432), 2).close()
-        return True
-    except OSError:
-        return False
+    return bench()
 
 
 def report(backend: str, r: dict) -> None:
@@ -171,22 +139,5 @@ def report(backend: str, r: dict) -> None:
     )
 
 
-def main() -> None:
-    backends = ["sqlite"] + (["postgresql"] if pg_reachable() else [])
-    for backend in backends:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", backend],
-            check=True,
-            stdout=subprocess.PIPE,  # the child's errors show as they happen
-            text=True,
-        ).stdout
-        report(backend, json.loads(out.strip().splitlines()[-1]))
-    if "postgresql" not in backends:
-        print("\nPostgreSQL not reachable on 127.0.0.1:5432: its run was skipped.")
-
-
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(sys.argv[2])
-    else:
-        main()
+    _harness.run(__file__, child=child, report=report)
