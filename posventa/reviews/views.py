@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,9 @@ def _may_view(user) -> bool:
     return _is_analyst(user) or _oversees(user) or can(user, Capability.OWN_PORTFOLIO)
 
 
+PAGE_SIZE = 30
+
+
 @login_required
 def worklist(request):
     if not _may_view(request.user):
@@ -41,6 +45,9 @@ def worklist(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in ItemKind.values else ""
     items = selectors.worklist(user=request.user, executive=executive, kind=kind)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     opportunities = (
         Opportunity.objects.filter(company__in=Company.objects.visible_to(request.user))
         .select_related("company", "case")
@@ -50,8 +57,8 @@ def worklist(request):
         request,
         "reviews/worklist.html",
         {
-            "items": items[:500],
-            "count": items.count(),
+            "page": page,
+            "querystring": query.urlencode(),
             "executives": executives,
             "executive": executive,
             "kinds": ItemKind.choices,

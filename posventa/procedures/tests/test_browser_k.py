@@ -59,7 +59,7 @@ def test_a_migration_to_fiber_from_the_review_list_to_the_verification(
     log_in(page, team[Role.TECHNICAL_ANALYST].username)
     page.goto("/revision-preventiva/")
     page.locator("form[action$='/actualizar/'] button").click()
-    row = page.locator("tr[data-kind=migration][data-service='INT-4400100']")
+    row = page.locator("li[data-kind=migration][data-service='INT-4400100']")
     assert serious_violations(page) == []
     row.locator("button[type=submit]").click()
     page.wait_for_url("**/casos/PV-**")

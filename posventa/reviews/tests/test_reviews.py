@@ -163,6 +163,24 @@ def test_the_worklist_page_lists_and_starts_reviews(client, procedures, team, co
     assert 'data-kind="opportunity"' not in page
 
 
+def test_a_long_list_comes_in_pages(client, team, copper):
+    from posventa.reviews.views import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 5):
+        ReviewItem.objects.create(
+            kind=ItemKind.SERVICE,
+            company=copper.company,
+            product=ProductFactory(company=copper.company, plan=copper.plan),
+            detail=f"Revisión {n}",
+            found_on=date(2026, 11, 2),
+        )
+    client.force_login(team[Role.TECHNICAL_ANALYST])
+    first = client.get(reverse("reviews:worklist"), {"kind": "service"}).content.decode()
+    assert first.count("data-item=") == PAGE_SIZE and "kind=service&amp;page=2" in first
+    second = client.get(reverse("reviews:worklist"), {"kind": "service", "page": 2})
+    assert second.content.decode().count("data-item=") == 5
+
+
 def test_an_executive_sees_the_list_but_does_not_start_reviews(client, procedures, team, copper):
     worklist_refresh()
     client.force_login(team[Role.EXECUTIVE])
