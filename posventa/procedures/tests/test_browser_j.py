@@ -73,11 +73,11 @@ def test_an_executive_works_through_a_call_campaign(page, live_server, team, int
     submit(page)
     page.wait_for_url("**/campanas/*/")
     campaign = Campaign.objects.get()
-    assert page.locator("#worklist tbody tr").count() == 2
+    assert page.locator("#worklist li[data-item]").count() == 2
     assert serious_violations(page) == []
 
     # 2→3. First call: no problem; the new e-mail and WhatsApp are saved on the spot.
-    page.locator("tr[data-service='4251234'] button[type=submit]").click()
+    page.locator("li[data-service='4251234'] button[type=submit]").click()
     page.wait_for_url("**/tareas/**")
     assert page.input_value("#id_contact_name") == "Sra. Ana Mendoza"
     page.check("input[name=call_result][value=no_problem]")
@@ -95,8 +95,8 @@ def test_an_executive_works_through_a_call_campaign(page, live_server, team, int
 
     # 2→4. Second call: the internet is down; the damage is registered with E in the same case.
     page.goto(f"/campanas/{campaign.pk}/")
-    assert page.locator("tr[data-service='4251234']").get_attribute("data-result") == "no_problem"
-    page.locator("tr[data-service='INT-5512300'] button[type=submit]").click()
+    assert page.locator("li[data-service='4251234']").get_attribute("data-result") == "no_problem"
+    page.locator("li[data-service='INT-5512300'] button[type=submit]").click()
     page.wait_for_url("**/tareas/**")
     page.check("input[name=call_result][value=problem]")
     page.fill("#id_interaction_summary", "El cliente dice que no navega desde ayer.")
