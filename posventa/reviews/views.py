@@ -119,5 +119,12 @@ def daily_report(request):
     return render(
         request,
         "reviews/daily_report.html",
-        {"analysts": analysts, "analyst": analyst, "day": day, "work": work, "sent": sent},
+        {
+            "analysts": analysts,
+            "analyst": analyst,
+            "day": day,
+            "today": timezone.localdate(),
+            "work": work,
+            "sent": sent,
+        },
     )

@@ -200,7 +200,10 @@ def test_the_daily_report_page(client, procedures, team, copper):
     page = client.get(
         reverse("reviews:daily_report"), {"analyst": analyst.pk, "day": "2026-11-25"}
     ).content.decode()
-    assert case.number in page
+    assert case.number in page and "sale a las 18:00" in page  # today, not sent yet
+    for day, says in (("2026-11-22", "no se envía"), ("2026-11-24", "No se envió")):
+        page = client.get(reverse("reviews:daily_report"), {"analyst": analyst.pk, "day": day})
+        assert says in page.content.decode()  # a Sunday; a past day without its e-mail
     # Nonsense and the future are refused without an error page.
     assert client.get(reverse("reviews:daily_report"), {"day": "2099-01-01"}).status_code == 200
     assert client.get(reverse("reviews:daily_report"), {"day": "xx"}).status_code == 200
