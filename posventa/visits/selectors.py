@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
+from posventa.customers.models import Company
 from posventa.visits.models import Visit, VisitState
 
 
@@ -35,10 +36,14 @@ def month_of(day: date) -> tuple[date, date]:
     return first, following
 
 
-def calendar_days(*, start: date, end: date, analyst=None) -> list[dict]:
-    """Each day of the period with its visits, for the calendar page."""
+def calendar_days(*, user, start: date, end: date, analyst=None) -> list[dict]:
+    """Each day of the period with the visits to the customers the user may
+    see (an executive, her portfolio's), for the calendar page."""
+    visits = visits_between(start=start, end=end, analyst=analyst).filter(
+        company__in=Company.objects.visible_to(user)
+    )
     by_day: dict[date, list] = {}
-    for visit in visits_between(start=start, end=end, analyst=analyst):
+    for visit in visits:
         by_day.setdefault(timezone.localtime(visit.starts_at).date(), []).append(visit)
     days = []
     day = start

@@ -57,11 +57,15 @@ def calendar(request):
             "end": end - timedelta(days=1),
             "previous": (start - step if view == "week" else (start - timedelta(days=1))),
             "following": start + step if view == "week" else end,
-            "days": selectors.calendar_days(start=start, end=end, analyst=analyst),
+            "days": selectors.calendar_days(
+                user=request.user, start=start, end=end, analyst=analyst
+            ),
             "analyst": analyst,
             "analysts": selectors.analysts(),
             "may_plan": services.may_plan(request.user),
             "subscription": _subscription_url(request),
+            "may_see_feed": analyst is not None
+            and (request.user == analyst or can(request.user, Capability.VIEW_ALL_PORTFOLIOS)),
             "quality_results": QualityResult.choices,
             "executives": get_user_model().objects.filter(role=Role.EXECUTIVE).order_by("username"),
         },
@@ -151,7 +155,8 @@ def _feed_response(request, analyst) -> HttpResponse:
 @login_required
 def feed(request, analyst_id: int):
     analyst = get_object_or_404(selectors.analysts(), pk=analyst_id)
-    if not (request.user == analyst or _may_view(request.user)):
+    # All of an analyst's visits, to every portfolio: for her and the team.
+    if not (request.user == analyst or can(request.user, Capability.VIEW_ALL_PORTFOLIOS)):
         raise PermissionDenied
     return _feed_response(request, analyst)
 

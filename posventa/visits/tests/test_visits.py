@@ -325,6 +325,31 @@ def test_the_calendar_page_week_and_month(client, visit, team):
     assert "Minera Andina" not in other_week.text
 
 
+def test_an_executive_sees_only_her_customers_visits(client, visit, team):
+    other_executive = UserFactory(role=Role.EXECUTIVE, username="ejecutivo2")
+    elsewhere = CompanyFactory(executive=other_executive, legal_name="Textiles del Valle S.A.")
+    services.visit_schedule(
+        company=elsewhere,
+        analyst=team[Role.TECHNICAL_ANALYST],
+        starts_at=at(26, 9),
+        ends_at=at(26, 10),
+        person="P",
+        location="L",
+        user=team[Role.TEAM_LEAD],
+    )
+    client.force_login(team[Role.EXECUTIVE])
+    week = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
+    assert "Minera Andina" in week and "Textiles del Valle" not in week
+    feed = reverse("visits:feed", args=[team[Role.TECHNICAL_ANALYST].pk])
+    assert client.get(feed).status_code == 403  # every portfolio's visits
+    page = client.get(reverse("visits:calendar"), {"analyst": team[Role.TECHNICAL_ANALYST].pk})
+    assert feed not in page.text
+    client.force_login(team[Role.TEAM_LEAD])
+    week = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
+    assert "Minera Andina" in week and "Textiles del Valle" in week
+    assert client.get(feed).status_code == 200
+
+
 def test_moving_from_the_page_and_a_clash_is_a_message(client, visit, team, company):
     services.visit_schedule(
         company=company,
