@@ -175,9 +175,11 @@ def visit_move(*, visit: Visit, starts_at: datetime, ends_at=None, analyst=None,
 @transaction.atomic
 def visit_cancel(*, visit: Visit, reason: str, user) -> Visit:
     """Take a visit out of the calendar (e.g. solved by remote diagnosis);
-    its work order closes as attended without a field visit."""
+    its work order closes as attended without a field visit. A visit of a
+    case is not cancelled here: its case waits for its engineering service."""
     _require_planner(user)
     visit = _locked(visit)
+    _refuse_outside_its_case(visit, from_case=False)
     if visit.state != VisitState.SCHEDULED:
         raise ValidationError(_("Only a scheduled visit can be cancelled."))
     if not (reason or "").strip():

@@ -7,6 +7,7 @@ app_name = "visits"
 urlpatterns = [
     path("visitas/", views.calendar, name="calendar"),
     path("visitas/<int:pk>/mover/", views.move, name="move"),
+    path("visitas/<int:pk>/cancelar/", views.cancel, name="cancel"),
     path("visitas/<int:pk>/servicio/", views.engineering_service, name="engineering_service"),
     path("visitas/<int:pk>/control-calidad/", views.quality_call, name="quality_call"),
     path("visitas/analista/<int:analyst_id>.ics", views.feed, name="feed"),

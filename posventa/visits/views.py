@@ -107,6 +107,20 @@ def move(request, pk: int):
 
 @login_required
 @require_POST
+def cancel(request, pk: int):
+    visit = get_object_or_404(Visit, pk=pk)
+    try:
+        services.visit_cancel(visit=visit, reason=request.POST.get("reason", ""), user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Visit cancelled; its work order is closed."))
+    day = timezone.localtime(visit.starts_at).date()
+    return redirect(f"{reverse('visits:calendar')}?day={day:%Y-%m-%d}")
+
+
+@login_required
+@require_POST
 def engineering_service(request, pk: int):
     visit = get_object_or_404(Visit, pk=pk)
     try:

@@ -250,6 +250,11 @@ def test_a_visit_of_a_case_is_recorded_in_its_steps_not_from_the_calendar(
     client.force_login(analyst)
     page = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
     assert case.number in page and 'data-testid="visit-case"' in page
+    with pytest.raises(ValidationError, match=case.number):  # its case waits for it
+        services.visit_cancel(visit=visit, reason="No hace falta", user=team[Role.TEAM_LEAD])
+    client.force_login(team[Role.TEAM_LEAD])
+    page = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
+    assert reverse("visits:cancel", args=[visit.pk]) not in page
     with time_machine.travel(at(25, 13), tick=False):
         with pytest.raises(ValidationError, match=case.number):
             services.engineering_service_record(visit=visit, work_done="Hecho", user=analyst)

@@ -325,6 +325,25 @@ def test_the_calendar_page_week_and_month(client, visit, team):
     assert "Minera Andina" not in other_week.text
 
 
+def test_the_team_lead_cancels_a_visit_from_the_page(client, visit, team):
+    client.force_login(team[Role.TEAM_LEAD])
+    url = reverse("visits:cancel", args=[visit.pk])
+    page = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
+    assert url in page
+    response = client.post(url, {"reason": " "}, follow=True)
+    assert "Indique por qué se cancela" in response.text
+    visit.refresh_from_db()
+    assert visit.state == VisitState.SCHEDULED
+    response = client.post(url, {"reason": "El cliente lo resolvió con su proveedor"}, follow=True)
+    assert "Visita cancelada" in response.text
+    visit.refresh_from_db()
+    visit.work_order.refresh_from_db()
+    assert visit.state == VisitState.CANCELLED
+    assert visit.work_order.state == WorkOrderState.ATTENDED_WITHOUT_SOLUTION
+    client.force_login(team[Role.EXECUTIVE])
+    assert client.post(url, {"reason": "x"}).status_code == 403
+
+
 def test_an_executive_sees_only_her_customers_visits(client, visit, team):
     other_executive = UserFactory(role=Role.EXECUTIVE, username="ejecutivo2")
     elsewhere = CompanyFactory(executive=other_executive, legal_name="Textiles del Valle S.A.")
