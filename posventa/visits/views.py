@@ -1,5 +1,5 @@
-"""The shared visit calendar (week and month), moving a visit, the
-engineering service and quality call, the analyst's iCalendar feed and the
+"""The shared visit calendar (week and month), moving or cancelling a visit,
+the engineering service and quality call, the analyst's iCalendar feed and the
 Annex 1 visit schedule form as PDF."""
 
 from datetime import timedelta
@@ -67,9 +67,15 @@ def calendar(request):
             "may_see_feed": analyst is not None
             and (request.user == analyst or can(request.user, Capability.VIEW_ALL_PORTFOLIOS)),
             "quality_results": QualityResult.choices,
-            "executives": get_user_model().objects.filter(role=Role.EXECUTIVE).order_by("username"),
+            "executives": _annex1_executives(request.user),
         },
     )
+
+
+def _annex1_executives(user):
+    """Whose Annex 1 form the user may print: an executive, her own."""
+    executives = get_user_model().objects.filter(role=Role.EXECUTIVE).order_by("username")
+    return executives.filter(pk=user.pk) if user.role == Role.EXECUTIVE else executives
 
 
 def _subscription_url(request) -> str:

@@ -359,6 +359,7 @@ def test_an_executive_sees_only_her_customers_visits(client, visit, team):
     client.force_login(team[Role.EXECUTIVE])
     week = client.get(reverse("visits:calendar"), {"day": "2026-11-25"}).text
     assert "Minera Andina" in week and "Textiles del Valle" not in week
+    assert (other_executive.get_full_name() or other_executive.username) not in week  # Annex 1
     feed = reverse("visits:feed", args=[team[Role.TECHNICAL_ANALYST].pk])
     assert client.get(feed).status_code == 403  # every portfolio's visits
     page = client.get(reverse("visits:calendar"), {"analyst": team[Role.TECHNICAL_ANALYST].pk})
