@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Role
 from posventa.campaigns.models import CampaignKind
+from posventa.customers.models import Company
 
 
 class CampaignForm(forms.Form):
@@ -18,6 +19,13 @@ class CampaignForm(forms.Form):
     ends_on = forms.DateField(
         label=_("Calls until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    companies = forms.ModelMultipleChoiceField(
+        label=_("Customers"),
+        queryset=Company.objects.none(),
+        required=False,
+        help_text=_("None chosen: every customer of the portfolio."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,3 +34,6 @@ class CampaignForm(forms.Form):
             executives = executives.filter(pk=user.pk)
             self.fields["executive"].initial = user.pk
         self.fields["executive"].queryset = executives.order_by("username")
+        self.fields["companies"].queryset = (
+            Company.objects.visible_to(user).filter(executive__in=executives).order_by("legal_name")
+        )

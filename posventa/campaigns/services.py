@@ -34,13 +34,21 @@ def may_manage(user, campaign: Campaign | None = None) -> bool:
 
 @transaction.atomic
 def campaign_create(
-    *, name: str, kind: str, executive, starts_on: date, ends_on: date, user
+    *,
+    name: str,
+    kind: str,
+    executive,
+    starts_on: date,
+    ends_on: date,
+    user,
+    companies=(),
 ) -> Campaign:
-    """Step 1: the campaign and its worklist from the executive's portfolio —
-    every product in service (loyalty), or every damage order of the
-    portfolio closed before the campaign starts and not called yet (quality
-    control)."""
+    """Step 1: the campaign and its worklist from the executive's portfolio
+    (or the customers of it chosen in `companies`) — every product in service
+    (loyalty), or every damage order closed before the campaign starts and
+    not called yet (quality control)."""
     errors = {}
+    chosen = {company.pk for company in companies or ()}
     if not isinstance(executive, get_user_model()) or executive.role != Role.EXECUTIVE:
         errors["executive"] = _("Choose the executive whose portfolio is called.")
     elif not may_manage(user) or (user.role == Role.EXECUTIVE and executive.pk != user.pk):
@@ -51,6 +59,12 @@ def campaign_create(
         errors["name"] = _("Give the campaign a name.")
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = _("The campaign cannot end before it starts.")
+    if chosen and "executive" not in errors:
+        outside = Company.objects.filter(pk__in=chosen).exclude(executive=executive)
+        if outside.exists():
+            errors["companies"] = _("%(names)s are not in this executive's portfolio.") % {
+                "names": ", ".join(c.display_name for c in outside.order_by("legal_name"))
+            }
     if errors:
         raise ValidationError(errors)
     campaign = Campaign(
@@ -64,6 +78,8 @@ def campaign_create(
     campaign.full_clean()
     campaign.save()
     portfolio = Company.objects.filter(executive=executive)
+    if chosen:
+        portfolio = portfolio.filter(pk__in=chosen)
     if kind == CampaignKind.LOYALTY:
         products = Product.objects.filter(company__in=portfolio).exclude(
             status=ProductStatus.WITHDRAWN

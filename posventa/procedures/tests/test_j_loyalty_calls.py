@@ -226,6 +226,32 @@ def test_a_campaign_is_refused_when_bad_or_not_ones_own(team, internet):
     assert not Campaign.objects.exists()
 
 
+def test_a_campaign_calls_the_customers_chosen_of_the_portfolio(team, internet, line):
+    campaign = campaign_create(
+        name="Solo El Prado",
+        kind=CampaignKind.LOYALTY,
+        executive=team[Role.EXECUTIVE],
+        starts_on=TODAY,
+        ends_on=TODAY,
+        companies=[internet.company],
+        user=team[Role.EXECUTIVE],
+    )
+    assert [item.product for item in campaign.items.all()] == [internet]
+    elsewhere = ProductFactory(company__legal_name="Ajena S.A.").company
+    with pytest.raises(ValidationError) as error:
+        campaign_create(
+            name="Mezclada",
+            kind=CampaignKind.LOYALTY,
+            executive=team[Role.EXECUTIVE],
+            starts_on=TODAY,
+            ends_on=TODAY,
+            companies=[line.company, elsewhere],
+            user=team[Role.TEAM_LEAD],
+        )
+    assert "Ajena S.A." in error.value.message_dict["companies"][0]
+    assert Campaign.objects.count() == 1
+
+
 def test_the_database_keeps_the_worklist_rules(team, internet):
     campaign = loyalty(team)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -566,3 +592,36 @@ def test_a_campaign_is_created_from_its_page(client, team, internet):
     campaign = Campaign.objects.get()
     assert response.url == reverse("campaigns:detail", args=[campaign.pk])
     assert campaign.items.count() == 1
+
+
+def test_the_campaign_form_offers_the_portfolios_customers(client, team, internet, line):
+    elsewhere = ProductFactory(company__legal_name="Ajena S.A.").company
+    client.force_login(team[Role.EXECUTIVE])
+    page = client.get(reverse("campaigns:list")).content.decode()
+    assert internet.company.display_name in page and "Ajena S.A." not in page
+    response = client.post(
+        reverse("campaigns:list"),
+        {
+            "name": "Solo líneas",
+            "kind": "loyalty",
+            "executive": team[Role.EXECUTIVE].pk,
+            "starts_on": "2026-11-25",
+            "ends_on": "2026-11-30",
+            "companies": [line.company.pk],
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert response.url == reverse("campaigns:detail", args=[campaign.pk])
+    assert [item.product for item in campaign.items.all()] == [line]
+    response = client.post(
+        reverse("campaigns:list"),
+        {
+            "name": "Ajena",
+            "kind": "loyalty",
+            "executive": team[Role.EXECUTIVE].pk,
+            "starts_on": "2026-11-25",
+            "ends_on": "2026-11-30",
+            "companies": [elsewhere.pk],
+        },
+    )
+    assert response.status_code == 200 and Campaign.objects.count() == 1
