@@ -12,9 +12,8 @@ from posventa.cases.models import CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.customers.models import Contact
 from posventa.engine import runtime
-from posventa.engine.deployment import deploy_files, read_directory
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
-from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.web.tests.browser import log_in, other_person, serious_violations
 from posventa.workorders.models import WorkOrderKind, WorkOrderState
 
@@ -28,14 +27,7 @@ pytestmark = [
 @pytest.fixture
 def procedures(db, media):
     """J and E, the process J calls."""
-    runtime.specs.clear()
-    files = {
-        name: xml
-        for name, xml in read_directory(MODELS_DIR).items()
-        if name in ("j_loyalty_calls.bpmn", "e_damage.bpmn")
-    }
-    deploy_files(files)
-    yield
+    yield deploy_only("j_loyalty_calls.bpmn", "e_damage.bpmn")
     runtime.specs.clear()
 
 

@@ -13,10 +13,9 @@ from posventa.billing.models import Charge
 from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.engine import runtime
-from posventa.engine.deployment import deploy_files, read_directory
 from posventa.factories import ProductFactory
 from posventa.integrations.models import Coverage
-from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
@@ -29,14 +28,7 @@ pytestmark = [
 @pytest.fixture
 def procedures(db, media):
     """K and E, the process K calls."""
-    runtime.specs.clear()
-    files = {
-        name: xml
-        for name, xml in read_directory(MODELS_DIR).items()
-        if name in ("k_preventive_review.bpmn", "e_damage.bpmn")
-    }
-    versions = deploy_files(files)
-    yield {version.process_id: version for version, _ in versions}
+    yield deploy_only("k_preventive_review.bpmn", "e_damage.bpmn")
     runtime.specs.clear()
 
 

@@ -21,7 +21,6 @@ from posventa.cases.models import CaseStatus
 from posventa.customers.models import Contact, Interaction
 from posventa.engine import runtime
 from posventa.engine import services as engine
-from posventa.engine.deployment import deploy_files, read_directory
 from posventa.engine.selectors import task_variables
 from posventa.factories import (
     ContactFactory,
@@ -32,7 +31,7 @@ from posventa.factories import (
 )
 from posventa.integrations.models import DiagnosisRecord
 from posventa.inventory.models import ProductStatus
-from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import complete, pending, talk
 from posventa.reviews.selectors import analyst_day
 from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
@@ -45,14 +44,7 @@ TODAY = date(2026, 11, 25)
 @pytest.fixture
 def procedures(db, media):
     """Only the models J needs (J and E, which it calls)."""
-    runtime.specs.clear()
-    files = {
-        name: xml
-        for name, xml in read_directory(MODELS_DIR).items()
-        if name in ("j_loyalty_calls.bpmn", "e_damage.bpmn")
-    }
-    versions = deploy_files(files)
-    yield {version.process_id: version for version, _ in versions}
+    yield deploy_only("j_loyalty_calls.bpmn", "e_damage.bpmn")
     runtime.specs.clear()
 
 

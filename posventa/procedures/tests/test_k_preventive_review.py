@@ -20,12 +20,11 @@ from posventa.catalog.selectors import tariff_get
 from posventa.customers.models import Interaction
 from posventa.engine import runtime
 from posventa.engine import services as engine
-from posventa.engine.deployment import deploy_files, read_directory
 from posventa.engine.models import MessageSubscription
 from posventa.factories import PlanFactory, ProductFactory, product_type
 from posventa.integrations.models import Coverage, DiagnosisRecord
 from posventa.inventory.models import Product
-from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import complete, instructions, pending, talk
 from posventa.reviews.models import ItemKind, Opportunity, OpportunityOutcome, ReviewItem
 from posventa.reviews.services import (
@@ -44,14 +43,7 @@ LA_PAZ = ZoneInfo("America/La_Paz")
 def procedures(db, media):
     """Only the models K needs (K and E, which it calls), deployed as
     `make run` deploys them: faster, and independent of the other models."""
-    runtime.specs.clear()
-    files = {
-        name: xml
-        for name, xml in read_directory(MODELS_DIR).items()
-        if name in ("k_preventive_review.bpmn", "e_damage.bpmn")
-    }
-    versions = deploy_files(files)
-    yield {version.process_id: version for version, _ in versions}
+    yield deploy_only("k_preventive_review.bpmn", "e_damage.bpmn")
     runtime.specs.clear()
 
 

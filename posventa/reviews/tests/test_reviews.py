@@ -16,11 +16,10 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import Case
 from posventa.engine import runtime
 from posventa.engine import services as engine
-from posventa.engine.deployment import deploy_files, read_directory
 from posventa.factories import ProductFactory, UserFactory
 from posventa.integrations.models import Coverage, DiagnosisRecord
 from posventa.outbox.models import OutgoingEmail
-from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.reviews import jobs
 from posventa.reviews.models import DailyReport, ItemKind, ReviewItem
 from posventa.reviews.selectors import analyst_day
@@ -36,14 +35,7 @@ WEDNESDAY = date(2026, 11, 25)
 def procedures(db, media):
     """Only the models K needs (K and E, which it calls), deployed as
     `make run` deploys them: faster, and independent of the other models."""
-    runtime.specs.clear()
-    files = {
-        name: xml
-        for name, xml in read_directory(MODELS_DIR).items()
-        if name in ("k_preventive_review.bpmn", "e_damage.bpmn")
-    }
-    versions = deploy_files(files)
-    yield {version.process_id: version for version, _ in versions}
+    yield deploy_only("k_preventive_review.bpmn", "e_damage.bpmn")
     runtime.specs.clear()
 
 
