@@ -12,12 +12,7 @@ from posventa.accounts.roles import Role
 from posventa.campaigns import selectors, services
 from posventa.campaigns.forms import CampaignForm
 from posventa.campaigns.models import Campaign, CampaignItem
-
-
-def _errors(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You may not do this.")
+from posventa.web.errors import as_text
 
 
 @login_required
@@ -29,7 +24,7 @@ def campaign_list(request):
         try:
             campaign = services.campaign_create(user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _errors(error))
+            messages.error(request, as_text(error))
         else:
             messages.success(
                 request,
@@ -77,7 +72,7 @@ def call(request, pk: int):
     try:
         case = services.call_start(item=item, user=request.user)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _errors(error))
+        messages.error(request, as_text(error))
         return redirect("campaigns:detail", item.campaign_id)
     task = case.instance.human_tasks.order_by("pk").first() if case.instance else None
     if task is not None:

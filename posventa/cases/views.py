@@ -17,14 +17,7 @@ from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
 from posventa.engine.selectors import instance_path, task_variables
 from posventa.engine.templating import render_instructions
-
-
-def _apply_errors(form, err: ValidationError) -> None:
-    if hasattr(err, "error_dict"):
-        for field, errors in err.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, err)
+from posventa.web.errors import add_to_form
 
 
 @login_required
@@ -111,7 +104,7 @@ def task_detail(request, task_id):
         except ValidationError as err:
             form = engine.task_form(task, request.POST, request.FILES)
             form.is_valid()
-            _apply_errors(form, err)
+            add_to_form(form, err)
         else:
             next_steps = case.instance.human_tasks.all()
             if next_steps:
@@ -204,7 +197,7 @@ def case_new(request, company_pk):
                 documents=[(DocumentKind.OTHER, f) for f in data["documents"]],
             )
         except ValidationError as err:
-            _apply_errors(form, err)
+            add_to_form(form, err)
         else:
             messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
             return redirect("cases:detail", number=case.number)

@@ -16,6 +16,7 @@ from posventa.claims import selectors
 from posventa.claims.forms import AnswerForm, ComplaintFilterForm
 from posventa.claims.services import complaint_record_answer
 from posventa.engine.services import EngineError
+from posventa.web.errors import add_to_form
 
 PAGE_SIZE = 50
 
@@ -25,14 +26,6 @@ def _complaint(request, pk):
     if complaint is None:
         raise Http404(_("No such complaint."))
     return complaint
-
-
-def _apply_errors(form, err: ValidationError) -> None:
-    if hasattr(err, "error_dict"):
-        for name, errors in err.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, err)
 
 
 @login_required
@@ -88,7 +81,7 @@ def complaint_answer(request, pk):
                 complaint=complaint, user=request.user, **form.cleaned_data
             )
         except ValidationError as err:
-            _apply_errors(form, err)
+            add_to_form(form, err)
         except EngineError as err:  # the waiting case could not advance: nothing was saved
             form.add_error(None, str(err))
         else:

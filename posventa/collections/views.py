@@ -16,6 +16,7 @@ from posventa.collections import selectors
 from posventa.collections.models import ProformaRun
 from posventa.collections.services import proforma_run_start
 from posventa.customers.models import Company
+from posventa.web.errors import as_text
 
 
 def _allowed(user) -> None:
@@ -63,7 +64,7 @@ def call(request, company_pk: int):
                 user=request.user,
             )
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            messages.error(request, as_text(error))
             return redirect("collections:debtors")
     return _pending_task_url(case)
 

@@ -28,6 +28,7 @@ from posventa.indicators.forms import (
 from posventa.indicators.services import month_close
 from posventa.indicators.templatetags.indicators import duration_hours
 from posventa.indicators.time_spent import latest_diagram, step_times
+from posventa.web.errors import as_text
 
 PAGE_SIZE = 50
 BREAKDOWN_TITLES = {
@@ -180,7 +181,7 @@ def close_month(request):
     try:
         month_close(month=month, user=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, as_text(error))
     else:
         messages.success(
             request, _("The month is closed: its figures are frozen in the monthly report.")

@@ -15,6 +15,7 @@ from posventa.common.dates import date_or_none
 from posventa.customers.models import Company
 from posventa.reviews import selectors, services
 from posventa.reviews.models import DailyReport, ItemKind, Opportunity, ReviewItem
+from posventa.web.errors import as_text
 
 
 def _is_analyst(user) -> bool:
@@ -87,8 +88,7 @@ def start(request, pk: int):
     try:
         case = services.review_start(item=item, user=request.user)
     except (ValidationError, PermissionDenied) as error:
-        text = error.messages if isinstance(error, ValidationError) else [str(error)]
-        messages.error(request, " ".join(text) or _("You may not start this review."))
+        messages.error(request, as_text(error, _("You may not start this review.")))
         return redirect("reviews:worklist")
     messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
     return redirect("cases:detail", case.number)

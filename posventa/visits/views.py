@@ -21,6 +21,7 @@ from posventa.common.dates import date_or_none, datetime_or_none
 from posventa.common.pdf import render_pdf
 from posventa.visits import ical, selectors, services
 from posventa.visits.models import QualityResult, Visit
+from posventa.web.errors import as_text
 
 
 def _may_view(user) -> bool:
@@ -30,10 +31,6 @@ def _may_view(user) -> bool:
         or can(user, Capability.VIEW_WORK_ORDERS)
         or can(user, Capability.OWN_PORTFOLIO)
     )
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 @login_required
@@ -103,7 +100,7 @@ def move(request, pk: int):
             user=request.user,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, as_text(error))
     else:
         messages.success(request, _("Visit moved."))
     visit.refresh_from_db()
@@ -118,7 +115,7 @@ def cancel(request, pk: int):
     try:
         services.visit_cancel(visit=visit, reason=request.POST.get("reason", ""), user=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, as_text(error))
     else:
         messages.success(request, _("Visit cancelled; its work order is closed."))
     day = timezone.localtime(visit.starts_at).date()
@@ -137,7 +134,7 @@ def engineering_service(request, pk: int):
             user=request.user,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, as_text(error))
     else:
         messages.success(request, _("Engineering service recorded; the work order is closed."))
     return redirect("visits:calendar")
@@ -155,7 +152,7 @@ def quality_call(request, pk: int):
             user=request.user,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, as_text(error))
     else:
         messages.success(request, _("Quality-control call recorded."))
     return redirect("visits:calendar")

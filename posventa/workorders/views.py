@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
 from posventa.engine.services import EngineError
+from posventa.web.errors import add_to_form
 from posventa.workorders import selectors
 from posventa.workorders.forms import AssignForm, CloseForm, WorkOrderFilterForm
 from posventa.workorders.rules import closing_states, may_assign
@@ -30,14 +31,6 @@ def _work_order(request, number):
     if work_order is None:
         raise Http404(_("No such work order."))
     return work_order
-
-
-def _apply_errors(form, err: ValidationError) -> None:
-    if hasattr(err, "error_dict"):
-        for name, errors in err.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, err)
 
 
 @login_required
@@ -95,7 +88,7 @@ def work_order_assign(request, number):
         try:
             workorder_assign(work_order=work_order, user=request.user, **form.cleaned_data)
         except ValidationError as err:
-            _apply_errors(form, err)
+            add_to_form(form, err)
         else:
             messages.success(
                 request,
@@ -116,7 +109,7 @@ def work_order_close(request, number):
         try:
             closing = workorder_close(work_order=work_order, user=request.user, **form.cleaned_data)
         except ValidationError as err:
-            _apply_errors(form, err)
+            add_to_form(form, err)
         except EngineError as err:  # the waiting process could not advance: nothing was saved
             form.add_error(None, str(err))
         else:
