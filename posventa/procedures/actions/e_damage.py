@@ -6,13 +6,11 @@ gives the order to the technician for a visit the same day.
 Everything is driven by the process variable `product_id`, so procedures that
 call E as a call activity (J, K) reuse it as it is."""
 
-from datetime import datetime
-
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from posventa.cases.models import Case
 from posventa.cases.selectors import case_for_instance
+from posventa.common.dates import datetime_or_none
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
@@ -152,14 +150,11 @@ def close_unfounded(instance, work_order_id: str, result: str) -> dict:
 def schedule_visit(instance, work_order_id: str, unit: str, technician: str, visit_at: str) -> dict:
     """Steps 6–8: the order goes to the field unit's technician for the visit
     the technical manager agreed (the same day)."""
-    when = parse_datetime(visit_at)
-    if isinstance(when, datetime) and timezone.is_naive(when):
-        when = timezone.make_aware(when)
     work_order = workorder_assign(
         work_order=WorkOrder.objects.get(number=work_order_id),
         unit=unit,
         technician=technician,
-        scheduled_at=when,
+        scheduled_at=datetime_or_none(visit_at),
         user=current_actor(),
     )
     return {

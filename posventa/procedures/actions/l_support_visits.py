@@ -2,24 +2,15 @@
 in the shared calendar with its work order, the engineering service that
 closes it, the quality-control call."""
 
-from datetime import datetime
-
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from posventa.cases.selectors import case_for_instance
+from posventa.common.dates import datetime_or_none
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.visits import services
 from posventa.visits.models import Visit
-
-
-def _moment(text: str) -> datetime:
-    moment = parse_datetime(text)
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
 
 
 @registry.register_action("schedule_support_visit")
@@ -41,8 +32,8 @@ def schedule_support_visit(
         product=case.product,
         case=case,
         analyst=get_user_model().objects.get(pk=analyst),
-        starts_at=_moment(starts_at),
-        ends_at=_moment(ends_at),
+        starts_at=datetime_or_none(starts_at),
+        ends_at=datetime_or_none(ends_at),
         person=person,
         location=location,
         reason=findings or case.subject,
