@@ -1,10 +1,17 @@
 """Walking a case's process in the procedure tests: its pending step, and
 completing it as a person does — with the data its form would send."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
+from posventa.accounts.roles import Role
 from posventa.engine import services as engine
 from posventa.engine.form_schema import form_json_schema
 from posventa.engine.selectors import task_variables
 from posventa.engine.templating import render_instructions
+from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
 
 
 def pending(case, step: str | None = None):
@@ -37,3 +44,28 @@ def talk(summary: str, **extra) -> dict:
 def instructions(task) -> str:
     """The step's instructions as the person reads them."""
     return render_instructions(task.instructions, task_variables(task))
+
+
+def closed_damage_order(team, product, state=WorkOrderState.CLOSED_RESOLVED):
+    """A damage of the product (slow internet) registered, sent to the field
+    unit and closed by the technical manager with `state`."""
+    order = workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=product.company,
+        product=product,
+        damaged_service="internet",
+        cause="slow",
+        description="Lento",
+        user=team[Role.EXECUTIVE],
+    )
+    workorder_assign(
+        work_order=order,
+        unit=FieldUnit.USM,
+        technician="Téc. Ana",
+        user=team[Role.TECHNICAL_MANAGER],
+        scheduled_at=timezone.now() + timedelta(minutes=5),
+    )
+    workorder_close(
+        work_order=order, state=state, result="Reparado", user=team[Role.TECHNICAL_MANAGER]
+    )
+    return order

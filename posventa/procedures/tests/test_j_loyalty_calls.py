@@ -32,10 +32,10 @@ from posventa.factories import (
 from posventa.integrations.models import DiagnosisRecord
 from posventa.inventory.models import ProductStatus
 from posventa.procedures.tests.fixtures import deploy_only
-from posventa.procedures.tests.steps import complete, pending, talk
+from posventa.procedures.tests.steps import closed_damage_order, complete, pending, talk
 from posventa.reviews.selectors import analyst_day
 from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
-from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+from posventa.workorders.services import workorder_close, workorder_create
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 TODAY = date(2026, 11, 25)
@@ -252,7 +252,7 @@ def test_the_database_keeps_the_worklist_rules(team, internet):
     with pytest.raises(IntegrityError), transaction.atomic():
         CampaignItem.objects.filter(pk=item.pk).update(result=CallResult.NO_PROBLEM)
     # A closed order is quality-called once, whatever the campaign.
-    order = closed_order(team, internet)
+    order = closed_damage_order(team, internet)
     CampaignItem.objects.create(
         campaign=campaign, company=internet.company, product=internet, work_order=order
     )
@@ -422,31 +422,8 @@ def test_only_the_campaigns_executive_calls_and_only_once(procedures, team, inte
 # ------------------------------------------------------------------ quality control
 
 
-def closed_order(team, product, state=WorkOrderState.CLOSED_RESOLVED):
-    order = workorder_create(
-        kind=WorkOrderKind.DAMAGE,
-        company=product.company,
-        product=product,
-        damaged_service="internet",
-        cause="slow",
-        description="Lento",
-        user=team[Role.EXECUTIVE],
-    )
-    workorder_assign(
-        work_order=order,
-        unit=FieldUnit.USM,
-        technician="Téc. Ana",
-        user=team[Role.TECHNICAL_MANAGER],
-        scheduled_at=timezone.now() + timedelta(minutes=5),
-    )
-    workorder_close(
-        work_order=order, state=state, result="Reparado", user=team[Role.TECHNICAL_MANAGER]
-    )
-    return order
-
-
 def test_a_quality_control_campaign_calls_the_orders_that_closed(procedures, team, internet, line):
-    order = closed_order(team, internet)
+    order = closed_damage_order(team, internet)
     workorder_create(
         kind=WorkOrderKind.DAMAGE,
         company=line.company,
@@ -488,7 +465,7 @@ def test_a_quality_control_campaign_calls_the_orders_that_closed(procedures, tea
 def test_a_quality_call_that_finds_the_service_still_failing_reiterates_through_e(
     procedures, team, line
 ):
-    order = closed_order(team, line, WorkOrderState.ATTENDED_WITHOUT_SOLUTION)
+    order = closed_damage_order(team, line, WorkOrderState.ATTENDED_WITHOUT_SOLUTION)
     campaign = campaign_create(
         name="Control de calidad",
         kind=CampaignKind.QUALITY,

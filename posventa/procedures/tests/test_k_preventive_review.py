@@ -25,7 +25,13 @@ from posventa.factories import PlanFactory, ProductFactory, product_type
 from posventa.integrations.models import Coverage, DiagnosisRecord
 from posventa.inventory.models import Product
 from posventa.procedures.tests.fixtures import deploy_only
-from posventa.procedures.tests.steps import complete, instructions, pending, talk
+from posventa.procedures.tests.steps import (
+    closed_damage_order,
+    complete,
+    instructions,
+    pending,
+    talk,
+)
 from posventa.reviews.models import ItemKind, Opportunity, OpportunityOutcome, ReviewItem
 from posventa.reviews.services import (
     excess_cable_quote,
@@ -34,7 +40,7 @@ from posventa.reviews.services import (
     worklist_refresh,
 )
 from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
-from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+from posventa.workorders.services import workorder_close, workorder_create
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 
@@ -430,28 +436,7 @@ def damaged(team, internet_plans):
         service_number="INT-7700200",
         installation_address="Calle Jordán N° 230",
     )
-    order = workorder_create(
-        kind=WorkOrderKind.DAMAGE,
-        company=product.company,
-        product=product,
-        damaged_service="internet",
-        cause="slow",
-        description="Lento",
-        user=team[Role.EXECUTIVE],
-    )
-    workorder_assign(
-        work_order=order,
-        unit=FieldUnit.USM,
-        technician="Téc. Ana",
-        user=team[Role.TECHNICAL_MANAGER],
-        scheduled_at=timezone.now() + timedelta(minutes=5),
-    )
-    workorder_close(
-        work_order=order,
-        state=WorkOrderState.CLOSED_RESOLVED,
-        result="Reparado",
-        user=team[Role.TECHNICAL_MANAGER],
-    )
+    closed_damage_order(team, product)
     return product
 
 
