@@ -1,8 +1,10 @@
 """Settings read from the environment.
 
-DATABASE_URL, SECRET_KEY, DEBUG and ALLOWED_HOSTS are the knobs an operator
-sets; everything else is fixed here. Without DATABASE_URL the project runs on
-a local SQLite file, tuned for a web server and a job worker writing at once.
+DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG and ALLOWED_HOSTS are the knobs an
+operator sets (docs/deploy.md lists them all); everything else is fixed here.
+Without DATABASE_URL the project runs on a local SQLite file, tuned for a web
+server and a job worker writing at once; without REDIS_URL the job queue lives
+in the same database.
 """
 
 import os
@@ -18,9 +20,17 @@ VAR_DIR = Path(os.environ.get("POSVENTA_VAR_DIR", BASE_DIR / "var"))
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError as err:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from err
 
 
 DEBUG = env_bool("DEBUG")
@@ -42,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    "axes",
+    "auditlog",
     "posventa.common",
     "posventa.accounts",
     "posventa.customers",
@@ -67,15 +79,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id and its log line, whatever happens below.
+    "posventa.common.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "posventa.common.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +146,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out user before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,24 +184,85 @@ if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
 
 # --- Jobs -----------------------------------------------------------------
-# django-q2 on the ORM broker: the queue lives in the same database, so
-# enqueuing a job commits or rolls back with the change that asked for it.
+# django-q2 on the ORM broker by default: the queue lives in the same
+# database, nothing else to start. With REDIS_URL the queue moves to Redis
+# (production, several workers); jobs are then enqueued once the transaction
+# that asked for them commits (`transaction.on_commit`), so a rolled-back
+# change never runs its job. Schedules live in the database either way and
+# are written by `manage.py schedules` (posventa/common/schedules.py).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 Q_CLUSTER = {
     "name": "posventa",
-    "orm": "default",
-    "workers": 2,
+    "workers": env_int("WORKER_CONCURRENCY", 2),
     "timeout": 300,
     "retry": 360,
     "max_attempts": 3,
     "catch_up": False,
     "label": "Trabajos",
 }
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+# The readiness URL reports the worker missing when its heartbeat (a job every
+# minute) is older than this.
+POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS = env_int("POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS", 300)
 
-# --- Security -------------------------------------------------------------
+# --- Security (docs/deploy.md, "Hardening") -------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Served over HTTPS: on by default when DEBUG is off (production sits behind a
+# TLS proxy). Cookies then travel only over HTTPS, browsers are told to use
+# HTTPS for a year (HSTS) and a plain-HTTP request is redirected.
+HTTPS = env_bool("POSVENTA_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+# The load balancer asks the health URLs over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_HSTS_SECONDS = env_int("POSVENTA_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = env_bool("POSVENTA_HSTS_PRELOAD", default=HTTPS)
+# Trust the proxy's X-Forwarded-Proto only when told the app sits behind one:
+# anywhere else a client could claim HTTPS by sending the header itself.
+if env_bool("POSVENTA_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = False
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# Sessions end after this much inactivity (SessionIdleTimeoutMiddleware keeps
+# an active one alive); a password change ends the user's other sessions
+# (Django checks the session's password hash on every request).
+SESSION_COOKIE_AGE = env_int("POSVENTA_SESSION_IDLE_HOURS", 8) * 3600
+PASSWORD_RESET_TIMEOUT = 3600
+
+# Uploads: judged by their content (posventa/common/uploads.py), at most this size.
+POSVENTA_UPLOAD_MAX_BYTES = env_int("POSVENTA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Content-Security-Policy (django-csp): scripts only from our own origin,
+# never inline. Styles allow inline attributes: progress bars set their width
+# and htmx and bpmn-js inject their own style rules at run time.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Integrations ---------------------------------------------------------
 # Network feasibility (procedure C): the built-in coverage table unless a real
@@ -207,10 +292,30 @@ POSVENTA_ATTENTION_WARNING_HOURS = float(os.environ.get("POSVENTA_ATTENTION_WARN
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Posventa Empresas <posventa@localhost>")
 
+# --- Login throttling (django-axes) ----------------------------------------------
+# After this many failed logins of one username from one address, that pair is
+# locked out until the cool-off ends or someone unlocks it in the admin
+# ("Axes › Access attempts"). Failed API tokens are throttled the same way
+# (posventa/api/throttle.py).
+AXES_FAILURE_LIMIT = env_int("POSVENTA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("POSVENTA_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# --- Logs: one JSON line per request and per record, to stdout ---------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "posventa.common.logs.JsonFormatter"}},
+    "filters": {"request_id": {"()": "posventa.common.logs.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # SpiffWorkflow logs every task state change at INFO.
     "loggers": {
@@ -218,5 +323,10 @@ LOGGING = {
         # WeasyPrint narrates every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # RequestLogMiddleware writes the one line per request; Django's own
+        # request logger keeps only the tracebacks of server errors.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
     },
 }

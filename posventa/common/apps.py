@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class CommonConfig(AppConfig):
     name = "posventa.common"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from posventa.common.middleware import mark_session_seen
+
+        user_logged_in.connect(mark_session_seen, dispatch_uid="posventa.mark_session_seen")
