@@ -39,11 +39,32 @@ def browser():
         browser.close()
 
 
-def _new_page(browser, live_server):
+def watch_csp(context, violations: list[str] | None = None) -> list[str]:
+    """Collects every Content-Security-Policy violation the pages of this
+    context report (Chromium prints each to the console as an error); the
+    fixtures fail the test on any, so a new inline script or a vendored
+    library that needs `eval` is caught by the test that shows it."""
+    violations = [] if violations is None else violations
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("page", lambda page: page.on("console", on_console))
+    return violations
+
+
+def close_checking_csp(context, violations: list[str]) -> None:
+    context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def _new_page(browser, live_server, violations: list[str] | None = None):
     context = browser.new_context(
         base_url=live_server.url, locale="es-BO", timezone_id="America/La_Paz"
     )
     context.set_default_timeout(10_000)
+    context.csp_violations = watch_csp(context, violations)
     return context.new_page()
 
 
@@ -51,13 +72,14 @@ def _new_page(browser, live_server):
 def page(browser, live_server):
     page = _new_page(browser, live_server)
     yield page
-    page.context.close()
+    close_checking_csp(page.context, page.context.csp_violations)
 
 
 def other_person(page, live_server, username: str):
     """A second person, in her own browser context, logged in: for a flow
     that goes from one role's inbox to another's."""
-    other = _new_page(page.context.browser, live_server)
+    # Her violations count against the test's own page (checked when it closes).
+    other = _new_page(page.context.browser, live_server, page.context.csp_violations)
     log_in(other, username)
     return other
 
@@ -71,9 +93,10 @@ def phone(browser, live_server):
         has_touch=True,
         locale="es-BO",
     )
+    violations = watch_csp(context)
     page = context.new_page()
     yield page
-    context.close()
+    close_checking_csp(context, violations)
 
 
 def log_in(page, username: str) -> None:

@@ -1,11 +1,15 @@
 """A person's flows through the web shell, in a real browser."""
 
+import contextlib
+
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from posventa.accounts.roles import Role
 from posventa.customers.models import Interaction
 from posventa.factories import CompanyFactory, ContactFactory, ProductFactory, UserFactory
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import _new_page, log_in, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -71,14 +75,14 @@ def test_executive_finds_a_customer_by_nit_and_records_an_interaction(page, port
     assert page.evaluate("window.notReloaded") is True
     assert page.get_by_label("Qué se habló").input_value() == ""  # a fresh form
     # The keyboard stays in the form instead of falling back to the top of the page.
-    page.wait_for_function("document.activeElement.type === 'submit'")
+    expect(page.locator(":focus")).to_have_attribute("type", "submit")
     saved = Interaction.objects.get()
     assert (saved.recorded_by, saved.contact.name) == (portfolio["executive"], "Carla Ovando")
 
     # An empty summary gets a Spanish message by the field, its focus, and saves nothing.
     page.get_by_role("button", name="Registrar interacción").click()
     page.get_by_text("Escriba qué se habló.").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'summary'")
+    expect(page.locator(":focus")).to_have_attribute("name", "summary")
     assert page.evaluate("window.notReloaded") is True
     assert Interaction.objects.count() == 1
     assert_accessible(page)
@@ -118,3 +122,18 @@ def test_on_a_phone_the_menu_folds_and_the_pages_read(phone, portfolio):
     assert phone.get_by_role("button", name="Registrar interacción").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(phone)
+
+
+def test_pages_forbid_inline_scripts_and_the_browser_tests_notice_a_violation(browser, live_server):
+    """The policy is sent and enforced: an inline script is refused by the
+    browser, and the fixtures' watch sees it (so any test whose page breaks
+    the policy fails)."""
+    page = _new_page(browser, live_server)
+    response = page.goto("/entrar/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    with contextlib.suppress(PlaywrightError):  # Playwright reports the refused tag too
+        page.add_script_tag(content="window.injected = true")
+    assert page.evaluate("window.injected === undefined")
+    page.context.close()
+    assert any("inline script" in v for v in page.context.csp_violations)
