@@ -4,14 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres bench lint format messages clean
+.PHONY: run test test-sqlite test-postgres bench lint format messages clean lock smoke
 
-$(INSTALLED): pyproject.toml
+# Every package comes from the lock (requirements/dev.txt: every transitive
+# dependency pinned with its hashes); the project itself is installed on top
+# without touching the network for its build backend (setuptools is locked too).
+$(INSTALLED): pyproject.toml requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+## lock: after changing a pin in pyproject.toml, write the locks again (production and dev)
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile --quiet pyproject.toml requirements/build.in --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--custom-compile-command "make lock" -o requirements/production.txt
+	$(BIN)/uv pip compile --quiet pyproject.toml requirements/build.in --extra dev --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--custom-compile-command "make lock" -o requirements/dev.txt
+
+## smoke: the production profile (DEBUG off, gunicorn, worker on Redis, PostgreSQL) over real HTTP
+smoke: $(INSTALLED)
+	@PATH="$(CURDIR)/$(BIN):$$PATH" bin/smoke
 
 ## run: set up, load the demo, start the web server and the job worker (Ctrl-C stops both)
 run: $(INSTALLED)
