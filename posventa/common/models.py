@@ -20,3 +20,20 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
     LETTER = "letter", _("Letter")
     IN_PERSON = "in_person", _("In person")
+
+
+class WorkerHeartbeat(models.Model):
+    """The job worker's sign of life: a scheduled job (`common.jobs.heartbeat`)
+    stamps this row every minute, and the readiness URL reports the site not
+    ready when the stamp is too old (timers, the 24-hour watch and e-mails
+    would silently stop without a worker)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("last beat"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
