@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import models
 
 from posventa.cases.models import Alert, Case, CaseDocument
+from posventa.common.uploads import UploadField
 
 
 class CaseDocumentInline(admin.TabularInline):
@@ -8,6 +10,8 @@ class CaseDocumentInline(admin.TabularInline):
     extra = 0
     fields = ("kind", "title", "file", "generated", "uploaded_by", "created_at")
     readonly_fields = ("generated", "uploaded_by", "created_at")
+    # The back office's uploads pass the same checks as the team's.
+    formfield_overrides = {models.FileField: {"form_class": UploadField}}
 
 
 @admin.register(Case)

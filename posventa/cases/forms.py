@@ -3,20 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Procedure
 from posventa.common.models import Channel
+from posventa.common.uploads import MultipleUploadField
 from posventa.engine.models import ProcessVersion
 from posventa.procedures.catalog import PROCESS_IDS, products_for
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 def procedures_available():
@@ -42,7 +31,7 @@ class CaseOpenForm(forms.Form):
     description = forms.CharField(
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    documents = MultipleFileField(label=_("Documents received (letter, copies…)"), required=False)
+    documents = MultipleUploadField(label=_("Documents received (letter, copies…)"), required=False)
 
     def __init__(self, *args, company, reload_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)

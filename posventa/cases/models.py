@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from posventa.common.models import BaseModel, Channel
+from posventa.common.uploads import safe_filename
 from posventa.customers.models import Company
 from posventa.engine.models import ProcessInstance
 from posventa.inventory.models import Product
@@ -184,7 +185,9 @@ class DocumentKind(models.TextChoices):
 
 
 def _document_path(document, filename: str) -> str:
-    return f"cases/{document.case.number}/{filename}"
+    # Received files were renamed by accept_upload already; this keeps any
+    # other name (a generated one, an old caller) to the same safe shape.
+    return f"cases/{document.case.number}/{safe_filename(filename)}"
 
 
 class CaseDocument(BaseModel):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from posventa.accounts.roles import Capability, can
 from posventa.cases.models import Case, CaseDocument, CaseNumberCounter, Procedure
 from posventa.cases.rules import attention_due
+from posventa.common.uploads import accept_upload
 from posventa.customers.models import Company, Direction
 from posventa.customers.services import interaction_record
 from posventa.engine import services as engine
@@ -132,7 +133,14 @@ def alert_mark_read(*, alert, user) -> None:
 def document_add(
     *, case: Case, kind: str, file, user=None, title: str = "", generated: bool = False
 ) -> CaseDocument:
-    """Keep a document with the case."""
+    """Keep a document with the case. A received one must be a file the team
+    may keep (`accept_upload`: kind by content, size, safe name), whoever
+    sends it; a generated one is the system's own PDF or sheet."""
+    if not generated:
+        try:
+            accept_upload(file)
+        except ValidationError as error:
+            raise ValidationError({"file": error.error_list}) from None
     document = CaseDocument(
         case=case,
         kind=kind,

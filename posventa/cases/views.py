@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +12,8 @@ from posventa.cases import selectors
 from posventa.cases.forms import CaseOpenForm
 from posventa.cases.models import CaseDocument, DocumentKind, Procedure
 from posventa.cases.services import alert_mark_read, case_open
+from posventa.common.downloads import attachment_response
+from posventa.common.uploads import content_type_for
 from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
@@ -168,7 +170,13 @@ def case_detail(request, number):
 def case_document(request, number, pk):
     case = get_object_or_404(selectors.cases_visible_to(request.user), number=number)
     document = get_object_or_404(CaseDocument, case=case, pk=pk)
-    return FileResponse(document.file.open("rb"), filename=document.file.name.rsplit("/", 1)[-1])
+    name = document.file.name.rsplit("/", 1)[-1]
+    try:
+        content = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None  # the row outlived its file: missing, not a server error
+    # The stored extension is the kind detected at upload (common/uploads.py).
+    return attachment_response(content, filename=name, content_type=content_type_for(name))
 
 
 @login_required

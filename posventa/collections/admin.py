@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import models
 
 from posventa.collections.models import PaymentPromise, Proforma, ProformaRun, ProformaSending
+from posventa.common.uploads import UploadField
 
 
 @admin.register(ProformaRun)
@@ -13,6 +15,8 @@ class ProformaInline(admin.TabularInline):
     model = Proforma
     extra = 0
     raw_id_fields = ["product"]
+    # A proforma replaced by hand passes the same checks as every upload.
+    formfield_overrides = {models.FileField: {"form_class": UploadField}}
 
 
 @admin.register(ProformaSending)

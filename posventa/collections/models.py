@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from posventa.common.models import BaseModel, Channel
+from posventa.common.uploads import safe_filename
 
 
 class RunStatus(models.TextChoices):
@@ -122,7 +123,7 @@ class ProformaSending(BaseModel):
 
 
 def _proforma_path(proforma, filename: str) -> str:
-    return f"proformas/{proforma.sending.period:%Y-%m}/{filename}"
+    return f"proformas/{proforma.sending.period:%Y-%m}/{safe_filename(filename)}"
 
 
 class Proforma(BaseModel):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
+from posventa.common.downloads import attachment_response
 from posventa.indicators import reports, selectors
 from posventa.indicators.definitions import (
     EFFICACY_TARGET,
@@ -220,20 +221,21 @@ def closed_month(request):
 @login_required
 def report_pdf(request):
     _month, close = _closed_month(request)
-    response = HttpResponse(reports.report_pdf(close), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{reports.filename(close, "pdf")}"'
-    return response
+    return attachment_response(
+        reports.report_pdf(close),
+        filename=reports.filename(close, "pdf"),
+        content_type="application/pdf",
+    )
 
 
 @login_required
 def report_xlsx(request):
     _month, close = _closed_month(request)
-    response = HttpResponse(
+    return attachment_response(
         reports.report_xlsx(close),
+        filename=reports.filename(close, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{reports.filename(close, "xlsx")}"'
-    return response
 
 
 @login_required

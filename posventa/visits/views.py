@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, Role, can
 from posventa.common.dates import date_or_none, datetime_or_none
+from posventa.common.downloads import attachment_response
 from posventa.common.pdf import render_pdf
 from posventa.visits import ical, selectors, services
 from posventa.visits.models import QualityResult, Visit
@@ -164,9 +165,12 @@ def _feed_response(request, analyst) -> HttpResponse:
         start=today - timedelta(days=90), end=today + timedelta(days=366), analyst=analyst
     )
     body = ical.feed(analyst=analyst, visits=visits, host=request.get_host())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="visitas-{analyst.username}.ics"'
-    return response
+    # A download too: calendar apps read the body and ignore the disposition.
+    return attachment_response(
+        body,
+        filename=f"visitas-{analyst.username}.ics",
+        content_type="text/calendar; charset=utf-8",
+    )
 
 
 @login_required
@@ -225,8 +229,8 @@ def schedule_form(request):
             "printed_at": timezone.localtime(),
         },
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="cronograma-visitas-{executive.username}-{start:%Y%m%d}.pdf"'
+    return attachment_response(
+        pdf,
+        filename=f"cronograma-visitas-{executive.username}-{start:%Y%m%d}.pdf",
+        content_type="application/pdf",
     )
-    return response

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from posventa.cases.models import Case
 from posventa.cases.services import document_add
 from posventa.common.models import Channel
+from posventa.common.uploads import UploadField
 from posventa.engine.forms import TaskForm
 from posventa.engine.registry import registry
 from posventa.procedures.models import Requirement
@@ -64,7 +65,7 @@ class RequirementsFields(CaseTaskForm):
             self.fields[f"has_{requirement.document_kind}"] = forms.BooleanField(
                 label=requirement.label, required=False
             )
-            self.fields[f"file_{requirement.document_kind}"] = forms.FileField(
+            self.fields[f"file_{requirement.document_kind}"] = UploadField(
                 label=_("Attach: %(label)s") % {"label": requirement.label}, required=False
             )
 
