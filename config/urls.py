@@ -7,6 +7,8 @@ from posventa.api.api import api
 urlpatterns = [
     path("entrar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+    # Changing one's password and resetting it by e-mail (/cuenta/contrasena/, /entrar/olvide/…).
+    path("", include("posventa.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("posventa.customers.urls")),
