@@ -1,6 +1,9 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from posventa.accounts.models import User
 from posventa.accounts.roles import Role
@@ -45,3 +48,25 @@ class UserAdmin(BaseUserAdmin):
         if source in _EXECUTIVE_FIELDS:
             queryset = queryset.filter(role=Role.EXECUTIVE, is_active=True)
         return queryset, may_have_duplicates
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """django-axes' failed logins, with an explicit "Unlock": it forgets the
+    selected failures, so the username can log in from that address at once."""
+
+    actions = [*axes_admin.AccessAttemptAdmin.actions, "unlock"]
+
+    @admin.action(description=_("Unlock (forget these failed logins)"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        count = queryset.count()
+        queryset.delete()
+        self.message_user(
+            request,
+            ngettext("%(count)d lockout lifted.", "%(count)d lockouts lifted.", count)
+            % {"count": count},
+        )
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)
