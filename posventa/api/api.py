@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
+from posventa.api import throttle
 from posventa.api.claims import router as claims_router
 from posventa.api.services import token_user
 from posventa.cases import selectors as case_selectors
@@ -30,10 +31,18 @@ from posventa.inventory.models import Product
 
 
 class BearerToken(HttpBearer):
+    def __call__(self, request):
+        # A locked-out address is refused before its token is read, good or
+        # bad: no guessing while locked (posventa/api/throttle.py).
+        throttle.check(request)
+        return super().__call__(request)
+
     def authenticate(self, request, token):
         user = token_user(token)
         if user is not None:
             request.user = user
+        else:
+            throttle.failure_record(request)
         return user
 
 
@@ -44,6 +53,8 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
 )
+# A locked-out address: 429 with Retry-After (posventa/api/throttle.py).
+throttle.install(api)
 
 
 # --- errors: clear, in Spanish, never a 500 -------------------------------------------

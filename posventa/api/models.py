@@ -32,3 +32,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TokenFailure(models.Model):
+    """Failed bearer tokens from one address (posventa/api/throttle.py). Once
+    they reach AXES_FAILURE_LIMIT within the cool-off, every API request from
+    the address is refused until the cool-off has passed since the last one;
+    deleting the row (admin action "Unlock") lifts it at once."""
+
+    ip_address = models.GenericIPAddressField(_("IP address"), unique=True)
+    failures = models.PositiveIntegerField(_("failed tokens"))
+    first_failure_at = models.DateTimeField(_("first failure at"))
+    last_failure_at = models.DateTimeField(_("last failure at"))
+
+    class Meta:
+        verbose_name = _("API address lockout")
+        verbose_name_plural = _("API address lockouts")
+
+    def __str__(self) -> str:
+        return self.ip_address
