@@ -107,6 +107,10 @@ def task_detail(request, task_id):
             form = engine.task_form(task, request.POST, request.FILES)
             form.is_valid()
             add_to_form(form, err)
+        except engine.StepFailed as err:  # e.g. an expression stopped by a bound: nothing saved
+            form = engine.task_form(task, request.POST, request.FILES)
+            form.is_valid()
+            form.add_error(None, str(err))
         else:
             next_steps = case.instance.human_tasks.all()
             if next_steps:
@@ -206,6 +210,8 @@ def case_new(request, company_pk):
             )
         except ValidationError as err:
             add_to_form(form, err)
+        except engine.StepFailed as err:  # its process could not start: nothing saved
+            form.add_error(None, str(err))
         else:
             messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
             return redirect("cases:detail", number=case.number)

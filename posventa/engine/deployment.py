@@ -4,7 +4,10 @@ immutable, numbered ProcessVersion.
 Deployment refuses a model, with a message naming the file and element, when
 its XML does not parse, a lane is not a known role, a user task has no known
 form, a service task calls an unknown action, or an expression is one the
-safe engine will not run. Running instances keep their version.
+safe engine will not run or that breaks a bound seen in its text (see
+expressions.py: length, nesting, literals, constant exponents) — wherever
+the expression lives: conditions, timers, scripts, service parameters,
+messages, loops, DMN cells. Running instances keep their version.
 """
 
 import ast
@@ -120,25 +123,49 @@ def _label(element) -> str:
     return f'"{element.get("id")}"' + (f" ({name})" if name else "")
 
 
-def _check(problems: list[str], where: str, text: str | None, *, script: bool = False) -> None:
+def _owner(element):
+    """The element an expression belongs to: its task, event, flow…"""
+    for ancestor in element.iterancestors():
+        local = etree.QName(ancestor).localname
+        if ancestor.get("id") and not local.endswith(("Characteristics", "EventDefinition")):
+            return ancestor
+    return element
+
+
+def _check(problems: list[str], where: str, text: str | None, *, script: bool = False) -> bool:
+    """Add a problem when the safe engine refuses the expression (or script);
+    True when it passes. The refusal says the rule it breaks (a bound, a
+    forbidden name…) and shows the start of the text."""
     if text is None or not text.strip():
-        return
+        return True
     try:
         (check_script if script else check_expression)(text.strip())
     except UnsafeExpression as err:
-        problems.append(f"{where}: the expression {text.strip()!r} is refused: {err}")
+        shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:80] + "…"
+        problems.append(f"{where}: the expression {shown!r} is refused: {err}")
+        return False
+    return True
 
 
-def _check_dmn_cell(problems: list[str], where: str, text: str | None) -> None:
-    """An input cell is a unary test (`>= 1`, `"Comteco"`, `4 < ? < 6`); like
-    SpiffWorkflow, read it as an expression, else with the input on its left."""
-    text = re.sub(r"\?", "dmninputexpr", (text or "").strip())
+# SpiffWorkflow's DMNEngine replaces a "?" outside quotes by the input's value.
+_DMN_QUESTION_MARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
+
+
+def _check_dmn_cell(problems: list[str], where: str, input_text: str, text: str | None) -> None:
+    """An input cell is a unary test (`>= 1`, `"Comteco"`, `4 < ? < 6`) that
+    SpiffWorkflow runs joined to its column's input expression; check what
+    it will run: the cell with "?" as the input, else `(input) == (cell)`
+    when the cell is an expression, else the input followed by the cell."""
+    text = (text or "").strip()
     if text in ("", "-"):
         return
-    try:
-        ast.parse(text, mode="eval")
-    except SyntaxError:
-        text = f"dmninputexpr {text}"
+    text = _DMN_QUESTION_MARK.sub("dmninputexpr", text)
+    if "dmninputexpr" not in text:
+        try:
+            ast.parse(text)
+            text = f"({input_text}) == ({text})"
+        except SyntaxError:
+            text = f"{input_text}{text}"
     _check(problems, where, text)
 
 
@@ -148,13 +175,31 @@ def validate(model: Model) -> None:
     for name, xml in model.sources.items():
         tree = _parse_xml(name, xml)
         if name.endswith(".dmn"):
-            for cell in tree.xpath(
-                "//*[local-name()='inputExpression']/*[local-name()='text']"
-                " | //*[local-name()='outputEntry']/*[local-name()='text']"
-            ):
-                _check(problems, f"{name}, decision table", cell.text)
-            for cell in tree.xpath("//*[local-name()='inputEntry']/*[local-name()='text']"):
-                _check_dmn_cell(problems, f"{name}, decision table", cell.text)
+            for table in tree.xpath("//*[local-name()='decisionTable']"):
+                where = f"{name}: decision table {_label(table)}"
+                inputs = []
+                for column in table.xpath("./*[local-name()='input']"):
+                    text = column.xpath(
+                        "string(./*[local-name()='inputExpression']/*[local-name()='text'])"
+                    ).strip()
+                    ok = _check(problems, f"{where}, input {_label(column)}", text)
+                    inputs.append(text if ok and text else None)
+                for rule in table.xpath("./*[local-name()='rule']"):
+                    entries = rule.xpath("./*[local-name()='inputEntry']")
+                    for input_text, entry in zip(inputs, entries, strict=False):
+                        if input_text is not None:
+                            _check_dmn_cell(
+                                problems,
+                                f"{where}, cell {_label(entry)} of rule {_label(rule)}",
+                                input_text,
+                                entry.xpath("string(./*[local-name()='text'])"),
+                            )
+                    for entry in rule.xpath("./*[local-name()='outputEntry']"):
+                        _check(
+                            problems,
+                            f"{where}, cell {_label(entry)} of rule {_label(rule)}",
+                            entry.xpath("string(./*[local-name()='text'])"),
+                        )
             continue
         for lane in tree.xpath("//bpmn:lane", namespaces=NS):
             if lane.get("name") not in registry.lanes:
@@ -196,6 +241,23 @@ def validate(model: Model) -> None:
                 script.text,
                 script=True,
             )
+        # Scripts any task may run before or after itself (Spiff extensions).
+        for script in tree.xpath(
+            "//spiffworkflow:preScript | //spiffworkflow:postScript", namespaces=NS
+        ):
+            kind = etree.QName(script).localname
+            _check(
+                problems, f"{name}: {kind} of {_label(_owner(script))}", script.text, script=True
+            )
+        # Loops, conditional events, signal/error/escalation payloads.
+        for text in tree.xpath(
+            "//bpmn:loopCardinality | //bpmn:completionCondition | //bpmn:loopCondition"
+            " | //bpmn:conditionalEventDefinition/bpmn:condition"
+            " | //spiffworkflow:payloadExpression",
+            namespaces=NS,
+        ):
+            kind = etree.QName(text).localname
+            _check(problems, f"{name}: {kind} of {_label(_owner(text))}", text.text)
         for text in tree.xpath(
             "//bpmn:formalExpression | //spiffworkflow:expression | //spiffworkflow:messagePayload",
             namespaces=NS,
