@@ -154,9 +154,15 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+# OWASP ASVS level 2: at least 12 characters, not a common password, not only digits.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 # --- Language and time ----------------------------------------------------
@@ -229,7 +235,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("POSVENTA_HSTS_PRELOAD", default=HTTPS)
 # Trust the proxy's X-Forwarded-Proto only when told the app sits behind one:
 # anywhere else a client could claim HTTPS by sending the header itself.
-if env_bool("POSVENTA_BEHIND_TLS_PROXY"):
+POSVENTA_BEHIND_TLS_PROXY = env_bool("POSVENTA_BEHIND_TLS_PROXY")
+if POSVENTA_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
 CSRF_TRUSTED_ORIGINS = [
@@ -282,6 +289,11 @@ POSVENTA_HELPDESK_ADAPTER = os.environ.get(
     "POSVENTA_HELPDESK_ADAPTER", "posventa.integrations.helpdesk.DiagnosisRecords"
 )
 
+# --- Process models ------------------------------------------------------------
+# CPU time one expression of a BPMN/DMN model may take before its step stops
+# with a clear error (docs/engine.md, "Bounds on expressions").
+POSVENTA_EXPRESSION_BUDGET_MS = env_int("POSVENTA_EXPRESSION_BUDGET_MS", 50)
+
 # --- Indicators (docs/indicators.md) -------------------------------------------
 # Whether the 24 hours of timeliness leave out the time a case waited for the
 # customer (default: no, as the manual's formula reads).
@@ -311,18 +323,27 @@ AXES_FAILURE_LIMIT = env_int("POSVENTA_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("POSVENTA_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client's address: X-Forwarded-For only behind the TLS proxy (posventa/accounts/lockout.py).
+AXES_CLIENT_IP_CALLABLE = "posventa.accounts.lockout.client_ip_address"
+# A locked-out login answers 429 with the site's page and a Spanish message.
+AXES_LOCKOUT_CALLABLE = "posventa.accounts.lockout.lockout_response"
 
 # --- Logs: one JSON line per request and per record, to stdout ---------------------
+# LOG_FORMAT=text gives lines for a person's terminal (the default with DEBUG on).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "posventa.common.logs.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "posventa.common.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
     "filters": {"request_id": {"()": "posventa.common.logs.RequestIdFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "json",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
             "filters": ["request_id"],
         }
     },

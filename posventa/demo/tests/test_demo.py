@@ -214,7 +214,9 @@ def test_a_partly_loaded_database_is_completed():
     demo = build_demo(today)
     # Someone created two of the users and the first company by hand.
     users = {
-        spec.username: user_create(username=spec.username, role=spec.role, password="otra-clave")
+        spec.username: user_create(
+            username=spec.username, role=spec.role, password="otra-clave-larga"
+        )
         for spec in demo.users[:2]
     }
     first = demo.companies[0]
@@ -233,7 +235,7 @@ def test_a_partly_loaded_database_is_completed():
     )
     # The existing rows are left as they were.
     assert Company.objects.get(nit=first.nit).products.count() == 0
-    assert User.objects.get(username=demo.users[0].username).check_password("otra-clave")
+    assert User.objects.get(username=demo.users[0].username).check_password("otra-clave-larga")
     expected = sum(len(c.products) for c in demo.companies[1:])
     assert Product.objects.count() == expected
 
