@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from posventa.accounts.models import User
 from posventa.accounts.roles import Role
+from posventa.common.admin import AuditedAdmin
 
 # Autocomplete fields whose owner must be an executive (the portfolio owner):
 # (app_label, model_name, field_name) as the admin's autocomplete view sends them.
@@ -14,7 +15,7 @@ _EXECUTIVE_FIELDS = {("customers", "company", "executive")}
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = (
         "username",
         "first_name",
@@ -50,7 +51,7 @@ class UserAdmin(BaseUserAdmin):
         return queryset, may_have_duplicates
 
 
-class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(AuditedAdmin, axes_admin.AccessAttemptAdmin):
     """django-axes' failed logins, with an explicit "Unlock": it forgets the
     selected failures, so the username can log in from that address at once."""
 

@@ -4,10 +4,11 @@ from django.utils.translation import ngettext
 
 from posventa.api import throttle
 from posventa.api.models import ApiToken, TokenFailure
+from posventa.common.admin import AuditedAdmin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin, admin.ModelAdmin):
     """Tokens are created with `manage.py api_token`; here they are seen and revoked."""
 
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
@@ -19,7 +20,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(TokenFailure)
-class TokenFailureAdmin(admin.ModelAdmin):
+class TokenFailureAdmin(AuditedAdmin, admin.ModelAdmin):
     """Addresses that sent failed API tokens (posventa/api/throttle.py); unlocking
     one forgets its failures."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.services import invoice_mark_paid
-from posventa.common.admin import ReadOnlyInline
+from posventa.common.admin import AuditedAdmin, ReadOnlyInline
 from posventa.common.money import bs, format_bs
 from posventa.inventory.models import ProductStatus
 
@@ -69,7 +69,7 @@ class InvoiceForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
     form = InvoiceForm
     list_display = (
         "product",
@@ -194,7 +194,7 @@ class ChargeForm(forms.ModelForm):
 
 
 @admin.register(Charge)
-class ChargeAdmin(admin.ModelAdmin):
+class ChargeAdmin(AuditedAdmin, admin.ModelAdmin):
     form = ChargeForm
     list_display = (
         "concept",

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from posventa.calls.models import CallRecord
+from posventa.common.admin import AuditedAdmin
 
 
 @admin.register(CallRecord)
-class CallRecordAdmin(admin.ModelAdmin):
+class CallRecordAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "product",
         "started_at",

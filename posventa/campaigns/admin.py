@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from posventa.campaigns.models import Campaign, CampaignItem
+from posventa.common.admin import AuditedAdmin
 
 
 class CampaignItemInline(admin.TabularInline):
@@ -11,7 +12,7 @@ class CampaignItemInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("name", "kind", "executive", "starts_on", "ends_on")
     list_filter = ("kind",)
     search_fields = ("name",)
@@ -19,7 +20,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignItem)
-class CampaignItemAdmin(admin.ModelAdmin):
+class CampaignItemAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("campaign", "company", "product", "result", "called_at")
     list_filter = ("result",)
     raw_id_fields = ("campaign", "company", "product", "work_order", "case")

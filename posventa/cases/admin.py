@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from posventa.cases.models import Alert, Case, CaseDocument
+from posventa.common.admin import AuditedAdmin
 from posventa.common.uploads import UploadField
 
 
@@ -15,7 +16,7 @@ class CaseDocumentInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedAdmin, admin.ModelAdmin):
     """Cases are opened and moved by their process; the admin looks, it does not steer."""
 
     list_display = (
@@ -49,7 +50,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("message", "role", "case", "created_at", "read_at")
     list_filter = ("role",)
     list_select_related = ("case",)

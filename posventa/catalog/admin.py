@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.catalog.models import Plan, ProductType, SupplementaryService, Tariff
 from posventa.catalog.rules import plan_errors
+from posventa.common.admin import AuditedAdmin
 
 AUDIT_FIELDS = ("created_at", "updated_at")
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):
+class ReferenceDataAdmin(AuditedAdmin, admin.ModelAdmin):
     """Rows the rules look up by code: edit them, but keep the set as loaded."""
 
     def has_add_permission(self, request):
@@ -69,7 +70,7 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdmin, admin.ModelAdmin):
     form = PlanForm
     list_display = (
         "code",

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.db import models
 
 from posventa.collections.models import PaymentPromise, Proforma, ProformaRun, ProformaSending
+from posventa.common.admin import AuditedAdmin
 from posventa.common.uploads import UploadField
 
 
 @admin.register(ProformaRun)
-class ProformaRunAdmin(admin.ModelAdmin):
+class ProformaRunAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["period", "status", "companies_done", "companies_total", "proformas_created"]
     list_filter = ["status"]
 
@@ -20,7 +21,7 @@ class ProformaInline(admin.TabularInline):
 
 
 @admin.register(ProformaSending)
-class ProformaSendingAdmin(admin.ModelAdmin):
+class ProformaSendingAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["company", "period", "channel"]
     list_filter = ["period", "channel"]
     raw_id_fields = ["company", "email", "interaction", "run"]
@@ -28,7 +29,7 @@ class ProformaSendingAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentPromise)
-class PaymentPromiseAdmin(admin.ModelAdmin):
+class PaymentPromiseAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["company", "promised_on", "amount", "kept"]
     list_filter = ["kept"]
     raw_id_fields = ["case", "company", "recorded_by"]

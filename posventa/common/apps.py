@@ -10,3 +10,7 @@ class CommonConfig(AppConfig):
         from posventa.common.middleware import mark_session_seen
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="posventa.mark_session_seen")
+
+        from posventa.common import audit
+
+        audit.register()  # the back office's audit trail: what is audited, and why

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Capability, can
-from posventa.common.admin import ReadOnlyInline
+from posventa.common.admin import AuditedAdmin, ReadOnlyInline
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company, Contact, Interaction
 from posventa.inventory.models import Product, ProductStatus
@@ -122,7 +122,7 @@ def _nit_search(search_term: str) -> str:
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(AuditedAdmin, admin.ModelAdmin):
     form = CompanyForm
     list_display = (
         "legal_name",
@@ -167,7 +167,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AuditedAdmin, admin.ModelAdmin):
     form = ContactForm
     list_display = (
         "name",
@@ -209,7 +209,7 @@ class InteractionForm(forms.ModelForm):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(AuditedAdmin, admin.ModelAdmin):
     form = InteractionForm
     list_display = (
         "occurred_at",

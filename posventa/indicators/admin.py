@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from posventa.common.admin import AuditedAdmin
 from posventa.indicators.models import MonthClose
 
 
 @admin.register(MonthClose)
-class MonthCloseAdmin(admin.ModelAdmin):
+class MonthCloseAdmin(AuditedAdmin, admin.ModelAdmin):
     """Closed months are frozen: seen here, never edited."""
 
     list_display = ["__str__", "total", "effective", "timely", "open", "closed_by", "created_at"]

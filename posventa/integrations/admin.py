@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from posventa.common.admin import AuditedAdmin
 from posventa.integrations.models import Coverage, DiagnosisRecord
 
 
 @admin.register(Coverage)
-class CoverageAdmin(admin.ModelAdmin):
+class CoverageAdmin(AuditedAdmin, admin.ModelAdmin):
     """The network coverage table the feasibility check reads (unless a real
     network integration replaces it, see settings.POSVENTA_FEASIBILITY_ADAPTER)."""
 
@@ -15,7 +16,7 @@ class CoverageAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiagnosisRecord)
-class DiagnosisRecordAdmin(admin.ModelAdmin):
+class DiagnosisRecordAdmin(AuditedAdmin, admin.ModelAdmin):
     """The remote diagnoses of internet damages (procedure E, step 4), as the
     built-in Help Desk keeps them (see settings.POSVENTA_HELPDESK_ADAPTER)."""
 

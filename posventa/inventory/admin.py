@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from posventa.common.admin import ReadOnlyInline
+from posventa.common.admin import AuditedAdmin, ReadOnlyInline
 from posventa.inventory.models import (
     Equipment,
     Product,
@@ -80,7 +80,7 @@ class SuspensionInline(ReadOnlyInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AuditedAdmin, admin.ModelAdmin):
     form = ProductForm
     list_display = (
         "service_number",
@@ -163,7 +163,7 @@ class EquipmentForm(forms.ModelForm):
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(admin.ModelAdmin):
+class EquipmentAdmin(AuditedAdmin, admin.ModelAdmin):
     form = EquipmentForm
     list_display = (
         "serial",
@@ -219,7 +219,7 @@ class SuspensionForm(forms.ModelForm):
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(admin.ModelAdmin):
+class SuspensionAdmin(AuditedAdmin, admin.ModelAdmin):
     form = SuspensionForm
     list_display = ("product", "company", "starts_on", "ends_on", "reconnected_on", "recorded_by")
     list_filter = (("product__company__executive", admin.RelatedOnlyFieldListFilter),)

@@ -2,12 +2,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from posventa.common.admin import AuditedAdmin
 from posventa.outbox.models import Mailbox, OutgoingAttachment, OutgoingEmail
 from posventa.outbox.services import email_retry
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "address"]
 
 
@@ -22,7 +23,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["created_at", "subject", "status", "attempts", "case", "sent_at"]
     list_filter = ["status", "template"]
     search_fields = ["subject", "case__number", "company__legal_name"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from posventa.common.admin import AuditedAdmin
 from posventa.procedures.models import Requirement
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(AuditedAdmin, admin.ModelAdmin):
     """The requirement checklists the executive ticks, per procedure."""
 
     list_display = (
