@@ -92,7 +92,8 @@ MIDDLEWARE = [
     "posventa.common.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # auditlog's, with the client's address as the lockouts see it and the request id.
+    "posventa.common.audit.AuditMiddleware",
     # Last, as django-axes asks: it turns a lockout into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -313,6 +314,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 30
 if os.environ.get("EMAIL_FILE_PATH"):  # the file backend, for a smoke test
     EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+
+# --- Audit trail (django-auditlog; posventa/common/audit.py says what is audited) ---
+AUDITLOG_CID_GETTER = "posventa.common.audit.request_id"
 
 # --- Login throttling (django-axes) ----------------------------------------------
 # After this many failed logins of one username from one address, that pair is
