@@ -1,25 +1,45 @@
 """The REST API (/api/v1/): everything a person does in the inbox, a script
 can do. Token auth ("Authorization: Bearer pv_…"); OpenAPI at
 /api/v1/openapi.json. The same services and forms as the web run behind it,
-so the same rules and the same Spanish messages apply."""
+so the same rules and the same Spanish messages apply.
+
+Errors have one shape (posventa/api/errors.py), declared as `Error` on every
+operation:
+
+    {"detail": "<Spanish sentence>", "errors": {"<field>": ["<Spanish message>", …]}}
+
+`errors` only when the refusal is about fields. 400 the body is not JSON;
+401 no token or a bad one; 403 the role may not; 404 missing — or not
+yours: another portfolio's customer, case, task or complaint answers exactly
+as a missing one; 409 the task moved on meanwhile; 413 the body is too large;
+422 a value is refused (field by field); 429 too many requests (Retry-After).
+
+Input is bounded in the schemas (posventa/api/types.py): texts have a
+maximum length and no NUL, ids are 1..2**63-1, moments fall in 2000–2100,
+codes are one of a known set. Nothing a client sends is meant to give a 5xx.
+"""
 
 from datetime import datetime
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.security import HttpBearer
 
-from posventa.api import throttle
+from posventa.api import errors, throttle
 from posventa.api.claims import router as claims_router
+from posventa.api.errors import responses
 from posventa.api.services import token_user
+from posventa.api.types import LONG_TEXT, Choice, FormData, Id, Moment, Text
 from posventa.cases import selectors as case_selectors
-from posventa.cases.models import Case
+from posventa.cases.models import Case, Procedure
 from posventa.cases.services import case_open
+from posventa.common.models import Channel
+from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.engine.form_schema import form_json_schema
@@ -46,10 +66,22 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+api = errors.API(
     title="Posventa API",
     version="1",
-    description="Post-sale cases of the enterprise team: open cases, work the inbox.",
+    description=(
+        "Post-sale cases of the enterprise team: open cases, work the inbox.\n\n"
+        "**Errors.** Every 4xx answer is the `Error` object "
+        '`{"detail": "<oración en español>", "errors": {"<campo>": ["<mensaje>", …]}}` '
+        "(`errors` only when the refusal is about fields: a body key, a dotted path "
+        "into the body such as `data.new_plan`, a query or path parameter, or `__all__`). "
+        "400 body not JSON; 401 no or bad token; 403 the role may not; 404 missing or "
+        "not in your portfolio (the same answer for both); 409 the task moved on; "
+        "413 body too large; 422 a value refused; 429 too many requests (`Retry-After`).\n\n"
+        "**Bounds.** Texts have a `maxLength` and no NUL character; ids are 1 to "
+        "2^63-1; moments are years 2000 to 2100 (without a time zone: America/La_Paz); "
+        "codes are enums."
+    ),
     auth=BearerToken(),
     urls_namespace="api",
 )
@@ -57,66 +89,27 @@ api = NinjaAPI(
 throttle.install(api)
 
 
-# --- errors: clear, in Spanish, never a 500 -------------------------------------------
+# --- errors: one shape, in Spanish, never a 500 (posventa/api/errors.py) ---------------
 
-
-def _errors(err: ValidationError) -> dict:
-    if hasattr(err, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in err.message_dict.items()}
-    return {"__all__": [str(m) for m in err.messages]}
-
-
-@api.exception_handler(engine.FormInvalid)
-def form_invalid(request, exc):
-    errors = {
-        f: [e["message"] for e in items] for f, items in exc.form.errors.get_json_data().items()
-    }
-    return api.create_response(
-        request, {"detail": _("The data does not pass the form."), "errors": errors}, status=422
-    )
-
-
-@api.exception_handler(ValidationError)
-def validation_error(request, exc):
-    return api.create_response(
-        request, {"detail": _("The data is not valid."), "errors": _errors(exc)}, status=422
-    )
-
-
-@api.exception_handler(PermissionDenied)
-def permission_denied(request, exc):
-    return api.create_response(
-        request, {"detail": str(exc) or _("You may not do this.")}, status=403
-    )
-
-
-@api.exception_handler(engine.TaskAlreadyCompleted)
-def already_completed(request, exc):
-    return api.create_response(request, {"detail": str(exc)}, status=409)
-
-
-@api.exception_handler(engine.EngineError)
-def engine_error(request, exc):
-    return api.create_response(request, {"detail": str(exc)}, status=409)
-
-
-@api.exception_handler(Http404)
-def not_found(request, exc):
-    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+errors.install(api)
 
 
 # --- schemas ----------------------------------------------------------------------------
 
 
+ProcedureCode = Choice(Procedure.values)
+ChannelCode = Choice(Channel.values)
+
+
 class CaseIn(Schema):
-    nit: str | None = None
-    company_id: int | None = None
-    procedure: str
-    channel: str
-    subject: str
-    description: str = ""
-    product_id: int | None = None
-    received_at: datetime | None = None
+    nit: Text(32) | None = Field(None, description="The customer's NIT (or give company_id).")
+    company_id: Id | None = None
+    procedure: ProcedureCode
+    channel: ChannelCode
+    subject: Text(200, min_length=1)
+    description: Text(LONG_TEXT) = ""
+    product_id: Id | None = None
+    received_at: Moment | None = Field(None, description="When it arrived; now by default.")
 
 
 class TaskOut(Schema):
@@ -163,12 +156,9 @@ class TaskDetail(TaskOut):
 
 
 class CompleteIn(Schema):
-    data: dict = {}
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict | None = None
+    data: FormData = Field(
+        {}, description="The task's form: field name → value, as its JSON Schema says."
+    )
 
 
 def _task_out(task: HumanTask) -> dict:
@@ -231,18 +221,23 @@ def _my_task(request, task_id: UUID) -> HumanTask:
 # --- endpoints ------------------------------------------------------------------------
 
 
-@api.post("/cases", response={201: CaseOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@api.post("/cases", response=responses({201: CaseOut}, 403, 404, body=True))
 def open_case(request, payload: CaseIn):
     """Open a case for a customer (by NIT or id) and start its procedure."""
+    if not payload.nit and payload.company_id is None:
+        raise ValidationError({"nit": _("Give the customer's NIT or its id (company_id).")})
     companies = Company.objects.visible_to(request.user)
     company = get_object_or_404(
-        companies, Q(nit=payload.nit) if payload.nit else Q(pk=payload.company_id)
+        companies,
+        Q(nit=normalize_nit(payload.nit)) if payload.nit else Q(pk=payload.company_id),
     )
     product = None
     if payload.product_id is not None:
-        product = Product.objects.filter(pk=payload.product_id).first()
+        # Only this customer's products: another's, in any portfolio, is as
+        # unknown as one that does not exist.
+        product = Product.objects.filter(company=company, pk=payload.product_id).first()
         if product is None:
-            raise ValidationError({"product_id": _("There is no such product.")})
+            raise ValidationError({"product_id": _("This customer has no such product.")})
     case = case_open(
         company=company,
         procedure=payload.procedure,
@@ -256,8 +251,8 @@ def open_case(request, payload: CaseIn):
     return Status(201, _case_out(case))
 
 
-@api.get("/cases/{number}", response={200: CaseOut, 404: ErrorOut})
-def get_case(request, number: str):
+@api.get("/cases/{number}", response=responses({200: CaseOut}, 404))
+def get_case(request, number: Text(20)):
     """A case with its status, outcome, attended time, pending steps and history."""
     case = get_object_or_404(
         case_selectors.cases_visible_to(request.user).select_related("company", "instance"),
@@ -266,14 +261,16 @@ def get_case(request, number: str):
     return _case_out(case)
 
 
-@api.get("/tasks", response=list[TaskOut])
-def list_tasks(request, procedure: str = "", company_id: int | None = None):
+@api.get("/tasks", response=responses({200: list[TaskOut]}))
+def list_tasks(request, procedure: ProcedureCode | None = None, company_id: Id | None = None):
     """My inbox: my role's pending steps that are mine or nobody's, most urgent first."""
-    tasks = case_selectors.inbox(user=request.user, procedure=procedure, company_id=company_id)
+    tasks = case_selectors.inbox(
+        user=request.user, procedure=procedure or "", company_id=company_id
+    )
     return [_task_out(t) for t in tasks[:500]]
 
 
-@api.get("/tasks/{task_id}", response={200: TaskDetail, 404: ErrorOut})
+@api.get("/tasks/{task_id}", response=responses({200: TaskDetail}, 404))
 def get_task(request, task_id: UUID):
     """A pending task, with its form as JSON Schema."""
     task = _my_task(request, task_id)
@@ -282,26 +279,19 @@ def get_task(request, task_id: UUID):
     return {**_task_out(task), "instructions": instructions, "form": form_json_schema(form)}
 
 
-@api.post(
-    "/tasks/{task_id}/claim", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-)
+@api.post("/tasks/{task_id}/claim", response=responses({200: TaskOut}, 403, 404, 409))
 def claim_task(request, task_id: UUID):
     task = _my_task(request, task_id)
     return _task_out(engine.task_claim(task_id=task.task_id, user=request.user))
 
 
-@api.post(
-    "/tasks/{task_id}/release", response={200: TaskOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-)
+@api.post("/tasks/{task_id}/release", response=responses({200: TaskOut}, 403, 404, 409))
 def release_task(request, task_id: UUID):
     task = _my_task(request, task_id)
     return _task_out(engine.task_release(task_id=task.task_id, user=request.user))
 
 
-@api.post(
-    "/tasks/{task_id}/complete",
-    response={200: CaseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@api.post("/tasks/{task_id}/complete", response=responses({200: CaseOut}, 403, 404, 409, body=True))
 def complete_task(request, task_id: UUID, payload: CompleteIn):
     """Complete a task with its form's data; 422 with the field errors otherwise."""
     task = HumanTask.objects.filter(task_id=task_id).select_related("instance").first()

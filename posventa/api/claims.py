@@ -9,8 +9,10 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from posventa.api.errors import responses
+from posventa.api.types import LONG_TEXT, Choice, Id, Text
 from posventa.claims import selectors
-from posventa.claims.models import Complaint
+from posventa.claims.models import Complaint, ComplaintState
 from posventa.claims.services import complaint_record_answer
 
 router = Router(tags=["claims"])
@@ -37,19 +39,14 @@ class ComplaintOut(Schema):
 
 
 class AnswerIn(Schema):
-    state: str
-    resolution: str = ""
+    state: Choice([ComplaintState.ASSIGNED, ComplaintState.RESOLVED])
+    resolution: Text(LONG_TEXT) = ""
 
 
 class AnswerOut(Schema):
     complaint: ComplaintOut
     cases: list[str]
     notice: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict | None = None
 
 
 def _complaint_out(complaint: Complaint) -> dict:
@@ -77,6 +74,7 @@ def _complaint_out(complaint: Complaint) -> dict:
 
 
 def _visible(request, complaint_id: int) -> Complaint:
+    # Another portfolio's complaint is a 404, exactly as a missing one.
     return get_object_or_404(
         Complaint.objects.visible_to(request.user).select_related(
             "invoice__product__company", "case"
@@ -85,23 +83,23 @@ def _visible(request, complaint_id: int) -> Complaint:
     )
 
 
-@router.get("", response=list[ComplaintOut])
-def list_complaints(request, state: str = ""):
+@router.get("", response=responses({200: list[ComplaintOut]}))
+def list_complaints(request, state: Choice(["all", *ComplaintState.values]) | None = None):
     """The complaints I may see: those at UTAR by default, one state, or "all"."""
-    complaints = selectors.complaints_for(user=request.user, state=state)
+    complaints = selectors.complaints_for(user=request.user, state=state or "")
     return [_complaint_out(c) for c in complaints[:500]]
 
 
-@router.get("/{complaint_id}", response={200: ComplaintOut, 404: ErrorOut})
-def get_complaint(request, complaint_id: int):
+@router.get("/{complaint_id}", response=responses({200: ComplaintOut}, 404))
+def get_complaint(request, complaint_id: Id):
     return _complaint_out(_visible(request, complaint_id))
 
 
 @router.post(
     "/{complaint_id}/answer",
-    response={200: AnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response=responses({200: AnswerOut}, 403, 404, 409, body=True),
 )
-def record_answer(request, complaint_id: int, payload: AnswerIn):
+def record_answer(request, complaint_id: Id, payload: AnswerIn):
     """Record UTAR's answer: "assigned", or "resolved" with the resolution —
     then the case waiting for it returns to the executive."""
     answer = complaint_record_answer(

@@ -5,6 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from posventa.api.errors import responses
+from posventa.api.types import MAX_ID, Choice, Count, Id, Text
+from posventa.cases.models import Procedure
+from posventa.common.models import Channel
 from posventa.indicators import selectors
 from posventa.indicators.definitions import EFFICACY_TARGET, TIMELINESS_TARGET, Month
 
@@ -51,8 +55,8 @@ class CaseRowOut(Schema):
     quality_conform: bool | None
 
 
-class ErrorOut(Schema):
-    detail: str
+# "2026-11": a month is seven characters; anything longer is not one.
+MonthText = Text(7)
 
 
 def _figures(figures) -> dict:
@@ -73,19 +77,22 @@ def _month(request, month: str) -> Month:
         raise PermissionDenied(_("Your role does not see the indicators."))
     parsed = Month.parse(month)
     if parsed is None:
+        # Month.parse also keeps the year in 2000–2100, as the API's moments.
         raise ValueError(_("Give the month as YYYY-MM, e.g. 2026-11."))
     return parsed
 
 
-@router.get(
-    "/{month}", response={200: MonthOut, 403: ErrorOut, 422: ErrorOut}, url_name="indicators_month"
-)
-def month_indicators(request, month: str):
+def _refused(field: str, message: str) -> Status:
+    return Status(422, {"detail": message, "errors": {field: [message]}})
+
+
+@router.get("/{month}", response=responses({200: MonthOut}, 403), url_name="indicators_month")
+def month_indicators(request, month: MonthText):
     """Efficacy and timeliness of a month (YYYY-MM), by procedure, executive and channel."""
     try:
         parsed = _month(request, month)
     except ValueError as error:
-        return Status(422, {"detail": str(error)})
+        return _refused("month", str(error))
     report = selectors.month_report(request.user, parsed)
     return {
         "month": str(parsed),
@@ -107,43 +114,35 @@ def month_indicators(request, month: str):
 
 @router.get(
     "/{month}/cases",
-    response={200: list[CaseRowOut], 403: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[CaseRowOut]}, 403),
     url_name="indicators_cases",
 )
 def month_cases(
     request,
-    month: str,
-    indicator: str = "all",
-    procedure: str = "",
-    executive: int | None = None,
-    channel: str = "",
-    offset: int = 0,
-    limit: int = 500,
+    month: MonthText,
+    indicator: Choice(selectors.INDICATOR_FILTERS) = "all",
+    procedure: Choice(Procedure.values) | None = None,
+    executive: Id | None = None,
+    channel: Choice(Channel.values) | None = None,
+    offset: Count(MAX_ID) = 0,
+    limit: Count(5000, minimum=1) = 500,
 ):
     """The cases behind a figure: indicator is all, effective, not_effective,
     timely, not_timely or open; `limit` (at most 5000) cases from `offset`,
-    oldest first."""
+    oldest first. Another portfolio's executive, as one that does not exist,
+    gives no cases."""
     try:
         parsed = _month(request, month)
     except ValueError as error:
-        return Status(422, {"detail": str(error)})
-    if indicator not in selectors.INDICATOR_FILTERS:
-        return Status(
-            422,
-            {
-                "detail": _("Unknown indicator: use one of %(names)s.")
-                % {"names": ", ".join(selectors.INDICATOR_FILTERS)}
-            },
-        )
+        return _refused("month", str(error))
     cases = selectors.cases_behind(
         request.user,
         parsed,
         indicator=indicator,
-        procedure=procedure,
+        procedure=procedure or "",
         executive=executive,
-        channel=channel,
+        channel=channel or "",
     )
-    offset, limit = max(offset, 0), min(max(limit, 1), 5000)
     return [
         {
             "number": case.number,
