@@ -8,7 +8,6 @@ A charge can be entered or corrected until an invoice carries it.
 from datetime import date
 from decimal import Decimal
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import ngettext
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.services import invoice_mark_paid
 from posventa.common.admin import AuditedAdmin, ReadOnlyInline
+from posventa.common.forms import BoundedModelForm
 from posventa.common.money import bs, format_bs
 from posventa.inventory.models import ProductStatus
 
@@ -56,7 +56,7 @@ class InvoiceChargeInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("tariff", "recorded_by")
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceForm(BoundedModelForm):
     class Meta:
         model = Invoice
         fields = ("paid_on",)
@@ -156,7 +156,7 @@ class BilledFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ChargeForm(forms.ModelForm):
+class ChargeForm(BoundedModelForm):
     """As charge_add: without an amount, the tariff's amount times the quantity."""
 
     class Meta:

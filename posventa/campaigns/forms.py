@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Role
 from posventa.campaigns.models import CampaignKind
+from posventa.common.forms import BoundedForm
 from posventa.customers.models import Company
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(BoundedForm):
     name = forms.CharField(label=_("Name"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
     executive = forms.ModelChoiceField(

@@ -6,6 +6,6 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("campanas/", views.campaign_list, name="list"),
-    path("campanas/<int:pk>/", views.campaign_detail, name="detail"),
-    path("campanas/llamadas/<int:pk>/llamar/", views.call, name="call"),
+    path("campanas/<id:pk>/", views.campaign_detail, name="detail"),
+    path("campanas/llamadas/<id:pk>/llamar/", views.call, name="call"),
 ]

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Procedure
+from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.common.uploads import MultipleUploadField
 from posventa.engine.models import ProcessVersion
@@ -18,7 +19,7 @@ def procedures_available():
     return [(code, label) for code, label in Procedure.choices if PROCESS_IDS.get(code) in deployed]
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(BoundedForm):
     procedure = forms.ChoiceField(label=_("Procedure"))
     channel = forms.ChoiceField(label=_("Received by"), choices=Channel.choices)
     product = forms.ModelChoiceField(

@@ -6,11 +6,11 @@ app_name = "cases"
 
 urlpatterns = [
     path("bandeja/", views.inbox, name="inbox"),
-    path("alertas/<int:pk>/leida/", views.alert_read, name="alert_read"),
+    path("alertas/<id:pk>/leida/", views.alert_read, name="alert_read"),
     path("tareas/<uuid:task_id>/", views.task_detail, name="task"),
     path("tareas/<uuid:task_id>/tomar/", views.task_claim, name="task_claim"),
     path("tareas/<uuid:task_id>/liberar/", views.task_release, name="task_release"),
-    path("casos/<str:number>/", views.case_detail, name="detail"),
-    path("casos/<str:number>/documentos/<int:pk>/", views.case_document, name="document"),
-    path("clientes/<int:company_pk>/casos/nuevo/", views.case_new, name="new"),
+    path("casos/<number:number>/", views.case_detail, name="detail"),
+    path("casos/<number:number>/documentos/<id:pk>/", views.case_document, name="document"),
+    path("clientes/<id:company_pk>/casos/nuevo/", views.case_new, name="new"),
 ]

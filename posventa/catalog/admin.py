@@ -5,7 +5,6 @@ a migration and named in the rules by code: the admin edits their names and
 amounts, never their codes, and neither adds nor deletes them.
 """
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from posventa.catalog.models import Plan, ProductType, SupplementaryService, Tariff
 from posventa.catalog.rules import plan_errors
 from posventa.common.admin import AuditedAdmin
+from posventa.common.forms import BoundedModelForm
 
 AUDIT_FIELDS = ("created_at", "updated_at")
 
@@ -45,7 +45,7 @@ class ProductTypeAdmin(ReferenceDataAdmin):
         return obj.plan_total
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(BoundedModelForm):
     class Meta:
         model = Plan
         fields = (

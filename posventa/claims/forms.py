@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posventa.claims.models import ComplaintState
+from posventa.common.forms import BoundedForm
 
 
-class ComplaintFilterForm(forms.Form):
+class ComplaintFilterForm(BoundedForm):
     """The list's state filter, read from the query string: an unknown state
     filters nothing instead of failing."""
 
@@ -24,7 +25,7 @@ class ComplaintFilterForm(forms.Form):
         return self.cleaned_data.get("state", "") if self.is_valid() else ""
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(BoundedForm):
     """What UTAR answered: the complaint is assigned, or resolved with its resolution."""
 
     state = forms.ChoiceField(label=_("UTAR's answer"), widget=forms.RadioSelect, choices=())

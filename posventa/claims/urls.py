@@ -6,6 +6,6 @@ app_name = "claims"
 
 urlpatterns = [
     path("reclamos/", views.complaint_list, name="list"),
-    path("reclamos/<int:pk>/", views.complaint_detail, name="detail"),
-    path("reclamos/<int:pk>/respuesta/", views.complaint_answer, name="answer"),
+    path("reclamos/<id:pk>/", views.complaint_detail, name="detail"),
+    path("reclamos/<id:pk>/respuesta/", views.complaint_answer, name="answer"),
 ]

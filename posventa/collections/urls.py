@@ -6,7 +6,7 @@ app_name = "collections"
 
 urlpatterns = [
     path("cobranza/", views.debtors, name="debtors"),
-    path("cobranza/clientes/<int:company_pk>/llamar/", views.call, name="call"),
+    path("cobranza/clientes/<id:company_pk>/llamar/", views.call, name="call"),
     path("cobranza/proformas/", views.proformas, name="proformas"),
-    path("cobranza/proformas/<int:pk>/avance/", views.run_progress, name="progress"),
+    path("cobranza/proformas/<id:pk>/avance/", views.run_progress, name="progress"),
 ]

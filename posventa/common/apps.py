@@ -11,6 +11,11 @@ class CommonConfig(AppConfig):
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="posventa.mark_session_seen")
 
+        from posventa.common import converters, lookups
+
+        lookups.register()  # a hostile id in `id__in` matches nothing instead of failing
+        converters.register()  # <id:pk> in the addresses: an id beyond 64 bits is a 404
+
         from posventa.common import audit
 
         audit.register()  # the back office's audit trail: what is audited, and why

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Capability, can
 from posventa.common.admin import AuditedAdmin, ReadOnlyInline
+from posventa.common.forms import BoundedModelForm
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company, Contact, Interaction
 from posventa.inventory.models import Product, ProductStatus
@@ -20,7 +21,7 @@ from posventa.inventory.models import Product, ProductStatus
 AUDIT_FIELDS = ("created_at", "updated_at")
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(BoundedModelForm):
     class Meta:
         model = Company
         fields = (
@@ -77,7 +78,7 @@ class ContactInlineFormSet(forms.BaseInlineFormSet):
         return super().save(commit=commit)
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(BoundedModelForm):
     class Meta:
         model = Contact
         fields = (
@@ -195,7 +196,7 @@ class ContactAdmin(AuditedAdmin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(BoundedModelForm):
     class Meta:
         model = Interaction
         fields = ("company", "occurred_at", "channel", "direction", "contact", "summary")

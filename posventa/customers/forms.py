@@ -3,13 +3,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.selectors import executives
+from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.customers.models import Direction
 
 SEARCH_MAX_LENGTH = 100
 
 
-class PortfolioSearchForm(forms.Form):
+class PortfolioSearchForm(BoundedForm):
     """The portfolio's search box and, for those who see every portfolio, the
     executive filter. Read from the query string: a value that does not make
     sense (an unknown executive, a NUL byte) filters nothing instead of failing."""
@@ -37,7 +38,7 @@ class PortfolioSearchForm(forms.Form):
         }
 
 
-class InteractionForm(forms.Form):
+class InteractionForm(BoundedForm):
     """A contact with the customer, recorded from the customer page.
 
     The service checks the same rules again (future date, a contact of

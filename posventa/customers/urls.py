@@ -6,6 +6,6 @@ app_name = "customers"
 
 urlpatterns = [
     path("clientes/", views.portfolio_list, name="portfolio"),
-    path("clientes/<int:pk>/", views.company_detail, name="detail"),
-    path("clientes/<int:pk>/interacciones/", views.interaction_add, name="interaction_add"),
+    path("clientes/<id:pk>/", views.company_detail, name="detail"),
+    path("clientes/<id:pk>/interacciones/", views.interaction_add, name="interaction_add"),
 ]

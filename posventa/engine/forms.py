@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django import forms
 from django.db.models import Model, QuerySet
 
+from posventa.common.forms import BoundedForm
 
-class TaskForm(forms.Form):
+
+class TaskForm(BoundedForm):
     """A Django form for one user task. It knows the inbox row it completes
     (`self.task`, with its instance) so it can offer and check choices that
     depend on the process — the customer's products, say."""

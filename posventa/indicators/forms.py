@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from posventa.accounts.roles import Role
 from posventa.accounts.selectors import executives
 from posventa.cases.models import Procedure
+from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.indicators.definitions import Month
 from posventa.indicators.selectors import INDICATOR_FILTERS, NO_ROLE, current_month
@@ -36,7 +37,7 @@ class MonthField(forms.CharField):
         return month
 
 
-class MonthForm(forms.Form):
+class MonthForm(BoundedForm):
     month = MonthField(label=_("Month"), required=False)
 
     def selected_month(self) -> Month:
@@ -84,7 +85,7 @@ class CasesBehindForm(MonthForm):
         }
 
 
-class TimeSpentForm(forms.Form):
+class TimeSpentForm(BoundedForm):
     """Which procedure, over which period (received from … to …, both
     included), and optionally one role's steps."""
 

@@ -4,12 +4,12 @@ The forms apply the same rules as the services (copper or fiber only on the
 access network, procedure D's suspension rules), with the same messages.
 """
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from posventa.common.admin import AuditedAdmin, ReadOnlyInline
+from posventa.common.forms import BoundedModelForm
 from posventa.inventory.models import (
     Equipment,
     Product,
@@ -22,7 +22,7 @@ from posventa.inventory.rules import suspension_errors, technology_errors
 AUDIT_FIELDS = ("created_at", "updated_at")
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(BoundedModelForm):
     class Meta:
         model = Product
         fields = (
@@ -152,7 +152,7 @@ class ReturnedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EquipmentForm(forms.ModelForm):
+class EquipmentForm(BoundedModelForm):
     class Meta:
         model = Equipment
         fields = ("product", "serial", "kind", "returned_on")
@@ -200,7 +200,7 @@ class EquipmentAdmin(AuditedAdmin, admin.ModelAdmin):
         return obj.product.company
 
 
-class SuspensionForm(forms.ModelForm):
+class SuspensionForm(BoundedModelForm):
     class Meta:
         model = Suspension
         fields = ("product", "starts_on", "ends_on", "reconnected_on")

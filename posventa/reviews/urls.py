@@ -7,6 +7,6 @@ app_name = "reviews"
 urlpatterns = [
     path("revision-preventiva/", views.worklist, name="worklist"),
     path("revision-preventiva/actualizar/", views.refresh, name="refresh"),
-    path("revision-preventiva/<int:pk>/revisar/", views.start, name="start"),
+    path("revision-preventiva/<id:pk>/revisar/", views.start, name="start"),
     path("revision-preventiva/informe-diario/", views.daily_report, name="daily_report"),
 ]

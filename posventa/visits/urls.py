@@ -6,13 +6,13 @@ app_name = "visits"
 
 urlpatterns = [
     path("visitas/", views.calendar, name="calendar"),
-    path("visitas/<int:pk>/mover/", views.move, name="move"),
-    path("visitas/<int:pk>/cancelar/", views.cancel, name="cancel"),
-    path("visitas/<int:pk>/servicio/", views.engineering_service, name="engineering_service"),
-    path("visitas/<int:pk>/control-calidad/", views.quality_call, name="quality_call"),
-    path("visitas/analista/<int:analyst_id>.ics", views.feed, name="feed"),
+    path("visitas/<id:pk>/mover/", views.move, name="move"),
+    path("visitas/<id:pk>/cancelar/", views.cancel, name="cancel"),
+    path("visitas/<id:pk>/servicio/", views.engineering_service, name="engineering_service"),
+    path("visitas/<id:pk>/control-calidad/", views.quality_call, name="quality_call"),
+    path("visitas/analista/<id:analyst_id>.ics", views.feed, name="feed"),
     path(
-        "visitas/analista/<int:analyst_id>/<str:token>.ics",
+        "visitas/analista/<id:analyst_id>/<str:token>.ics",
         views.subscribed_feed,
         name="subscribed_feed",
     ),

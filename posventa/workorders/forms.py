@@ -4,11 +4,12 @@ close it with its result."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from posventa.common.forms import BoundedForm
 from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
 from posventa.workorders.rules import closing_states
 
 
-class WorkOrderFilterForm(forms.Form):
+class WorkOrderFilterForm(BoundedForm):
     """The list's state filter, read from the query string: an unknown state
     filters nothing instead of failing."""
 
@@ -26,7 +27,7 @@ class WorkOrderFilterForm(forms.Form):
         return self.cleaned_data.get("state", "") if self.is_valid() else ""
 
 
-class AssignForm(forms.Form):
+class AssignForm(BoundedForm):
     unit = forms.ChoiceField(label=_("Field unit"), choices=FieldUnit.choices)
     technician = forms.CharField(label=_("Technician"), max_length=150)
     scheduled_at = forms.DateTimeField(
@@ -48,7 +49,7 @@ class AssignForm(forms.Form):
                 self.initial["unit"] = FieldUnit.RESOURCES
 
 
-class CloseForm(forms.Form):
+class CloseForm(BoundedForm):
     state = forms.ChoiceField(label=_("How did it end?"), widget=forms.RadioSelect, choices=())
     result = forms.CharField(
         label=_("Result of the visit"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posventa.catalog.models import Plan, Technology
+from posventa.common.forms import BoundedForm
 from posventa.engine.registry import registry
 from posventa.integrations import feasibility
 from posventa.inventory.models import Product
@@ -44,7 +45,7 @@ def preferred_technology(*, current: str, available: list[str], wants_fiber: boo
     return available[0] if available else NOT_FEASIBLE
 
 
-class NewAddressFields(forms.Form):
+class NewAddressFields(BoundedForm):
     new_address = forms.CharField(label=gettext_lazy("New installation address"), max_length=250)
     new_zone = forms.CharField(label=gettext_lazy("Zone"), max_length=100)
     new_neighbourhood = forms.CharField(label=gettext_lazy("Neighbourhood"), max_length=100)

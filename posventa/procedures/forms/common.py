@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Case
 from posventa.cases.services import document_add
+from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.common.uploads import UploadField
 from posventa.engine.forms import TaskForm
@@ -38,7 +39,7 @@ class CaseTaskForm(TaskForm):
         return task_variables(self.task)
 
 
-class InteractionFields(forms.Form):
+class InteractionFields(BoundedForm):
     """The step's contact with the customer, recorded as an interaction."""
 
     interaction_channel = forms.ChoiceField(
