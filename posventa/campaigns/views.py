@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from posventa.accounts.roles import Role
+from posventa.accounts.roles import Capability, Role, can
 from posventa.campaigns import selectors, services
 from posventa.campaigns.forms import CampaignForm
 from posventa.campaigns.models import Campaign, CampaignItem
+from posventa.common.forms import query_choice
 from posventa.web.errors import as_text
 
 
@@ -41,12 +42,23 @@ def campaign_list(request):
     )
 
 
+def _managed(user):
+    """The campaigns the user manages: every one for the team lead, her own for
+    an executive, none for the other roles."""
+    campaigns = Campaign.objects.select_related("executive")
+    if can(user, Capability.VIEW_TEAM_INDICATORS):
+        return campaigns
+    return campaigns.filter(executive=user) if services.may_manage(user) else campaigns.none()
+
+
 @login_required
 def campaign_detail(request, pk: int):
-    campaign = get_object_or_404(Campaign.objects.select_related("executive"), pk=pk)
-    if not services.may_manage(request.user, campaign):
+    if not services.may_manage(request.user):
         raise PermissionDenied
-    result = request.GET.get("result", "")
+    # Another executive's campaign is not found, as one that does not exist.
+    campaign = get_object_or_404(_managed(request.user), pk=pk)
+    results = CampaignItem._meta.get_field("result").choices
+    result = query_choice(request.GET, "result", results)
     items = selectors.worklist(campaign)
     if result:
         items = items.filter(result=result)
@@ -58,7 +70,7 @@ def campaign_detail(request, pk: int):
             "items": items,
             "progress": selectors.progress(campaign),
             "result": result,
-            "results": CampaignItem._meta.get_field("result").choices,
+            "results": results,
             "may_call": request.user.role == Role.EXECUTIVE
             and campaign.executive_id == request.user.pk,
         },
@@ -68,7 +80,9 @@ def campaign_detail(request, pk: int):
 @login_required
 @require_POST
 def call(request, pk: int):
-    item = get_object_or_404(CampaignItem, pk=pk)
+    item = get_object_or_404(
+        CampaignItem.objects.filter(campaign__in=_managed(request.user)), pk=pk
+    )
     try:
         case = services.call_start(item=item, user=request.user)
     except (ValidationError, PermissionDenied) as error:

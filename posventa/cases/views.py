@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +15,7 @@ from posventa.cases.forms import CaseOpenForm
 from posventa.cases.models import CaseDocument, DocumentKind, Procedure
 from posventa.cases.services import alert_mark_read, case_open
 from posventa.common.downloads import attachment_response
+from posventa.common.forms import query_choice, query_id
 from posventa.common.uploads import content_type_for
 from posventa.customers.models import Company
 from posventa.engine import services as engine
@@ -24,10 +27,9 @@ from posventa.web.errors import add_to_form
 
 @login_required
 def inbox(request):
-    procedure = request.GET.get("procedure", "")
-    company_id = request.GET.get("company") or None
-    if company_id and not str(company_id).isdigit():
-        company_id = None
+    # An unknown code or an id no row can have filters nothing (common/forms.py).
+    procedure = query_choice(request.GET, "procedure", Procedure.choices)
+    company_id = query_id(request.GET, "company")
     tasks = selectors.inbox(user=request.user, procedure=procedure, company_id=company_id)
     rows = [(task, selectors.case_clock(task.instance.case)) for task in tasks[:200]]
     companies = (
@@ -45,7 +47,7 @@ def inbox(request):
             "procedures": Procedure.choices,
             "companies": companies,
             "selected_procedure": procedure,
-            "selected_company": int(company_id) if company_id else None,
+            "selected_company": company_id,
         },
     )
 
@@ -63,7 +65,18 @@ def task_claim(request, task_id):
         messages.success(request, _('You took "%(task)s".') % {"task": task.name})
     except engine.EngineError as err:
         messages.error(request, str(err))
-    return redirect(request.POST.get("next") or "cases:inbox")
+    return redirect(_next_or_inbox(request))
+
+
+def _next_or_inbox(request) -> str:
+    """Back to the page the person came from — on this site only, never to an
+    address a link elsewhere wrote into the form."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("cases:inbox")
 
 
 @login_required
@@ -85,11 +98,15 @@ def task_release(request, task_id):
 
 @login_required
 def task_detail(request, task_id):
-    task = HumanTask.objects.filter(task_id=task_id).select_related("instance").first()
+    # A task completed meanwhile sends back to the inbox with a word; so does
+    # one the user may not see (another portfolio, another role), with the
+    # same word: the answer never tells that it exists.
+    task = selectors.inbox(user=request.user).filter(task_id=task_id).first()
     if task is None:
-        messages.info(request, _("This task is no longer pending: someone already completed it."))
+        messages.info(
+            request, _("This task is not pending in your inbox: someone may have completed it.")
+        )
         return redirect("cases:inbox")
-    task = _visible_task(request, task_id)
     case = task.instance.case
     if not engine.may_work_on(request.user, task):
         raise PermissionDenied(_("This task belongs to another person."))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, Role, can
 from posventa.common.dates import date_or_none
+from posventa.common.forms import query_choice, query_id
 from posventa.customers.models import Company
 from posventa.reviews import selectors, services
 from posventa.reviews.models import DailyReport, ItemKind, Opportunity, ReviewItem
@@ -40,11 +41,9 @@ def worklist(request):
     executives = (
         get_user_model().objects.filter(role=Role.EXECUTIVE, is_active=True).order_by("username")
     )
-    executive = None
-    if request.GET.get("executive", "").isdigit():
-        executive = executives.filter(pk=request.GET["executive"]).first()
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in ItemKind.values else ""
+    executive_id = query_id(request.GET, "executive")
+    executive = executives.filter(pk=executive_id).first() if executive_id else None
+    kind = query_choice(request.GET, "kind", ItemKind.choices)
     items = selectors.worklist(user=request.user, executive=executive, kind=kind)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -84,7 +83,10 @@ def refresh(request):
 @login_required
 @require_POST
 def start(request, pk: int):
-    item = get_object_or_404(ReviewItem, pk=pk)
+    # An item of another portfolio is not found, as one that does not exist.
+    item = get_object_or_404(
+        ReviewItem.objects.filter(company__in=Company.objects.visible_to(request.user)), pk=pk
+    )
     try:
         case = services.review_start(item=item, user=request.user)
     except (ValidationError, PermissionDenied) as error:
@@ -102,9 +104,8 @@ def daily_report(request):
     analysts = selectors.technical_analysts()
     if not _oversees(user):
         analysts = analysts.filter(pk=user.pk)
-    analyst = None
-    if request.GET.get("analyst", "").isdigit():
-        analyst = analysts.filter(pk=request.GET["analyst"]).first()
+    analyst_id = query_id(request.GET, "analyst")
+    analyst = analysts.filter(pk=analyst_id).first() if analyst_id else None
     analyst = analyst or (user if _is_analyst(user) else analysts.first())
     day = date_or_none(request.GET.get("day")) or timezone.localdate()
     if day > timezone.localdate():

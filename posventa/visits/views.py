@@ -19,8 +19,11 @@ from django.views.decorators.http import require_POST
 from posventa.accounts.roles import Capability, Role, can
 from posventa.common.dates import date_or_none, datetime_or_none
 from posventa.common.downloads import attachment_response
+from posventa.common.forms import query_id
 from posventa.common.pdf import render_pdf
+from posventa.customers.models import Company
 from posventa.visits import ical, selectors, services
+from posventa.visits.forms import CancelForm, EngineeringServiceForm, QualityCallForm, cleaned
 from posventa.visits.models import QualityResult, Visit
 from posventa.web.errors import as_text
 
@@ -41,9 +44,8 @@ def calendar(request):
     view = "month" if request.GET.get("view") == "month" else "week"
     day = date_or_none(request.GET.get("day")) or timezone.localdate()
     start, end = selectors.month_of(day) if view == "month" else selectors.week_of(day)
-    analyst = None
-    if request.GET.get("analyst", "").isdigit():
-        analyst = selectors.analysts().filter(pk=request.GET["analyst"]).first()
+    analyst_id = query_id(request.GET, "analyst")
+    analyst = selectors.analysts().filter(pk=analyst_id).first() if analyst_id else None
     step = timedelta(days=31) if view == "month" else timedelta(days=7)
     return render(
         request,
@@ -86,13 +88,20 @@ def _subscription_url(request) -> str:
     )
 
 
+def _visit(request, pk) -> Visit:
+    # A visit to another portfolio's customer is not found, as one that does
+    # not exist; one the user sees but may not change is refused (403).
+    return get_object_or_404(
+        Visit.objects.filter(company__in=Company.objects.visible_to(request.user)), pk=pk
+    )
+
+
 @login_required
 @require_POST
 def move(request, pk: int):
-    visit = get_object_or_404(Visit, pk=pk)
-    analyst = None
-    if request.POST.get("analyst", "").isdigit():
-        analyst = selectors.analysts().filter(pk=request.POST["analyst"]).first()
+    visit = _visit(request, pk)
+    analyst_id = query_id(request.POST, "analyst")
+    analyst = selectors.analysts().filter(pk=analyst_id).first() if analyst_id else None
     try:
         services.visit_move(
             visit=visit,
@@ -112,9 +121,10 @@ def move(request, pk: int):
 @login_required
 @require_POST
 def cancel(request, pk: int):
-    visit = get_object_or_404(Visit, pk=pk)
+    visit = _visit(request, pk)
     try:
-        services.visit_cancel(visit=visit, reason=request.POST.get("reason", ""), user=request.user)
+        reason = cleaned(CancelForm, request.POST)["reason"]
+        services.visit_cancel(visit=visit, reason=reason, user=request.user)
     except ValidationError as error:
         messages.error(request, as_text(error))
     else:
@@ -126,11 +136,11 @@ def cancel(request, pk: int):
 @login_required
 @require_POST
 def engineering_service(request, pk: int):
-    visit = get_object_or_404(Visit, pk=pk)
+    visit = _visit(request, pk)
     try:
         services.engineering_service_record(
             visit=visit,
-            work_done=request.POST.get("work_done", ""),
+            work_done=cleaned(EngineeringServiceForm, request.POST)["work_done"],
             resolved=request.POST.get("resolved", "1") == "1",
             user=request.user,
         )
@@ -144,12 +154,12 @@ def engineering_service(request, pk: int):
 @login_required
 @require_POST
 def quality_call(request, pk: int):
-    visit = get_object_or_404(Visit, pk=pk)
+    visit = _visit(request, pk)
     try:
         services.quality_call_record(
             visit=visit,
             result=request.POST.get("result", ""),
-            notes=request.POST.get("notes", ""),
+            notes=cleaned(QualityCallForm, request.POST)["notes"],
             user=request.user,
         )
     except ValidationError as error:
@@ -175,10 +185,12 @@ def _feed_response(request, analyst) -> HttpResponse:
 
 @login_required
 def feed(request, analyst_id: int):
-    analyst = get_object_or_404(selectors.analysts(), pk=analyst_id)
     # All of an analyst's visits, to every portfolio: for her and the team.
-    if not (request.user == analyst or can(request.user, Capability.VIEW_ALL_PORTFOLIOS)):
+    # Judged before the look-up, so that the answer (403) is the same whether
+    # or not that analyst exists.
+    if not (request.user.pk == analyst_id or can(request.user, Capability.VIEW_ALL_PORTFOLIOS)):
         raise PermissionDenied
+    analyst = get_object_or_404(selectors.analysts(), pk=analyst_id)
     return _feed_response(request, analyst)
 
 
@@ -197,18 +209,19 @@ def schedule_form(request):
     if not _may_view(request.user):
         raise PermissionDenied
     executives = get_user_model().objects.filter(role=Role.EXECUTIVE)
-    executive = None
-    if request.GET.get("executive", "").isdigit():
-        executive = executives.filter(pk=request.GET["executive"]).first()
-    elif request.user.role == Role.EXECUTIVE:
-        executive = request.user
+    if request.user.role == Role.EXECUTIVE:
+        # Her own form only: another executive's id is as unknown as a wrong one.
+        executives = executives.filter(pk=request.user.pk)
+    executive_id = query_id(request.GET, "executive")
+    if executive_id:
+        executive = executives.filter(pk=executive_id).first()
+    else:
+        executive = request.user if request.user.role == Role.EXECUTIVE else None
     start = date_or_none(request.GET.get("start"))
     end = date_or_none(request.GET.get("end"))
     if executive is None or start is None or end is None or end < start:
         messages.error(request, _("Choose an executive and a period (from, to) for the form."))
         return redirect("visits:calendar")
-    if request.user.role == Role.EXECUTIVE and executive != request.user:
-        raise PermissionDenied
     visits = selectors.schedule_for_executive(
         executive=executive, start=start, end=end + timedelta(days=1)
     )

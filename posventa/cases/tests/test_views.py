@@ -49,7 +49,8 @@ def test_an_executive_does_not_see_steps_of_another_portfolio(client, team, case
     page = as_user(client, stranger).get(reverse("cases:inbox")).content.decode()
     assert case.number not in page
     task = pending(case)
-    assert client.get(reverse("cases:task", args=[task.task_id])).status_code == 404
+    # The step's page answers as for a step no longer pending: back to the inbox.
+    assert client.get(reverse("cases:task", args=[task.task_id])).url == reverse("cases:inbox")
     assert client.post(reverse("cases:task_claim", args=[task.task_id])).status_code == 404
     assert client.get(reverse("cases:detail", args=[case.number])).status_code == 404
 

@@ -517,8 +517,9 @@ def test_the_progress_is_visible_to_the_executive_and_the_team_lead(
         args = [campaign.pk] if name.endswith("_change") else []
         assert analyst_client.get(reverse(name, args=args)).status_code == 200
 
+    # Another executive's campaign is not found, as one that does not exist.
     client.force_login(UserFactory(role=Role.EXECUTIVE))
-    assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 403
+    assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 404
 
     client.force_login(team[Role.EXECUTIVE])
     page = client.get(reverse("campaigns:list"))
