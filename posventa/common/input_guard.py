@@ -1,15 +1,15 @@
-"""One layer against hostile input on the web: a NUL byte anywhere in what a
-browser sends — the address, the query string, a form's fields, a cookie —
-is answered with a 400 page in Spanish before any view (or the session
-lookup) reads it.
+"""One layer against hostile input on the web: a NUL byte in what no form
+reads — the address, the query string, a cookie — is answered with a 400
+page in Spanish before any view (or the session lookup) reads it. A NUL in a
+form's field is left to the form, which shows it as that field's error.
 
 Why: PostgreSQL cannot hold a NUL in a text value, and psycopg refuses the
 whole query ("A string literal cannot contain NUL (0x00) characters"), so a
 NUL that reaches a filter, a lookup or the session key is a server error on
 PostgreSQL and passes unnoticed on SQLite. No one types a NUL byte. The forms
-refuse it too (Django's CharField and choice of rows, common/forms.py); this
-layer covers what no form reads (a path segment, a cookie, the admin's
-search). The API (/api/) answers in JSON with its own rules (api/errors.py)
+refuse it (Django's CharField and choice of rows, common/forms.py); this
+layer covers what no form reads (a path segment, a cookie, a list's filters,
+the admin's search). The API (/api/) answers in JSON with its own rules (api/errors.py)
 and is left to them.
 
 Settings: after CSPMiddleware (the page gets its nonce) and before
@@ -21,7 +21,6 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
-FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _has_nul(items) -> bool:
@@ -29,18 +28,10 @@ def _has_nul(items) -> bool:
 
 
 def carries_nul(request: HttpRequest) -> bool:
-    """Whether the request's address, query string, cookies or form fields
-    hold a NUL byte (an uploaded file's content is not text: not looked at).
-    Reading the form's fields parses the body, as CsrfViewMiddleware does
-    for every POST anyway."""
+    """Whether the request's address, query string or cookies hold a NUL byte."""
     if "\x00" in request.path or _has_nul(request.GET.lists()):
         return True
-    if _has_nul((name, [value]) for name, value in request.COOKIES.items()):
-        return True
-    if request.method in ("POST", "PUT", "PATCH") and request.content_type in FORM_CONTENT_TYPES:
-        # (Django's parser already takes NUL bytes out of an upload's name.)
-        return _has_nul(request.POST.lists())
-    return False
+    return _has_nul((name, [value]) for name, value in request.COOKIES.items())
 
 
 class NulByteMiddleware:

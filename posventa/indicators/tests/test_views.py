@@ -80,6 +80,10 @@ def test_roles_without_indicators_are_refused(client, role):
 )
 def test_odd_queries_answer_with_a_message_not_an_error(client, query):
     client.force_login(UserFactory(role=Role.DIVISION_HEAD))
+    if any("\x00" in value for value in query.values()):
+        # No filter reads it: the NUL-byte guard answers a Spanish 400 first.
+        assert client.get("/indicadores/", query).status_code == 400
+        return
     for url in ("/indicadores/", "/indicadores/casos/"):
         response = client.get(url, query)
         assert response.status_code == 200, (url, query)

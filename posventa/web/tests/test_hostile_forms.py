@@ -400,7 +400,8 @@ def test_an_id_or_number_no_row_can_have_is_not_found(client, team, address):
         url = address.format(id=value, text=value)
         for method in ("get", "post"):
             response = getattr(client, method)(url)
-            assert response.status_code in (302, 403, 404, 405), (url, method)
+            # 400: a NUL byte in the address, answered by common/input_guard.py.
+            assert response.status_code in (302, 400, 403, 404, 405), (url, method)
 
 
 # --- The dates a query string may give ------------------------------------------------
