@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from posventa.campaigns import selectors, services
 from posventa.campaigns.forms import CampaignForm
 from posventa.campaigns.models import Campaign, CampaignItem
 from posventa.common.forms import query_choice
-from posventa.web.errors import as_text
+from posventa.web.errors import REFUSALS, as_text
 
 
 @login_required
@@ -24,7 +24,7 @@ def campaign_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
+        except REFUSALS as error:
             messages.error(request, as_text(error))
         else:
             messages.success(
@@ -85,7 +85,7 @@ def call(request, pk: int):
     )
     try:
         case = services.call_start(item=item, user=request.user)
-    except (ValidationError, PermissionDenied) as error:
+    except REFUSALS as error:
         messages.error(request, as_text(error))
         return redirect("campaigns:detail", item.campaign_id)
     task = case.instance.human_tasks.order_by("pk").first() if case.instance else None

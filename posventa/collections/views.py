@@ -3,7 +3,7 @@ the monthly proformas run with its progress bar."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from posventa.collections import selectors
 from posventa.collections.models import ProformaRun
 from posventa.collections.services import proforma_run_start
 from posventa.customers.models import Company
-from posventa.web.errors import as_text
+from posventa.web.errors import REFUSALS, as_text
 
 
 def _allowed(user) -> None:
@@ -63,7 +63,7 @@ def call(request, company_pk: int):
                 subject=_("Collection of pending invoices"),
                 user=request.user,
             )
-        except (ValidationError, PermissionDenied) as error:
+        except REFUSALS as error:
             messages.error(request, as_text(error))
             return redirect("collections:debtors")
     return _pending_task_url(case)

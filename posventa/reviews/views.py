@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +16,7 @@ from posventa.common.forms import query_choice, query_id
 from posventa.customers.models import Company
 from posventa.reviews import selectors, services
 from posventa.reviews.models import DailyReport, ItemKind, Opportunity, ReviewItem
-from posventa.web.errors import as_text
+from posventa.web.errors import REFUSALS, as_text
 
 
 def _is_analyst(user) -> bool:
@@ -89,7 +89,7 @@ def start(request, pk: int):
     )
     try:
         case = services.review_start(item=item, user=request.user)
-    except (ValidationError, PermissionDenied) as error:
+    except REFUSALS as error:
         messages.error(request, as_text(error, _("You may not start this review.")))
         return redirect("reviews:worklist")
     messages.success(request, _("Case %(number)s opened.") % {"number": case.number})

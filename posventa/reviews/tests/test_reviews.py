@@ -210,3 +210,24 @@ def test_the_menu_shows_the_review_to_the_analyst(client, team):
     client.force_login(team[Role.TECHNICAL_ANALYST])
     page = client.get(reverse("cases:inbox")).content.decode()
     assert reverse("reviews:worklist") in page
+
+
+def test_a_review_whose_process_refuses_to_start_says_why_instead_of_a_server_error(
+    client, procedures, team, copper, monkeypatch
+):
+    """A step stopped by the engine (e.g. an expression over its budget) is a
+    message on the worklist, like any other refusal (web/errors.py: REFUSALS)."""
+    from posventa.reviews import views
+
+    worklist_refresh()
+    item = ReviewItem.objects.get(kind=ItemKind.MIGRATION)
+
+    def refused(**kwargs):
+        raise engine.StepFailed("El proceso no pudo comenzar: prueba")
+
+    monkeypatch.setattr(views.services, "review_start", refused)
+    client.force_login(team[Role.TECHNICAL_ANALYST])
+    response = client.post(reverse("reviews:start", args=[item.pk]), follow=True)
+    assert response.status_code == 200
+    assert "El proceso no pudo comenzar: prueba" in response.content.decode()
+    assert not Case.objects.filter(procedure="K").exists()
