@@ -9,7 +9,6 @@ from django.utils.html import escape
 
 from posventa.accounts.roles import Role
 from posventa.cases.models import Alert, Case
-from posventa.cases.services import case_open
 from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
 from posventa.factories import PASSWORD, CompanyFactory, UserFactory
@@ -21,15 +20,8 @@ def as_user(client, user):
 
 
 @pytest.fixture
-def case(procedures, team, customer_product):
-    return case_open(
-        company=customer_product.company,
-        procedure="B",
-        channel="email",
-        subject="Cambio de plan",
-        product=customer_product,
-        user=team[Role.EXECUTIVE],
-    )
+def case(plan_change_case):
+    return plan_change_case
 
 
 def pending(case) -> HumanTask:

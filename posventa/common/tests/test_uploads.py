@@ -17,7 +17,7 @@ from PIL import Image
 
 from posventa.accounts.roles import Role
 from posventa.cases.models import Case, CaseDocument
-from posventa.cases.services import case_open, document_add
+from posventa.cases.services import document_add
 from posventa.collections.models import Proforma, ProformaSending
 from posventa.common.uploads import (
     ACCEPT,
@@ -349,15 +349,8 @@ def test_the_multiple_field_names_each_refused_file():
 
 
 @pytest.fixture
-def case(procedures, team, customer_product):
-    return case_open(
-        company=customer_product.company,
-        procedure="B",
-        channel="email",
-        subject="Cambio de plan",
-        product=customer_product,
-        user=team[Role.EXECUTIVE],
-    )
+def case(plan_change_case):
+    return plan_change_case
 
 
 def test_the_service_refuses_a_received_file_whoever_calls_it(case, team):

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from posventa.accounts.roles import Role
-from posventa.cases.services import case_open
 from posventa.engine import services
 from posventa.engine.expressions import (
     ExpressionBoundExceeded,
@@ -215,16 +214,9 @@ def test_a_script_over_its_budget_fails_its_step_and_changes_nothing(deployed, c
 
 
 def test_a_step_stopped_by_a_bound_shows_why_on_the_task_page_not_a_server_error(
-    procedures, team, customer_product, internet_plans, client, settings
+    plan_change_case, team, internet_plans, client, settings
 ):
-    case = case_open(
-        company=customer_product.company,
-        procedure="B",
-        channel="email",
-        subject="Cambio de plan",
-        product=customer_product,
-        user=team[Role.EXECUTIVE],
-    )
+    case = plan_change_case
     [task] = case.instance.human_tasks.all()
     state = case.instance.state
     client.force_login(team[Role.EXECUTIVE])

@@ -59,3 +59,19 @@ def internet_plans(db):
 def customer_product(team, internet_plans):
     company = CompanyFactory(executive=team[Role.EXECUTIVE])
     return ProductFactory(company=company, plan=internet_plans[0], technology="fiber")
+
+
+@pytest.fixture
+def plan_change_case(procedures, team, customer_product):
+    """A plan change (B) of the executive's customer, opened by e-mail and
+    waiting at its first step."""
+    from posventa.cases.services import case_open
+
+    return case_open(
+        company=customer_product.company,
+        procedure="B",
+        channel="email",
+        subject="Cambio de plan",
+        product=customer_product,
+        user=team[Role.EXECUTIVE],
+    )
