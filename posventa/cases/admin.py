@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Alert, Case, CaseDocument
 from posventa.common.admin import AuditedAdmin
@@ -9,10 +13,19 @@ from posventa.common.uploads import UploadField
 class CaseDocumentInline(admin.TabularInline):
     model = CaseDocument
     extra = 0
-    fields = ("kind", "title", "file", "generated", "uploaded_by", "created_at")
-    readonly_fields = ("generated", "uploaded_by", "created_at")
-    # The back office's uploads pass the same checks as the team's.
-    formfield_overrides = {models.FileField: {"form_class": UploadField}}
+    fields = ("kind", "title", "file", "download", "generated", "uploaded_by", "created_at")
+    readonly_fields = ("download", "generated", "uploaded_by", "created_at")
+    # The back office's uploads pass the same checks as the team's. A plain
+    # file input: Django's usual one links the stored file at /media/, which
+    # nothing serves; the file is downloaded through the checked view instead.
+    formfield_overrides = {models.FileField: {"form_class": UploadField, "widget": forms.FileInput}}
+
+    @admin.display(description=_("download"))
+    def download(self, document: CaseDocument) -> str:
+        if not document.pk:
+            return ""
+        url = reverse("cases:document", args=[document.case.number, document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.file.name.rsplit("/", 1)[-1])
 
 
 @admin.register(Case)

@@ -174,6 +174,15 @@ def test_stored_files_are_not_served_from_the_media_address(client, team, case, 
     assert PDF not in response.content
 
 
+def test_the_admin_links_a_case_document_through_the_checked_view_not_media(admin_client, case):
+    document = case.documents.get()
+    page = admin_client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
+    assert f'href="/casos/{case.number}/documentos/{document.pk}/"' in page
+    assert 'href="/media/' not in page
+    response = admin_client.get(f"/casos/{case.number}/documentos/{document.pk}/")
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+
+
 def test_signing_in_is_needed_for_a_document(client, case):
     response = client.get(document_url(case.documents.get()))
     assert response.status_code == 302 and "/entrar/" in response["Location"]
