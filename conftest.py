@@ -8,6 +8,19 @@ from posventa.factories import UserFactory
 pytest_plugins = ["posventa.web.tests.browser", "posventa.procedures.tests.fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_spec_cache():
+    """Each test starts without parsed process specs. The cache is keyed by
+    ProcessVersion id, and a rolled-back test gives its ids out again (SQLite
+    reuses them): a spec left by one test would be served to the next for a
+    different model. In production an id is never reused."""
+    from posventa.engine import runtime
+
+    runtime.specs.clear()
+    yield
+    runtime.specs.clear()
+
+
 @pytest.fixture
 def make_user(db):
     """A team member in a role: make_user(Role.TEAM_LEAD, username="ana")."""

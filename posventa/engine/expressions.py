@@ -35,9 +35,11 @@ into StepFailed: the step is rolled back and the person reads why.
 import ast
 import decimal
 import functools
+import gc
 import json
 import math
 import re
+import threading
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -366,25 +368,51 @@ class BoundedEval(EvalWithCompoundTypes):
         return super()._eval_formattedvalue(node)
 
 
+class _CollectorTime(threading.local):
+    """CPU time this thread has spent in Python's garbage collector. A full
+    collection in a large process can take tens of milliseconds; when one
+    happens to run during an evaluation, that time is not the expression's."""
+
+    total = 0.0
+    started = 0.0
+
+
+_collector = _CollectorTime()
+
+
+def _on_collection(phase: str, info: dict) -> None:
+    if phase == "start":
+        _collector.started = time.thread_time()
+    else:
+        _collector.total += time.thread_time() - _collector.started
+
+
+gc.callbacks.append(_on_collection)
+
+
 class Budget:
     """The time one evaluation may take, checked before each node.
 
     What is bounded is the CPU time of this thread, so that a busy machine
-    pausing the worker does not stop a cheap expression. Reading that clock
-    is a system call (about 1 µs); the wall clock costs a tenth of it and
-    never runs behind CPU time, so it is what each node reads, and the CPU
-    clock is read only once the wall-clock deadline has passed."""
+    pausing the worker does not stop a cheap expression, less the time the
+    garbage collector took meanwhile (it may start during any evaluation and
+    says nothing about the expression). Reading the CPU clock is a system
+    call (about 1 µs); the wall clock costs a tenth of it and never runs
+    behind CPU time, so it is what each node reads, and the CPU clock is read
+    only once the wall-clock deadline has passed."""
 
     def __init__(self, ms: float | None = None):
         self.ms = budget_ms() if ms is None else ms
         self.seconds = self.ms / 1000
         self.cpu_start = time.thread_time()
+        self.collector_start = _collector.total
         self.deadline = time.monotonic() + self.seconds
 
     def check(self) -> None:
         if time.monotonic() < self.deadline:
             return
-        used = time.thread_time() - self.cpu_start
+        collector = _collector.total - self.collector_start
+        used = time.thread_time() - self.cpu_start - collector
         if used >= self.seconds:
             raise ExpressionBudgetExceeded(
                 _("it took longer than its budget of %(ms)s ms") % {"ms": self.ms}

@@ -1,3 +1,4 @@
+import time
 from datetime import date
 
 import pytest
@@ -126,6 +127,27 @@ def test_an_evaluation_longer_than_its_budget_ends_with_the_budget_error(english
     settings.POSVENTA_EXPRESSION_BUDGET_MS = 1
     with pytest.raises(ExpressionBudgetExceeded, match="budget of 1 ms"):
         SafeEnvironment().evaluate(SLOW, {"amount": 7})
+
+
+def _busy(seconds: float) -> None:
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_time_in_the_garbage_collector_is_not_charged_to_the_expression():
+    """A full collection may start during any evaluation: its time says
+    nothing about the expression, and must not stop a cheap one."""
+    from posventa.engine import expressions
+
+    budget = expressions.Budget(ms=20)
+    expressions._on_collection("start", {})
+    _busy(0.05)  # a long collection
+    expressions._on_collection("stop", {})
+    budget.check()  # 50 ms of CPU, all of it the collector's: within budget
+    _busy(0.03)  # the expression's own time
+    with pytest.raises(ExpressionBudgetExceeded):
+        budget.check()
 
 
 def test_a_script_has_one_budget_for_all_its_lines(settings):
