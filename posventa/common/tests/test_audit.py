@@ -19,7 +19,6 @@ from posventa.accounts.models import User
 from posventa.accounts.roles import Role
 from posventa.accounts.services import user_create
 from posventa.api.services import token_create
-from posventa.cases.services import case_open
 from posventa.catalog.models import Tariff, TariffCode
 from posventa.common import audit
 from posventa.common.admin import AuditedAdmin
@@ -224,15 +223,10 @@ def test_deleting_an_interaction_in_the_admin_records_what_it_said(admin_client)
 # --- The process steps ---------------------------------------------------------
 
 
-def test_a_procedure_step_writes_no_audit_entry(procedures, team, customer_product, internet_plans):
-    case = case_open(
-        company=customer_product.company,
-        procedure="B",
-        channel="email",
-        subject="Cambio a un plan de más velocidad",
-        product=customer_product,
-        user=team[Role.EXECUTIVE],
-    )
+def test_a_procedure_step_writes_no_audit_entry(
+    plan_change_case, team, customer_product, internet_plans
+):
+    case = plan_change_case
     complete(
         case,
         team[Role.EXECUTIVE],

@@ -143,15 +143,8 @@ def test_another_executives_case_document_is_not_found_like_a_missing_one(client
     assert without_csrf_token(theirs) == without_csrf_token(missing)
 
 
-def test_a_document_is_not_reachable_through_another_case(client, team, case, customer_product):
-    other = case_open(
-        company=customer_product.company,
-        procedure="B",
-        channel="email",
-        subject="Otro pedido",
-        product=customer_product,
-        user=team[Role.EXECUTIVE],
-    )
+def test_a_document_is_not_reachable_through_another_case(client, team, case, plan_change_case):
+    other = plan_change_case
     document = case.documents.get()
     client.force_login(team[Role.TEAM_LEAD])
     url = reverse("cases:document", args=[other.number, document.pk])
