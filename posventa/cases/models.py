@@ -45,6 +45,8 @@ class Outcome(models.TextChoices):
     WITHDRAWN_BY_CUSTOMER = "withdrawn_by_customer", _("Customer gave up")
     # A debtor who did not promise to pay got the dunning letter (procedure I).
     DUNNING_LETTER = "dunning_letter", _("Dunning letter delivered")
+    # The team lead or the division head ended the case by hand, with a reason.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -103,6 +105,16 @@ class Case(BaseModel):
         blank=True,
         related_name="reiterations",
     )
+    # Who cancelled the case by hand, and why (outcome "cancelled").
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("opened by"),
@@ -146,6 +158,12 @@ class Case(BaseModel):
                 condition=~models.Q(reiterates=models.F("pk")),
                 name="case_does_not_reiterate_itself",
             ),
+            # A cancelled case says who cancelled it and why.
+            models.CheckConstraint(
+                condition=~models.Q(outcome="cancelled")
+                | (models.Q(cancelled_by__isnull=False) & ~models.Q(cancel_reason="")),
+                name="case_cancelled_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "-received_at"], name="case_company_idx"),
@@ -161,6 +179,46 @@ class Case(BaseModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ProductChange(BaseModel):
+    """One thing a case changed on its product ("Plan: 50 Mbps → 100 Mbps"),
+    kept as it was at that moment: the case page, its documents and its
+    timeline show what *this* case did, not the product's state today."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="product_changes"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    # What changed, in the team's words: "plan", "status", "address", ...
+    field = models.CharField(_("what changed"), max_length=32)
+    before = models.CharField(_("before"), max_length=300, blank=True)
+    after = models.CharField(_("after"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("product change")
+        verbose_name_plural = _("product changes")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"], name="productchange_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_label()}: {self.before} → {self.after}"
+
+    def get_field_label(self) -> str:
+        return str(PRODUCT_CHANGE_FIELDS.get(self.field, self.field))
+
+
+# The product's properties a case may change, as the team names them.
+PRODUCT_CHANGE_FIELDS = {
+    "plan": _("Plan"),
+    "status": _("Status"),
+    "address": _("Address"),
+    "technology": _("Technology"),
+    "services": _("Supplementary services"),
+    "product": _("Product"),
+}
 
 
 class CaseNumberCounter(models.Model):
