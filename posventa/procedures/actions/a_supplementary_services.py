@@ -11,6 +11,7 @@ from posventa.catalog.selectors import tariff_get
 from posventa.engine.registry import registry
 from posventa.inventory.models import Product
 from posventa.inventory.services import supplementary_services_change
+from posventa.procedures.product_guard import case_of, changes_note, product_state
 
 
 @registry.register_action("change_supplementary_services")
@@ -18,9 +19,11 @@ def change_supplementary_services(instance, product_id: int, enable, disable) ->
     product = Product.objects.get(pk=product_id)
     to_enable = list(SupplementaryService.objects.filter(pk__in=enable or []).order_by("name"))
     to_disable = list(SupplementaryService.objects.filter(pk__in=disable or []).order_by("name"))
+    before = product_state(product)
     supplementary_services_change(
         product=product, enable=to_enable, disable=to_disable, on=timezone.localdate()
     )
+    changes_note(case=case_of(instance), product=product, before=before)
     fee = Decimal("0")
     if to_enable:
         tariff = tariff_get(TariffCode.SUPPLEMENTARY_SERVICE)

@@ -4,6 +4,7 @@ from posventa.catalog.models import Plan
 from posventa.engine.registry import registry
 from posventa.inventory.models import Product
 from posventa.inventory.services import product_change_plan
+from posventa.procedures.product_guard import case_of, changes_note, product_state
 
 
 @registry.register_action("change_plan")
@@ -11,7 +12,9 @@ def change_plan(instance, product_id: int, plan_id: int) -> dict:
     product = Product.objects.select_related("plan").get(pk=product_id)
     old_plan = product.plan
     new_plan = Plan.objects.get(pk=plan_id)
+    before = product_state(product)
     product_change_plan(product=product, plan=new_plan)
+    changes_note(case=case_of(instance), product=product, before=before)
     return {
         "old_plan": old_plan.name,
         "new_plan": new_plan.name,

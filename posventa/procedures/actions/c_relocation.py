@@ -16,6 +16,12 @@ from posventa.engine.registry import registry
 from posventa.integrations import feasibility
 from posventa.inventory.models import Product
 from posventa.inventory.services import product_activate, product_relocate, product_withdraw
+from posventa.procedures.product_guard import (
+    case_of,
+    changes_note,
+    product_added_note,
+    product_state,
+)
 from posventa.workorders.models import WorkOrderKind
 from posventa.workorders.services import workorder_create
 
@@ -61,9 +67,11 @@ def relocate_product(instance, product_id: int, address: str, zone: str, neighbo
     relocation fee goes on its next invoice."""
     product = Product.objects.get(pk=product_id)
     old_place = _place(product.installation_address, product.zone, product.neighbourhood)
+    before = product_state(product)
     product = product_relocate(
         product=product, installation_address=address, zone=zone, neighbourhood=neighbourhood
     )
+    changes_note(case=case_of(instance), product=product, before=before)
     new_place = _place(product.installation_address, product.zone, product.neighbourhood)
     charge = _relocation_fee(product, f"Traslado del producto {product.service_number}")
     return {
@@ -79,7 +87,10 @@ def relocate_product(instance, product_id: int, address: str, zone: str, neighbo
 @registry.register_action("withdraw_product")
 def withdraw_product(instance, product_id: int) -> dict:
     """Step 4: the old product is withdrawn; its equipment is due back at the office."""
-    product = product_withdraw(product=Product.objects.get(pk=product_id), on=timezone.localdate())
+    product = Product.objects.get(pk=product_id)
+    before = product_state(product)
+    product = product_withdraw(product=product, on=timezone.localdate())
+    changes_note(case=case_of(instance), product=product, before=before)
     equipment = [str(e) for e in product.equipment.filter(returned_on__isnull=True)]
     return {
         "product_id": product.pk,
@@ -117,6 +128,7 @@ def activate_product(
         on=today,
         minimum_permanence_months=remaining_permanence_months(old, today),
     )
+    product_added_note(case=case_of(instance), old=old, new=new)
     charge = _relocation_fee(
         new, f"Traslado con cambio de tecnología: {old.service_number} → {new.service_number}"
     )

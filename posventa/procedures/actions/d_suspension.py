@@ -33,6 +33,7 @@ from posventa.procedures.d_suspension import (
     reconnection_day,
     suspension_to_reconnect,
 )
+from posventa.procedures.product_guard import case_of, changes_note, product_state
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,9 @@ def record_suspension(instance, product_id: int, starts_on, ends_on) -> dict:
     today = timezone.localdate()
     suspended_now = suspension.starts_on <= today
     if suspended_now:
+        before = product_state(product)
         product_suspend(product=product, on=today)
+        changes_note(case=case_of(instance), product=product, before=before)
     back_on = reconnection_day(suspension)
     return {
         "id": suspension.pk,
@@ -160,7 +163,9 @@ def suspend_on_first_day(instance, suspension_id: int, case_id: int, note: str) 
     product = suspension.product
     if suspension.reconnected_on is not None or product.status == ProductStatus.WITHDRAWN:
         return {"suspended": False}
+    before = product_state(product)
     product_suspend(product=product, on=suspension.starts_on)
+    changes_note(case=case_of(instance, case_id), product=product, before=before)
     _record_on_case(
         _case(instance, case_id),
         f"{note}: {_product_line(product)} · "
@@ -179,7 +184,9 @@ def reconnect_after_last_day(instance, suspension_id: int, case_id: int, note: s
     if suspension.reconnected_on is not None or product.status == ProductStatus.WITHDRAWN:
         return {"reconnected": False}
     back_on = reconnection_day(suspension)
+    before = product_state(product)
     product_reconnect(product=product, on=back_on)
+    changes_note(case=case_of(instance, case_id), product=product, before=before)
     _record_on_case(
         _case(instance, case_id), f"{note}: {_product_line(product)} · {back_on:%d/%m/%Y}"
     )
@@ -213,7 +220,9 @@ def reconnect_on_request(instance, product_id: int, reconnect_on) -> dict:
         raise ValueError(f"product {product.service_number} has no suspension to reconnect")
     done = reconnect_on <= timezone.localdate()
     if done:
+        before = product_state(product)
         product_reconnect(product=product, on=reconnect_on)
+        changes_note(case=case_of(instance), product=product, before=before)
     return _reconnection(product, suspension, reconnect_on, done=done)
 
 
@@ -227,7 +236,9 @@ def reconnect_on_the_day(instance, suspension_id: int, reconnect_on, note: str) 
     product = suspension.product
     reconnect_on = as_date(reconnect_on)
     if suspension.reconnected_on is None and product.status != ProductStatus.WITHDRAWN:
+        before = product_state(product)
         product_reconnect(product=product, on=reconnect_on)
+        changes_note(case=case_of(instance), product=product, before=before)
         _record_on_case(
             case_for_instance(instance),
             f"{note}: {_product_line(product)} · {reconnect_on:%d/%m/%Y}",

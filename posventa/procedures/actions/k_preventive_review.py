@@ -8,6 +8,7 @@ from posventa.cases.selectors import case_for_instance
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.inventory.models import Product
+from posventa.procedures.product_guard import case_of, changes_note, product_state
 from posventa.reviews.models import Opportunity
 from posventa.reviews.services import (
     excess_cable_quote,
@@ -54,9 +55,10 @@ def quote_excess_cable(instance, metres: str) -> str:
 def migrate_to_fiber(instance, product_id: int, metres: str, observations: str = "") -> str:
     """Step 15: the migration entered — the product is on fiber, the excess
     cable on the month's invoice."""
-    return product_migrate_to_fiber(
-        product=Product.objects.get(pk=product_id),
-        metres=metres,
-        observations=observations,
-        user=current_actor(),
+    product = Product.objects.get(pk=product_id)
+    before = product_state(product)
+    summary = product_migrate_to_fiber(
+        product=product, metres=metres, observations=observations, user=current_actor()
     )["summary"]
+    changes_note(case=case_of(instance), product=product, before=before)
+    return summary

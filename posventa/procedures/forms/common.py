@@ -6,18 +6,86 @@ from functools import cached_property
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from posventa.cases.models import Case
+from posventa.cases.models import Case, ProductChange
 from posventa.cases.services import document_add
 from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.common.uploads import UploadField
 from posventa.engine.forms import TaskForm
 from posventa.engine.registry import registry
+from posventa.inventory.models import Product
 from posventa.procedures.models import Requirement
+from posventa.procedures.product_guard import product_fingerprint, product_state
+
+# The hidden field with the product as the person saw it.
+PRODUCT_SEEN = "product_seen"
 
 
 class CaseTaskForm(TaskForm):
-    """A task form that knows its case."""
+    """A task form that knows its case.
+
+    When its user task says `guards_product="true"` (the step that changes
+    the product), the form carries the product's fingerprint as the person
+    saw it and refuses, under the product's row lock, if another case changed
+    the product meanwhile: nothing is overwritten in silence, and the form
+    comes back with the product as it is now for the person to review."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.guards_product:
+            self.fields[PRODUCT_SEEN] = forms.CharField(
+                widget=forms.HiddenInput, required=False, max_length=64
+            )
+            self.initial[PRODUCT_SEEN] = product_fingerprint(self.case.product)
+
+    @cached_property
+    def guards_product(self) -> bool:
+        return (
+            self.task is not None
+            and str(self.task.properties.get("guards_product", "")).lower() == "true"
+            and self.case is not None
+            and self.case.product_id is not None
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.pop(PRODUCT_SEEN, "") if self.guards_product else ""
+        if seen:
+            # Locked until the step's transaction ends: a second step on this
+            # product waits here, then finds the first one's change.
+            product = (
+                Product.objects.select_for_update()
+                .select_related("plan")
+                .get(pk=self.case.product_id)
+            )
+            now = product_fingerprint(product)
+            if now != seen:
+                self._product_changed(product, now)
+        return cleaned
+
+    def _product_changed(self, product: Product, now: str) -> None:
+        state = product_state(product)
+        message = _(
+            "The product changed while you were filling in this form: it now has plan "
+            "%(plan)s, status %(status)s, address %(address)s. Review the data and complete "
+            "the step again."
+        ) % {"plan": state["plan"], "status": state["status"], "address": state["address"]}
+        change = (
+            ProductChange.objects.filter(product=product)
+            .exclude(case_id=self.case.pk)
+            .select_related("case")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if change is not None:
+            message += " " + _("Case %(number)s changed it (%(change)s).") % {
+                "number": change.case.number,
+                "change": change,
+            }
+        # Shown again, the form carries the product as it is now.
+        self.data = self.data.copy()
+        self.data[self.add_prefix(PRODUCT_SEEN)] = now
+        raise forms.ValidationError(message, code="product_changed")
 
     @cached_property
     def case(self) -> Case | None:

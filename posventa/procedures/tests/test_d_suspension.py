@@ -24,9 +24,10 @@ from posventa.factories import (
     SuspensionFactory,
     product_type,
 )
-from posventa.inventory.models import ProductStatus, Suspension
+from posventa.inventory.models import Product, ProductStatus, Suspension
 from posventa.inventory.rules import suspension_errors
 from posventa.inventory.services import product_suspend
+from posventa.procedures.product_guard import product_fingerprint
 from posventa.procedures.tests.pdf import pdf_text
 from posventa.procedures.tests.steps import complete, instructions, pending, talk
 
@@ -113,6 +114,7 @@ def test_a_suspension_starting_today_suspends_the_product_now_and_reconnects_it_
     enter = pending(case)
     assert (enter.bpmn_id, enter.role) == ("enter_suspension", Role.COMMERCIAL_MANAGER)
     assert engine.task_form(enter).initial == {
+        "product_seen": product_fingerprint(customer_product),
         "starts_on": TODAY,
         "ends_on": date(2026, 6, 30),
     }
@@ -384,7 +386,10 @@ def test_reconnection_today_reconnects_now_lists_the_pending_invoices_and_closes
     complete(case, team[Role.EXECUTIVE], reconnection_request(TODAY))  # up to date: not overdue
     enter = pending(case)
     assert (enter.bpmn_id, enter.role) == ("enter_reconnection", Role.COMMERCIAL_MANAGER)
-    assert engine.task_form(enter).initial == {"reconnect_on": TODAY}
+    assert engine.task_form(enter).initial == {
+        "product_seen": product_fingerprint(Product.objects.get(pk=case.product_id)),
+        "reconnect_on": TODAY,
+    }
 
     complete(case, team[Role.COMMERCIAL_MANAGER], {"reconnect_on": TODAY.isoformat()})
     assert case.attended_at is not None
