@@ -47,6 +47,8 @@ class ProcessVersion(models.Model):
 class InstanceStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
+    # Ended by hand before reaching an end event (services.instance_cancel).
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ProcessInstance(models.Model):
@@ -74,12 +76,28 @@ class ProcessInstance(models.Model):
     # Properties of the end event it finished on (e.g. {"outcome": "fulfilled"}).
     result = models.JSONField(_("result"), default=dict, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    # When it ended: at its end event, or when it was cancelled.
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("process instance")
         verbose_name_plural = _("process instances")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=InstanceStatus.values), name="instance_status_known"
+            ),
+            # A running instance has not ended; an ended one (completed or
+            # cancelled) says when, and waits for no timer.
+            models.CheckConstraint(
+                condition=models.Q(status="running", completed_at=None)
+                | (
+                    ~models.Q(status="running")
+                    & models.Q(completed_at__isnull=False, next_timer_at=None)
+                ),
+                name="instance_ended_has_time",
+            ),
+        ]
         indexes = [
             # The timer tick: running instances whose next timer is due.
             models.Index(

@@ -1,5 +1,5 @@
 """Every change to a process instance: start, claim, release, complete, fire
-timers, deliver messages.
+timers, deliver messages, cancel.
 
 Each action is one transaction holding a lock on the instance row: load the
 state (the engine re-attached by the spec-ref converter), act, run the engine
@@ -51,6 +51,10 @@ class NoInstanceWaiting(EngineError):
 
 class StepFailed(EngineError):
     """The process could not advance (a service action or an expression failed)."""
+
+
+class InstanceNotRunning(EngineError):
+    """The process already ended (completed or cancelled)."""
 
 
 class FormInvalid(ValidationError):
@@ -258,6 +262,51 @@ def deliver_message(*, name: str, correlation: dict, payload: dict) -> list[Proc
             _("No process is waiting for the message %(name)s.") % {"name": name}
         )
     return delivered
+
+
+# --- ending by hand -------------------------------------------------------------------
+
+
+@transaction.atomic
+def instance_cancel(*, instance_id: int) -> ProcessInstance:
+    """End a running instance where it stands, before any end event: nothing
+    of it waits any more — no inbox row, no timer, no message subscription —
+    and the event log closes the steps that were pending as cancelled. No
+    step is run and no end event is logged: the log says what happened.
+
+    Under the instance's row lock, so a step completed, a timer fired or a
+    message delivered at the same moment either went first (and the cancel
+    sees its result) or finds the instance ended (TaskAlreadyCompleted,
+    NoInstanceWaiting, or the timer tick skips it). The host records why
+    (e.g. the case's reason); the hooks of a save are not called."""
+    instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+    if instance.status != InstanceStatus.RUNNING:
+        raise InstanceNotRunning(_("This process has already ended."))
+    workflow = runtime.load(instance.state)
+    before = _snapshot(workflow)
+    with acting_on(instance):
+        workflow.cancel()  # every unfinished task, in called processes too, is CANCELLED
+    instance.state = runtime.dump(workflow)
+    instance.status = InstanceStatus.CANCELLED
+    instance.completed_at = timezone.now()
+    instance.next_timer_at = None
+    instance.waits_for_message = False
+    instance.save(
+        update_fields=[
+            "state",
+            "status",
+            "completed_at",
+            "next_timer_at",
+            "waits_for_message",
+            "updated_at",
+        ]
+    )
+    instance.human_tasks.all().delete()
+    instance.subscriptions.all().delete()
+    # Closes the open rows (cancelled=True, at the moment of the cancel);
+    # tasks that never started get none.
+    _append_events(instance, workflow, before)
+    return instance
 
 
 # --- saving and what derives from the state ---------------------------------------------
