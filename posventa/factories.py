@@ -152,6 +152,9 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     amount = factory.SelfAttribute("product.plan.monthly_price")
     due_date = factory.LazyAttribute(lambda i: due_date_for(i.period))
     paid_on = None
+    # Paid on a date means paid in full (a database constraint); pass an
+    # amount_paid below the amount, without paid_on, for a partial payment.
+    amount_paid = factory.LazyAttribute(lambda i: i.amount if i.paid_on else Decimal("0.00"))
 
 
 class ChargeFactory(factory.django.DjangoModelFactory):
