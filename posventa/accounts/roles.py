@@ -44,6 +44,9 @@ class Capability(StrEnum):
     # Plan the shared visit calendar: schedule, move and cancel visits, give
     # each visit's work order to its analyst, make the quality call (procedure L).
     PLAN_VISITS = "plan_visits"
+    # End any open case by hand, with a reason: its process stops where it
+    # stands and the case closes as "cancelled" (no case stuck for good).
+    CANCEL_CASES = "cancel_cases"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
@@ -91,6 +94,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RECORD_UTAR_ANSWER,
             Capability.MANAGE_COLLECTIONS,
             Capability.PLAN_VISITS,
+            Capability.CANCEL_CASES,
         }
     ),
     Role.DIVISION_HEAD: frozenset(
@@ -100,6 +104,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_TEAM_INDICATORS,
             Capability.VIEW_WORK_ORDERS,
             Capability.MANAGE_COLLECTIONS,
+            Capability.CANCEL_CASES,
         }
     ),
 }

@@ -37,7 +37,7 @@ from posventa.api.services import token_user
 from posventa.api.types import LONG_TEXT, Choice, FormData, Id, Moment, Text
 from posventa.cases import selectors as case_selectors
 from posventa.cases.models import Case, Procedure
-from posventa.cases.services import case_open
+from posventa.cases.services import case_cancel, case_open
 from posventa.common.models import Channel
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company
@@ -150,6 +150,13 @@ class CaseOut(Schema):
     history: list[StepOut]
 
 
+class CancelIn(Schema):
+    reason: Text(500, min_length=1) = Field(description="Why the case is cancelled.")
+    channel: ChannelCode | None = Field(
+        None, description="How the customer is told; the case's own channel by default."
+    )
+
+
 class TaskDetail(TaskOut):
     instructions: str
     form: dict
@@ -257,6 +264,18 @@ def get_case(request, number: Text(20)):
     case = get_object_or_404(
         case_selectors.cases_visible_to(request.user).select_related("company", "instance"),
         number=number,
+    )
+    return _case_out(case)
+
+
+@api.post("/cases/{number}/cancel", response=responses({200: CaseOut}, 403, 404, 409, body=True))
+def cancel_case(request, number: Text(20), payload: CancelIn):
+    """End an open case at whatever step it stands (team lead, division head):
+    its process stops, the case closes as cancelled with the reason, and the
+    customer's interaction is recorded. 409 if the case is already closed."""
+    case = get_object_or_404(case_selectors.cases_visible_to(request.user), number=number)
+    case = case_cancel(
+        case=case, user=request.user, reason=payload.reason, channel=payload.channel or ""
     )
     return _case_out(case)
 

@@ -58,3 +58,15 @@ class CaseOpenForm(BoundedForm):
         self.fields["product"].label_from_instance = lambda p: (
             f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
         )
+
+
+class CaseCancelForm(BoundedForm):
+    """Why the case is cancelled, and how the customer is told."""
+
+    reason = forms.CharField(
+        label=_("Why is the case cancelled?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The customer is told this, and the indicators list it with the case."),
+    )
+    channel = forms.ChoiceField(label=_("The customer is told by"), choices=Channel.choices)

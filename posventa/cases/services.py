@@ -8,14 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.accounts.roles import Capability, can
-from posventa.cases.models import Case, CaseDocument, CaseNumberCounter, Procedure
+from posventa.accounts.roles import Capability, Role, can
+from posventa.cases.models import (
+    Alert,
+    Case,
+    CaseDocument,
+    CaseNumberCounter,
+    CaseStatus,
+    Outcome,
+    Procedure,
+)
 from posventa.cases.rules import attention_due
+from posventa.common.models import Channel
 from posventa.common.uploads import accept_upload
 from posventa.customers.models import Company, Direction
 from posventa.customers.services import interaction_record
 from posventa.engine import services as engine
-from posventa.engine.models import ProcessVersion
+from posventa.engine.models import InstanceStatus, ProcessInstance, ProcessVersion
 from posventa.inventory.models import Product
 from posventa.procedures.catalog import (
     customer_asked,
@@ -152,3 +161,167 @@ def document_add(
     document.full_clean()
     document.save()
     return document
+
+
+# --- cancelling -----------------------------------------------------------------------
+
+
+class CaseAlreadyClosed(engine.EngineError):
+    """A closed case already has its outcome: there is nothing to cancel."""
+
+
+CANCEL_REASON_MAX_LENGTH = Case._meta.get_field("cancel_reason").max_length
+
+
+def may_cancel(user, case: Case) -> bool:
+    """Whether the case page offers this user to cancel this case."""
+    return can(user, Capability.CANCEL_CASES) and case.status != CaseStatus.CLOSED
+
+
+@transaction.atomic
+def case_cancel(*, case: Case, user, reason: str, channel: str = "") -> Case:
+    """End an open case by hand, at whatever step it stands (the team lead or
+    the division head, with a reason): its process stops — no inbox row,
+    timer or awaited message is left — the case closes with the outcome
+    "cancelled", who and why, and the customer is told (an outbound
+    interaction of the case, by `channel`, the case's own by default).
+
+    What the case set going outside its process is tied up too
+    (`_tie_loose_ends`): a visit of the calendar is cancelled, which frees
+    the analyst; a work order or a complaint at UTAR still open is named to
+    whoever follows it (an alert), since only they can call it back.
+
+    Bad input raises ValidationError and changes nothing; a closed case
+    raises CaseAlreadyClosed."""
+    if not can(user, Capability.CANCEL_CASES):
+        raise PermissionDenied(_("Only the team lead and the division head cancel a case."))
+    if not Company.objects.visible_to(user).filter(pk=case.company_id).exists():
+        raise PermissionDenied(_("This customer is not in your portfolio."))
+    # The instance's row first, then the case's: the order a step takes them
+    # in (it locks the instance, its hooks then update the case).
+    instance_id = Case.objects.filter(pk=case.pk).values_list("instance_id", flat=True).get()
+    if instance_id is not None:
+        list(ProcessInstance.objects.select_for_update().filter(pk=instance_id).values("pk"))
+    case = Case.objects.select_for_update().select_related("company", "instance").get(pk=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise CaseAlreadyClosed(
+            _("Case %(number)s is already closed (%(outcome)s): there is nothing to cancel.")
+            % {"number": case.number, "outcome": case.get_outcome_display().lower()}
+        )
+    reason = (reason or "").strip()
+    channel = channel or case.channel
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Say why the case is cancelled.")
+    elif len(reason) > CANCEL_REASON_MAX_LENGTH:
+        errors["reason"] = _("At most %(max)s characters.") % {"max": CANCEL_REASON_MAX_LENGTH}
+    if channel not in Channel.values:
+        errors["channel"] = _("Choose how the customer is told.")
+    if errors:
+        raise ValidationError(errors)
+
+    if case.instance is not None and case.instance.status == InstanceStatus.RUNNING:
+        engine.instance_cancel(instance_id=case.instance.pk)
+    now = timezone.now()
+    fields = ["status", "outcome", "closed_at", "cancelled_by", "cancel_reason"]
+    if case.waiting_since is not None:
+        # It stops waiting for the customer: the wait counts as when a step ends it.
+        until = min(now, case.attended_at) if case.attended_at else now
+        case.customer_wait += max(until - case.waiting_since, timedelta(0))
+        case.waiting_since = None
+        fields += ["customer_wait", "waiting_since"]
+    case.status = CaseStatus.CLOSED
+    case.outcome = Outcome.CANCELLED
+    case.closed_at = now
+    case.cancelled_by = user
+    case.cancel_reason = reason
+    case.full_clean()
+    case.save(update_fields=[*fields, "updated_at"])
+    interaction_record(
+        company=case.company,
+        user=user,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        summary=_("Case %(number)s cancelled: %(reason)s")
+        % {"number": case.number, "reason": reason},
+        case=case,
+    )
+    _tie_loose_ends(case, user=user, reason=reason, now=now)
+    return case
+
+
+def loose_ends(case: Case) -> dict:
+    """What the case set going outside its process and is still under way:
+    scheduled visits, open work orders (other than those visits'), complaints
+    open at UTAR. The cancel page lists them before anyone confirms."""
+    # Imported here: these apps hang on a case and import the cases app.
+    from posventa.claims.models import Complaint
+    from posventa.visits.models import Visit, VisitState
+    from posventa.workorders.models import WorkOrder
+
+    visits = list(
+        Visit.objects.filter(case=case, state=VisitState.SCHEDULED).select_related("work_order")
+    )
+    return {
+        "visits": visits,
+        "work_orders": list(
+            WorkOrder.objects.open()
+            .filter(case=case)
+            .exclude(pk__in=[v.work_order_id for v in visits])
+            .order_by("number")
+        ),
+        "complaints": list(Complaint.objects.open().filter(case=case).order_by("pk")),
+    }
+
+
+def _tie_loose_ends(case: Case, *, user, reason: str, now) -> None:
+    """A scheduled visit of the case is cancelled as the calendar cancels one
+    (the analyst's time is free again; its work order closes as attended
+    without a visit, saying why). A work order still open is not closed here
+    — a field unit may be on its way, and none of its closing states would
+    be true — nor a complaint at UTAR, which only UTAR resolves: their
+    history notes the cancellation, and the technical manager, respectively
+    the commercial manager, get an alert naming them."""
+    from posventa.common.services import validated_save
+    from posventa.visits.models import VisitState
+    from posventa.workorders.models import WorkOrderChange, WorkOrderState
+
+    note = _("Case %(number)s was cancelled: %(reason)s") % {
+        "number": case.number,
+        "reason": reason,
+    }
+    pending = loose_ends(case)
+    for visit in pending["visits"]:
+        visit.state = VisitState.CANCELLED
+        visit.observations = "\n".join(filter(None, [visit.observations, note]))
+        validated_save(visit, update_fields=["state", "observations", "updated_at"])
+        order = visit.work_order
+        if order.state == WorkOrderState.ASSIGNED:
+            order.state = WorkOrderState.ATTENDED_WITHOUT_SOLUTION
+            order.result = note
+            order.closed_at = now
+            order.closed_by = user
+            validated_save(
+                order, update_fields=["state", "result", "closed_at", "closed_by", "updated_at"]
+            )
+        WorkOrderChange.objects.create(
+            work_order=order, at=now, state=order.state, by=user, note=note[:500]
+        )
+    for order in pending["work_orders"]:
+        WorkOrderChange.objects.create(
+            work_order=order, at=now, state=order.state, by=user, note=note[:500]
+        )
+    if pending["work_orders"]:
+        numbers = ", ".join(order.number for order in pending["work_orders"])
+        message = _(
+            "Case %(number)s was cancelled; its work orders still open: %(orders)s. "
+            "Withdraw them from the field unit and close them."
+        ) % {"number": case.number, "orders": numbers}
+        Alert.objects.create(case=case, role=Role.TECHNICAL_MANAGER, message=message[:300])
+    if pending["complaints"]:
+        numbers = ", ".join(complaint.number for complaint in pending["complaints"])
+        message = _(
+            "Case %(number)s was cancelled; its complaints still open at UTAR: %(complaints)s. "
+            "Tell UTAR the customer no longer pursues them."
+        ) % {"number": case.number, "complaints": numbers}
+        Alert.objects.create(case=case, role=Role.COMMERCIAL_MANAGER, message=message[:300])

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tareas/<uuid:task_id>/tomar/", views.task_claim, name="task_claim"),
     path("tareas/<uuid:task_id>/liberar/", views.task_release, name="task_release"),
     path("casos/<number:number>/", views.case_detail, name="detail"),
+    path("casos/<number:number>/cancelar/", views.case_cancel, name="cancel"),
     path("casos/<number:number>/documentos/<id:pk>/", views.case_document, name="document"),
     path("clientes/<id:company_pk>/casos/nuevo/", views.case_new, name="new"),
 ]

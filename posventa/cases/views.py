@@ -10,9 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from posventa.accounts.roles import Capability, can
 from posventa.cases import selectors
-from posventa.cases.forms import CaseOpenForm
-from posventa.cases.models import CaseDocument, DocumentKind, Procedure
+from posventa.cases import services as cases_services
+from posventa.cases.forms import CaseCancelForm, CaseOpenForm
+from posventa.cases.models import CaseDocument, CaseStatus, DocumentKind, Procedure
 from posventa.cases.services import alert_mark_read, case_open
 from posventa.common.downloads import attachment_response
 from posventa.common.forms import query_choice, query_id
@@ -178,11 +180,61 @@ def case_detail(request, number):
             "pending": case.instance.human_tasks.select_related("assignee")
             if case.instance
             else [],
+            "may_cancel": cases_services.may_cancel(request.user, case),
             "diagram": {
                 "xml": case.instance.version.diagram_xml if case.instance else "",
                 "done": path["done"],
                 "current": path["current"],
             },
+        },
+    )
+
+
+@login_required
+def case_cancel(request, number):
+    """The team lead or the division head ends an open case, with a reason:
+    a confirmation page (what is pending, what the case set going), then
+    the case closes as cancelled. Bad input changes nothing."""
+    case = get_object_or_404(
+        selectors.cases_visible_to(request.user).select_related("company", "instance"),
+        number=number,
+    )
+    if not can(request.user, Capability.CANCEL_CASES):
+        raise PermissionDenied(_("Only the team lead and the division head cancel a case."))
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if case.status == CaseStatus.CLOSED:
+        messages.info(request, _("Case %(number)s is already closed.") % {"number": case.number})
+        return redirect("cases:detail", number=case.number)
+    form = CaseCancelForm(request.POST or None, initial={"channel": case.channel})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cases_services.case_cancel(
+                case=case,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                channel=form.cleaned_data["channel"],
+            )
+        except ValidationError as err:
+            add_to_form(form, err)
+        except engine.EngineError as err:  # closed meanwhile: nothing changed
+            messages.info(request, str(err))
+            return redirect("cases:detail", number=case.number)
+        else:
+            messages.success(
+                request,
+                _("Case %(number)s is cancelled; the customer's interaction is recorded.")
+                % {"number": case.number},
+            )
+            return redirect("cases:detail", number=case.number)
+    return render(
+        request,
+        "cases/cancel.html",
+        {
+            "case": case,
+            "form": form,
+            "pending": case.instance.human_tasks.all() if case.instance else [],
+            "loose_ends": cases_services.loose_ends(case),
         },
     )
 

@@ -44,6 +44,7 @@ EXPECTED = {
         C.RECORD_UTAR_ANSWER,
         C.MANAGE_COLLECTIONS,
         C.PLAN_VISITS,
+        C.CANCEL_CASES,  # issue 12: no case stuck for good
     },
     Role.DIVISION_HEAD: {
         C.RECORD_INTERACTION,
@@ -51,6 +52,7 @@ EXPECTED = {
         C.VIEW_TEAM_INDICATORS,
         C.VIEW_WORK_ORDERS,
         C.MANAGE_COLLECTIONS,
+        C.CANCEL_CASES,
     },
 }
 
