@@ -109,12 +109,32 @@ class TariffCode(models.TextChoices):
         "early_termination_penalty",
         _("Early-termination penalty (share of the remaining months)"),
     )
+    # The replacement price of each part of a lent device, charged when the
+    # device comes back without it (procedures H and C).
+    PART_POWER_SUPPLY = "part_power_supply", _("Part: power supply")
+    PART_REMOTE_CONTROL = "part_remote_control", _("Part: remote control")
+    PART_HDMI_CABLE = "part_hdmi_cable", _("Part: HDMI cable")
+    PART_NETWORK_CABLE = "part_network_cable", _("Part: network cable")
+    PART_PHONE_CORD = "part_phone_cord", _("Part: telephone cord")
+    PART_FIBER_PATCH_CORD = "part_fiber_patch_cord", _("Part: fiber patch cord")
+    PART_ANTENNA = "part_antenna", _("Part: antenna")
+    PART_HANDSET = "part_handset", _("Part: handset")
+    PART_USB_CABLE = "part_usb_cable", _("Part: USB cable")
+    # The replacement price of a whole device, proposed when it comes back
+    # damaged or does not come back.
+    DEVICE_MODEM = "device_modem", _("Device: modem")
+    DEVICE_ROUTER = "device_router", _("Device: Wi-Fi router")
+    DEVICE_ONT = "device_ont", _("Device: fiber ONT")
+    DEVICE_DECODER = "device_decoder", _("Device: TV decoder")
+    DEVICE_PHONE = "device_phone", _("Device: telephone set")
+    DEVICE_HSPA_MODEM = "device_hspa_modem", _("Device: HSPA modem")
 
 
 class TariffUnit(models.TextChoices):
     BS_PER_EVENT = "bs_per_event", _("Bs per request")
     BS_PER_MONTH = "bs_per_month", _("Bs per month")
     BS_PER_METRE = "bs_per_metre", _("Bs per metre")
+    BS_PER_UNIT = "bs_per_unit", _("Bs per unit")
     PERCENT = "percent", _("percent")
 
 
@@ -148,3 +168,74 @@ class Tariff(BaseModel):
 
     def __str__(self) -> str:
         return self.get_code_display()
+
+
+class EquipmentKind(models.TextChoices):
+    """The kinds of device lent with a product."""
+
+    MODEM = "modem", _("Modem")
+    ROUTER = "router", _("Wi-Fi router")
+    ONT = "ont", _("Fiber ONT")
+    DECODER = "decoder", _("TV decoder")
+    PHONE = "phone", _("Telephone set")
+    HSPA_MODEM = "hspa_modem", _("HSPA modem")
+
+
+class EquipmentPart(BaseModel):
+    """A part that comes with a lent device — power supply, remote control, a
+    cable, an antenna. A device that comes back without it is charged the
+    part's tariff."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    tariff = models.OneToOneField(
+        Tariff,
+        verbose_name=_("replacement price (tariff)"),
+        on_delete=models.PROTECT,
+        related_name="equipment_part",
+    )
+
+    class Meta:
+        verbose_name = _("equipment part")
+        verbose_name_plural = _("equipment parts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def price(self):
+        return self.tariff.amount
+
+
+class EquipmentType(BaseModel):
+    """The equipment catalogue: a kind of device and the parts it is lent
+    with, which it must come back with. Its replacement tariff, when it has
+    one, is proposed as the charge for the device damaged or not returned."""
+
+    kind = models.CharField(_("kind"), max_length=16, unique=True, choices=EquipmentKind.choices)
+    parts = models.ManyToManyField(
+        EquipmentPart, verbose_name=_("parts"), related_name="equipment_types", blank=True
+    )
+    replacement_tariff = models.OneToOneField(
+        Tariff,
+        verbose_name=_("replacement price of the device (tariff)"),
+        on_delete=models.PROTECT,
+        related_name="equipment_type",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("equipment type")
+        verbose_name_plural = _("equipment catalogue")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=EquipmentKind.values),
+                name="equipment_type_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())

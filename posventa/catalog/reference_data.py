@@ -87,3 +87,52 @@ TARIFFS = [
         "cumplir la permanencia mínima.",
     ),
 ]
+
+# --- The equipment catalogue (procedures H and C: the equipment returned) -----------------
+#
+# The manual gives no price for a part or a device: every figure below is a
+# placeholder, marked "not from the manual", that the commercial team sets in
+# the administration (Catalogue › Tariffs).
+
+PLACEHOLDER_NOTE = "Valor por defecto editable: el manual no fija el monto."
+
+EQUIPMENT_PARTS = [
+    # (part code, name, tariff code, replacement price in Bs)
+    ("power_supply", "Fuente de poder (adaptador)", "part_power_supply", Decimal("45.00")),
+    ("remote_control", "Control remoto", "part_remote_control", Decimal("35.00")),
+    ("hdmi_cable", "Cable HDMI", "part_hdmi_cable", Decimal("25.00")),
+    ("network_cable", "Cable de red (Ethernet)", "part_network_cable", Decimal("15.00")),
+    ("phone_cord", "Cable telefónico (RJ11)", "part_phone_cord", Decimal("10.00")),
+    ("fiber_patch_cord", "Cordón de fibra (patch cord)", "part_fiber_patch_cord", Decimal("30.00")),
+    ("antenna", "Antena", "part_antenna", Decimal("40.00")),
+    ("handset", "Auricular (microteléfono)", "part_handset", Decimal("50.00")),
+    ("usb_cable", "Cable USB", "part_usb_cable", Decimal("15.00")),
+]
+
+EQUIPMENT_TYPES = [
+    # (kind, its parts, tariff code of the whole device, replacement price in Bs)
+    ("modem", ["power_supply", "network_cable", "phone_cord"], "device_modem", Decimal("250.00")),
+    ("router", ["power_supply", "network_cable", "antenna"], "device_router", Decimal("300.00")),
+    (
+        "ont",
+        ["power_supply", "network_cable", "fiber_patch_cord"],
+        "device_ont",
+        Decimal("450.00"),
+    ),
+    (
+        "decoder",
+        ["power_supply", "remote_control", "hdmi_cable"],
+        "device_decoder",
+        Decimal("350.00"),
+    ),
+    ("phone", ["handset", "phone_cord"], "device_phone", Decimal("120.00")),
+    ("hspa_modem", ["antenna", "usb_cable"], "device_hspa_modem", Decimal("200.00")),
+]
+
+EQUIPMENT_TARIFFS = [
+    (tariff_code, amount, "bs_per_unit", False, PLACEHOLDER_NOTE)
+    for _code, _name, tariff_code, amount in EQUIPMENT_PARTS
+] + [
+    (tariff_code, amount, "bs_per_unit", False, PLACEHOLDER_NOTE)
+    for _kind, _parts, tariff_code, amount in EQUIPMENT_TYPES
+]

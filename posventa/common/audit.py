@@ -43,6 +43,8 @@ ALWAYS: dict[str, dict] = {
     "catalog.Plan": {},
     "catalog.SupplementaryService": {},
     "catalog.Tariff": {},
+    "catalog.EquipmentPart": {},
+    "catalog.EquipmentType": {"m2m_fields": ["parts"]},
     "integrations.Coverage": {
         # Lookup keys derived from the names on every save.
         "exclude_fields": ["zone_key", "neighbourhood_key"],

@@ -175,7 +175,7 @@ class EquipmentAdmin(AuditedAdmin, admin.ModelAdmin):
         "billed_amount",
         "warehouse_on",
     )
-    list_filter = ("kind", ReturnedFilter)
+    list_filter = ("kind", ReturnedFilter, "return_condition")
     search_fields = (
         "serial",
         "product__service_number",
@@ -187,6 +187,7 @@ class EquipmentAdmin(AuditedAdmin, admin.ModelAdmin):
     # The withdrawal's return (procedure H) is recorded by its process, not typed here.
     readonly_fields = (
         "return_condition",
+        "missing_part_list",
         "return_note",
         "billed_on",
         "billed_amount",
@@ -198,6 +199,11 @@ class EquipmentAdmin(AuditedAdmin, admin.ModelAdmin):
     @admin.display(description=_("company"), ordering="product__company__legal_name")
     def company(self, obj):
         return obj.product.company
+
+    @admin.display(description=_("missing parts"))
+    def missing_part_list(self, obj):
+        parts = [str(row.part) for row in obj.missing_part_rows.select_related("part")]
+        return ", ".join(parts) or "—"
 
 
 class SuspensionForm(BoundedModelForm):

@@ -5,7 +5,13 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from posventa.catalog.models import Plan, SupplementaryService, Technology
+from posventa.catalog.models import (
+    EquipmentKind,
+    EquipmentPart,
+    Plan,
+    SupplementaryService,
+    Technology,
+)
 from posventa.common.dates import add_months
 from posventa.common.models import BaseModel
 from posventa.customers.models import Company
@@ -106,21 +112,24 @@ class ProductSupplementaryService(BaseModel):
         return str(self.service)
 
 
-class EquipmentKind(models.TextChoices):
-    MODEM = "modem", _("Modem")
-    ROUTER = "router", _("Wi-Fi router")
-    ONT = "ont", _("Fiber ONT")
-    DECODER = "decoder", _("TV decoder")
-    PHONE = "phone", _("Telephone set")
-    HSPA_MODEM = "hspa_modem", _("HSPA modem")
-
-
 class ReturnCondition(models.TextChoices):
-    """How a device came back when its product was withdrawn (procedure H, step 8)."""
+    """How a device came back when its product was withdrawn (procedure H,
+    step 8; procedure C, step 4)."""
 
     COMPLETE = "complete", _("Returned complete, without damage")
+    INCOMPLETE = "incomplete", _("Returned incomplete (parts missing)")
     DAMAGED = "damaged", _("Returned damaged")
     MISSING = "missing", _("Not returned")
+
+
+# Came back to the office, whatever its state.
+RETURNED_CONDITIONS = (
+    ReturnCondition.COMPLETE,
+    ReturnCondition.INCOMPLETE,
+    ReturnCondition.DAMAGED,
+)
+# What the customer is charged for.
+BILLABLE_CONDITIONS = (ReturnCondition.INCOMPLETE, ReturnCondition.DAMAGED, ReturnCondition.MISSING)
 
 
 class Equipment(BaseModel):
@@ -130,13 +139,24 @@ class Equipment(BaseModel):
         Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="equipment"
     )
     serial = models.CharField(_("serial number"), max_length=64, unique=True)
+    # Its parts are those its kind lists in the equipment catalogue (catalog.EquipmentType).
     kind = models.CharField(_("kind"), max_length=16, choices=EquipmentKind.choices)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
-    # Procedure H: the return checked at the office, what is billed, the warehouse.
+    # Procedures H and C: the return checked at the office, what is billed, the warehouse.
     return_condition = models.CharField(
         _("condition on return"), max_length=16, choices=ReturnCondition.choices, blank=True
     )
-    return_note = models.CharField(_("missing accessories / damage"), max_length=250, blank=True)
+    missing_parts = models.ManyToManyField(
+        EquipmentPart,
+        through="EquipmentMissingPart",
+        verbose_name=_("missing parts"),
+        related_name="+",
+        blank=True,
+    )
+    # How many rows `missing_parts` has, kept by the return's service, so the
+    # database can hold "incomplete ⇔ at least one part missing".
+    missing_part_count = models.PositiveSmallIntegerField(_("missing parts"), default=0)
+    return_note = models.CharField(_("note on the return (damage)"), max_length=250, blank=True)
     billed_on = models.DateField(_("billed to the customer on"), null=True, blank=True)
     billed_amount = models.DecimalField(
         _("billed amount (Bs)"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -152,12 +172,16 @@ class Equipment(BaseModel):
         ordering = ["kind", "serial"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(kind__in=EquipmentKind.values),
+                name="equipment_kind_known",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(return_condition__in=[*ReturnCondition.values, ""]),
                 name="equipment_return_condition_known",
             ),
-            # Returned (complete or damaged) says when; missing was never returned.
+            # Returned (complete, incomplete or damaged) says when; missing was never returned.
             models.CheckConstraint(
-                condition=~models.Q(return_condition__in=["complete", "damaged"])
+                condition=~models.Q(return_condition__in=RETURNED_CONDITIONS)
                 | models.Q(returned_on__isnull=False),
                 name="equipment_returned_has_date",
             ),
@@ -165,16 +189,28 @@ class Equipment(BaseModel):
                 condition=~models.Q(return_condition="missing") | models.Q(returned_on=None),
                 name="equipment_missing_not_returned",
             ),
-            # Only a damaged or missing device is billed, and with its amount.
+            # Incomplete lists at least one missing part; any other state none.
+            models.CheckConstraint(
+                condition=models.Q(return_condition="incomplete", missing_part_count__gte=1)
+                | (~models.Q(return_condition="incomplete") & models.Q(missing_part_count=0)),
+                name="equipment_incomplete_lists_missing_parts",
+            ),
+            # A damaged device says what is damaged.
+            models.CheckConstraint(
+                condition=~models.Q(return_condition="damaged") | ~models.Q(return_note=""),
+                name="equipment_damaged_has_note",
+            ),
+            # Only an incomplete, damaged or missing device is billed, and with
+            # its amount (Bs 0 when its missing parts cost nothing).
             models.CheckConstraint(
                 condition=models.Q(billed_on=None, billed_amount=None)
                 | (
-                    models.Q(return_condition__in=["damaged", "missing"])
+                    models.Q(return_condition__in=BILLABLE_CONDITIONS)
                     & models.Q(
-                        billed_on__isnull=False, billed_amount__isnull=False, billed_amount__gt=0
+                        billed_on__isnull=False, billed_amount__isnull=False, billed_amount__gte=0
                     )
                 ),
-                name="equipment_billed_when_damaged_or_missing",
+                name="equipment_billed_when_incomplete_damaged_or_missing",
             ),
             # The warehouse gets only what came back.
             models.CheckConstraint(
@@ -188,8 +224,34 @@ class Equipment(BaseModel):
 
     @property
     def return_settled(self) -> bool:
-        """Procedure H, step 8: back complete, or its damage or loss billed."""
+        """Procedure H, step 8: back complete, or what it owes billed."""
         return self.return_condition == ReturnCondition.COMPLETE or self.billed_on is not None
+
+
+class EquipmentMissingPart(BaseModel):
+    """A part a device came back without (its return is "incomplete"): one of
+    the parts its kind lists in the equipment catalogue, charged at its tariff."""
+
+    equipment = models.ForeignKey(
+        Equipment,
+        verbose_name=_("equipment"),
+        on_delete=models.CASCADE,
+        related_name="missing_part_rows",
+    )
+    part = models.ForeignKey(EquipmentPart, verbose_name=_("part"), on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("missing part")
+        verbose_name_plural = _("missing parts")
+        ordering = ["part__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["equipment", "part"], name="equipment_part_missing_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.part)
 
 
 class Suspension(BaseModel):

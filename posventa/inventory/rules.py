@@ -1,12 +1,17 @@
 """The manual's rules on a customer's installed products: the access network a
-product runs on, and temporary suspension (procedure D)."""
+product runs on, temporary suspension (procedure D), and the equipment's
+return (procedures H and C)."""
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from posventa.common.dates import add_months
+from posventa.common.money import bs
 
 # "La suspensión no debe exceder los 4 meses."
 MAX_SUSPENSION_MONTHS = 4
@@ -109,3 +114,106 @@ def supplementary_service_errors(*, product, enable, disable) -> dict[str, str]:
     if both:
         errors["disable"] = _("A service cannot be enabled and disabled at once.")
     return errors
+
+
+# --- The equipment's return (procedures H, step 8, and C, step 4) ---------------------------
+
+
+@dataclass(frozen=True)
+class PricedPart:
+    """A part of a device's kind, as the return's rules see it: what to call it
+    and its replacement price from the tariff table."""
+
+    code: str
+    name: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One line a device's return charges the customer. `part` is the code of
+    the missing part charged, empty for the device itself."""
+
+    concept: str
+    amount: Decimal
+    part: str = ""
+
+
+def return_errors(
+    *,
+    device: str,
+    condition: str,
+    missing_parts: Iterable[str] = (),
+    allowed_parts: Iterable[str] = (),
+    note: str = "",
+) -> dict[str, str]:
+    """Why this return of `device` cannot be recorded, by field (`condition`,
+    `missing_parts`, `note`); empty when it can.
+
+    Complete: nothing missing. Incomplete: at least one missing part, each one
+    of the parts the catalogue lists for the device's kind. Damaged: a note
+    says what is damaged. Not returned: nothing else."""
+    from posventa.inventory.models import ReturnCondition
+
+    missing = list(dict.fromkeys(missing_parts))
+    allowed = set(allowed_parts)
+    errors: dict[str, str] = {}
+    if condition not in ReturnCondition.values:
+        errors["condition"] = _("Say how %(equipment)s came back.") % {"equipment": device}
+        return errors
+    if condition == ReturnCondition.INCOMPLETE:
+        if not allowed:
+            errors["condition"] = _(
+                "The equipment catalogue lists no parts for %(equipment)s: it came back "
+                "complete, damaged or not at all."
+            ) % {"equipment": device}
+        elif not missing:
+            errors["missing_parts"] = _("Tick the parts missing from %(equipment)s.") % {
+                "equipment": device
+            }
+    elif missing:
+        errors["missing_parts"] = _(
+            "Missing parts are ticked only for a device returned incomplete."
+        )
+    foreign = [code for code in missing if code not in allowed]
+    if foreign and "missing_parts" not in errors and "condition" not in errors:
+        errors["missing_parts"] = _("Not a part of %(equipment)s: %(parts)s.") % {
+            "equipment": device,
+            "parts": ", ".join(foreign),
+        }
+    if condition == ReturnCondition.DAMAGED and not (note or "").strip():
+        errors["note"] = _("Say what is damaged.")
+    return errors
+
+
+def return_charge_lines(
+    *,
+    device: str,
+    condition: str,
+    missing_parts: Sequence[PricedPart] = (),
+    device_amount: Decimal | None = None,
+) -> list[ChargeLine]:
+    """What a device's return charges the customer, line by line.
+
+    Complete: nothing. Incomplete: each missing part at its tariff (a part
+    priced Bs 0 charges nothing). Damaged or not returned: the device at
+    `device_amount` — the device's tariff unless a person set another —
+    which must then be given."""
+    from posventa.inventory.models import ReturnCondition
+
+    if condition == ReturnCondition.INCOMPLETE:
+        return [
+            ChargeLine(f"Accesorio faltante: {part.name} ({device})", bs(part.price), part.code)
+            for part in missing_parts
+            if bs(part.price) > 0
+        ]
+    if condition in (ReturnCondition.DAMAGED, ReturnCondition.MISSING):
+        if device_amount is None:
+            raise ValueError("a damaged or missing device needs its amount")
+        what = "no devuelto" if condition == ReturnCondition.MISSING else "dañado"
+        return [ChargeLine(f"Equipo {what}: {device}", bs(device_amount))]
+    return []
+
+
+def charge_total(lines: Iterable[ChargeLine]) -> Decimal:
+    return bs(sum((line.amount for line in lines), Decimal("0")))

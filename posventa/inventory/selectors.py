@@ -1,9 +1,20 @@
 """Reads on the customer's installed products."""
 
-from django.db.models import Prefetch, QuerySet
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from posventa.catalog.selectors import device_tariff
 from posventa.customers.models import Company
-from posventa.inventory.models import Product, ProductSupplementaryService
+from posventa.inventory.models import (
+    Equipment,
+    Product,
+    ProductSupplementaryService,
+    ReturnCondition,
+)
+from posventa.inventory.rules import ChargeLine, PricedPart, return_charge_lines
 
 
 def company_products(*, company: Company, include_withdrawn: bool = True) -> QuerySet[Product]:
@@ -18,3 +29,42 @@ def company_products(*, company: Company, include_withdrawn: bool = True) -> Que
     if not include_withdrawn:
         products = products.exclude(status="withdrawn")
     return products.order_by("status", "plan__product_type__name", "service_number")
+
+
+def equipment_return_charges(
+    equipment: Equipment,
+    *,
+    condition: str | None = None,
+    missing_parts=None,
+    amount: Decimal | None = None,
+) -> list[ChargeLine]:
+    """What the device's return charges the customer, line by line: its
+    missing parts at their tariffs, or the device itself at `amount` (by
+    default its tariff, if the table has one). The return as recorded, unless
+    a `condition` and its `missing_parts` (catalogue parts) are given — a form
+    shows what a return would charge before it is recorded. Raises
+    ValidationError when a damaged or missing device has no amount and the
+    table no price."""
+    device = str(equipment)
+    if condition is None:
+        condition = equipment.return_condition
+        missing_parts = [
+            row.part for row in equipment.missing_part_rows.select_related("part__tariff")
+        ]
+    parts = [
+        PricedPart(code=part.code, name=part.name, price=part.tariff.amount)
+        for part in missing_parts or []
+    ]
+    if amount is None and condition in (ReturnCondition.DAMAGED, ReturnCondition.MISSING):
+        tariff = device_tariff(equipment.kind)
+        if tariff is None:
+            raise ValidationError(
+                {
+                    "amount": _("The tariff table has no price for %(equipment)s: give the amount.")
+                    % {"equipment": device}
+                }
+            )
+        amount = tariff.amount
+    return return_charge_lines(
+        device=device, condition=condition, missing_parts=parts, device_amount=amount
+    )

@@ -1,15 +1,21 @@
 """Writes on the customer's installed products."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.catalog.models import Plan
+from posventa.catalog.selectors import device_tariff, equipment_parts_by_kind
+from posventa.common.money import bs
 from posventa.customers.models import Company
 from posventa.inventory.models import (
+    BILLABLE_CONDITIONS,
     Equipment,
+    EquipmentMissingPart,
     Product,
     ProductStatus,
     ProductSupplementaryService,
@@ -17,10 +23,13 @@ from posventa.inventory.models import (
     Suspension,
 )
 from posventa.inventory.rules import (
+    charge_total,
     check_suspension,
+    return_errors,
     supplementary_service_errors,
     technology_errors,
 )
+from posventa.inventory.selectors import equipment_return_charges
 
 
 @transaction.atomic
@@ -269,25 +278,37 @@ def product_reconnect(*, product: Product, on: date) -> Suspension:
 
 @transaction.atomic
 def equipment_return_check(
-    *, product: Product, conditions: dict[str, str], notes: dict[str, str] | None = None, on: date
+    *,
+    product: Product,
+    conditions: dict[str, str],
+    notes: dict[str, str] | None = None,
+    missing_parts: dict[str, list[str]] | None = None,
+    on: date,
 ) -> list[Equipment]:
-    """Record how each device of the product came back (procedure H, step 8):
-    complete, damaged or missing, by serial. Devices already settled (back
-    complete, or billed) keep what they have; each one not settled must be
-    given a condition."""
+    """Record how each device of the product came back (procedure H, step 8;
+    procedure C, step 4, after the old product's withdrawal), by serial:
+    complete; incomplete, with the codes of its missing parts (of those the
+    equipment catalogue lists for its kind); damaged, with a note saying what;
+    or not returned. Devices already settled (back complete, or billed) keep
+    what they have; each one not settled must be given a condition. All or
+    nothing: one wrong device and none is recorded."""
     notes = notes or {}
+    missing_parts = missing_parts or {}
     product = Product.objects.select_for_update().get(pk=product.pk)
-    if product.status == ProductStatus.WITHDRAWN:
-        raise ValidationError({"product": _("The product is already withdrawn.")})
     pending = [e for e in product.equipment.select_for_update() if not e.return_settled]
+    catalogue = equipment_parts_by_kind({e.kind for e in pending})
     errors = {}
     for equipment in pending:
-        condition = conditions.get(equipment.serial)
-        if condition not in ReturnCondition.values:
-            errors[equipment.serial] = _("Say how %(equipment)s came back.") % {
-                "equipment": equipment
-            }
-    unknown = set(conditions) - {e.serial for e in pending}
+        problems = return_errors(
+            device=str(equipment),
+            condition=conditions.get(equipment.serial, ""),
+            missing_parts=missing_parts.get(equipment.serial) or [],
+            allowed_parts=[part.code for part in catalogue[equipment.kind]],
+            note=notes.get(equipment.serial, ""),
+        )
+        if problems:
+            errors[equipment.serial] = " ".join(problems.values())
+    unknown = (set(conditions) | set(missing_parts)) - {e.serial for e in pending}
     if unknown:
         errors["equipment"] = _("Not a device of this product to check: %(serials)s.") % {
             "serials": ", ".join(sorted(unknown))
@@ -295,16 +316,91 @@ def equipment_return_check(
     if errors:
         raise ValidationError(errors)
     for equipment in pending:
-        equipment.return_condition = conditions[equipment.serial]
-        equipment.returned_on = (
-            None if equipment.return_condition == ReturnCondition.MISSING else on
-        )
-        equipment.return_note = (notes.get(equipment.serial) or "").strip()[:250]
+        condition = conditions[equipment.serial]
+        parts = [
+            part
+            for part in catalogue[equipment.kind]
+            if part.code in set(missing_parts.get(equipment.serial) or [])
+        ]
+        equipment.return_condition = condition
+        equipment.returned_on = None if condition == ReturnCondition.MISSING else on
+        equipment.return_note = " ".join((notes.get(equipment.serial) or "").split())[:250]
+        equipment.missing_part_count = len(parts)
         equipment.full_clean()
+        equipment.missing_part_rows.all().delete()
+        EquipmentMissingPart.objects.bulk_create(
+            [EquipmentMissingPart(equipment=equipment, part=part) for part in parts]
+        )
         equipment.save(
-            update_fields=["return_condition", "returned_on", "return_note", "updated_at"]
+            update_fields=[
+                "return_condition",
+                "returned_on",
+                "return_note",
+                "missing_part_count",
+                "updated_at",
+            ]
         )
     return pending
+
+
+@transaction.atomic
+def equipment_return_bill(
+    *,
+    equipment: Equipment,
+    amount: Decimal | None = None,
+    charge_to: Product | None = None,
+    on: date | None = None,
+    user=None,
+) -> list:
+    """Bill what a device's return owes (procedure H, step 13; procedure C,
+    step 4): each missing part at its tariff, or the damaged or missing device
+    at `amount` (by default its tariff). The charges go on `charge_to`'s next
+    invoice — the device's own product unless told (in a relocation with a
+    technology change, the new product: the old one is withdrawn) — and the
+    device says it is billed. A device whose missing parts cost nothing is
+    billed Bs 0, with no charge. Returns the charges."""
+    # Billing depends on the inventory, not the other way round: imported here.
+    from posventa.billing.services import charge_add
+
+    equipment = Equipment.objects.select_for_update().select_related("product").get(pk=equipment.pk)
+    if equipment.return_condition not in BILLABLE_CONDITIONS:
+        raise ValidationError(
+            {
+                "equipment": _(
+                    "Only an incomplete, damaged or missing device is billed: %(equipment)s."
+                )
+                % {"equipment": equipment}
+            }
+        )
+    if equipment.billed_on is not None:
+        raise ValidationError(
+            {"equipment": _("%(equipment)s is already billed.") % {"equipment": equipment}}
+        )
+    typed = amount is not None
+    if typed and bs(amount) <= 0:
+        raise ValidationError({"amount": _("A charge must be more than Bs 0,00.")})
+    lines = equipment_return_charges(equipment, amount=amount)
+    tariffs = {
+        row.part.code: row.part.tariff
+        for row in equipment.missing_part_rows.select_related("part__tariff")
+    }
+    charges = [
+        charge_add(
+            product=charge_to or equipment.product,
+            concept=line.concept[:200],
+            amount=line.amount,
+            tariff=tariffs.get(line.part)
+            if line.part
+            else (None if typed else device_tariff(equipment.kind)),
+            user=user,
+        )
+        for line in lines
+    ]
+    equipment.billed_on = on or timezone.localdate()
+    equipment.billed_amount = charge_total(lines)
+    equipment.full_clean()
+    equipment.save(update_fields=["billed_on", "billed_amount", "updated_at"])
+    return charges
 
 
 @transaction.atomic

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from posventa.billing.final_invoice import Penalty, early_termination_penalty
 from posventa.catalog.models import TariffCode
-from posventa.catalog.selectors import tariff_get
+from posventa.catalog.selectors import equipment_parts_by_kind, tariff_get
 from posventa.common.dates import add_months
 from posventa.customers.models import Company, Interaction
-from posventa.inventory.models import Product
+from posventa.inventory.models import Equipment, Product
 from posventa.workorders.models import WorkOrder, WorkOrderKind
 
 HISTORY_MONTHS = 12
@@ -63,8 +63,30 @@ def request_date_of(case) -> date:
 
 
 def equipment_text(product: Product) -> str:
-    items = [str(e) for e in product.equipment.all()]
-    return ", ".join(items) if items else "sin equipos"
+    """The devices the customer must bring back, each with the parts the
+    equipment catalogue lists for its kind (a missing one is charged)."""
+    devices = list(product.equipment.all())
+    if not devices:
+        return "sin equipos"
+    parts = equipment_parts_by_kind({device.kind for device in devices})
+    return "; ".join(
+        f"{device} con {', '.join(p.name for p in parts[device.kind])}"
+        if parts[device.kind]
+        else str(device)
+        for device in devices
+    )
+
+
+def return_text(equipment: Equipment) -> str:
+    """How a device came back, as the steps show it: its condition, the parts
+    it lacks, the note."""
+    text = f"{equipment} ({equipment.get_return_condition_display()}"
+    missing = [str(row.part) for row in equipment.missing_part_rows.select_related("part")]
+    if missing:
+        text += f": falta {', '.join(missing)}"
+    if equipment.return_note:
+        text += f"; {equipment.return_note}"
+    return text + ")"
 
 
 def customer_history(*, company: Company, product: Product, on: date) -> dict:

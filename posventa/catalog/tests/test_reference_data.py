@@ -45,9 +45,10 @@ def test_the_eight_supplementary_services_of_procedure_a():
     assert all(s.name for s in SupplementaryService.objects.all())
 
 
-def test_the_six_tariffs():
+def test_every_tariff_code_has_its_row():
+    """The six fees of the procedures, nine equipment parts and six devices."""
     assert set(Tariff.objects.values_list("code", flat=True)) == set(TariffCode.values)
-    assert Tariff.objects.count() == 6
+    assert Tariff.objects.count() == 6 + 9 + 6
 
 
 @pytest.mark.parametrize(

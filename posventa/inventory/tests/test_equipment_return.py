@@ -57,7 +57,12 @@ def test_the_check_records_each_device_and_refuses_a_device_left_out(product):
 
 
 def test_billing_a_device_charges_it_once_and_settles_it(product):
-    equipment_return_check(product=product, conditions={"A1": "complete", "B2": "damaged"}, on=DAY)
+    equipment_return_check(
+        product=product,
+        conditions={"A1": "complete", "B2": "damaged"},
+        notes={"B2": "Carcasa rota"},
+        on=DAY,
+    )
     with pytest.raises(ValidationError):
         equipment_bill(equipment=product.equipment.get(serial="A1"), amount=Decimal("10"))
     b2 = product.equipment.get(serial="B2")
@@ -83,8 +88,8 @@ def test_the_warehouse_gets_what_came_back_and_the_final_invoice_carries_the_cha
     assert (invoice.period, invoice.amount) == (date(2026, 3, 1), Decimal("429.03"))
     assert list(invoice.charges.values_list("amount", flat=True)) == [Decimal("300.00")]
     product_withdraw(product=product, on=DAY)
-    with pytest.raises(ValidationError):
-        equipment_return_check(product=product, conditions={}, on=DAY)
+    # Withdrawn, its settled devices keep what they have.
+    assert equipment_return_check(product=product, conditions={}, on=DAY) == []
 
 
 def test_the_final_invoice_is_not_issued_twice_for_a_month(product):

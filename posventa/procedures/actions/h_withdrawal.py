@@ -10,26 +10,28 @@ from django.utils import timezone
 from posventa.billing.models import Charge
 from posventa.billing.services import (
     charge_add,
-    equipment_bill,
     final_invoice_issue,
     product_final_invoice,
 )
 from posventa.cases.selectors import case_for_instance
 from posventa.catalog.models import TariffCode
-from posventa.catalog.selectors import tariff_get
+from posventa.catalog.selectors import device_tariff, tariff_get
 from posventa.common.money import bs, format_bs
 from posventa.customers.models import Company
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
-from posventa.inventory.models import Product, ReturnCondition
+from posventa.inventory.models import BILLABLE_CONDITIONS, Product, ReturnCondition
+from posventa.inventory.rules import charge_total
+from posventa.inventory.selectors import equipment_return_charges
 from posventa.inventory.services import (
+    equipment_return_bill,
     equipment_return_check,
     equipment_to_warehouse,
     product_withdraw,
 )
 from posventa.procedures.d_suspension import as_date
 from posventa.procedures.h_withdrawal import customer_history as history_of
-from posventa.procedures.h_withdrawal import penalty_for, request_date_of
+from posventa.procedures.h_withdrawal import penalty_for, request_date_of, return_text
 from posventa.procedures.product_guard import case_of, changes_note, product_state
 from posventa.workorders.models import WorkOrder
 from posventa.workorders.services import workorder_close
@@ -128,52 +130,68 @@ def withdrawal_final_invoice(instance, product_id: int, request_date) -> dict:
 # --- steps 8 and 13: the equipment ------------------------------------------------------
 
 
+def _to_bill_text(equipment) -> str:
+    """A device to bill and what it owes: its missing parts at their tariffs,
+    or the device's tariff proposed (a person gives the amount at step 13)."""
+    text = return_text(equipment)
+    if equipment.return_condition == ReturnCondition.INCOMPLETE:
+        lines = equipment_return_charges(equipment)
+        return f"{text}: {format_bs(charge_total(lines))} según tarifa"
+    tariff = device_tariff(equipment.kind)
+    if tariff is None:
+        return f"{text}: sin tarifa, indique el importe"
+    return f"{text}: tarifa del equipo {format_bs(tariff.amount)}"
+
+
 def _equipment_state(product: Product) -> dict:
     equipment = list(product.equipment.all())
     to_bill = [
-        e
-        for e in equipment
-        if e.return_condition in (ReturnCondition.DAMAGED, ReturnCondition.MISSING)
-        and e.billed_on is None
+        e for e in equipment if e.return_condition in BILLABLE_CONDITIONS and e.billed_on is None
     ]
     received = [e for e in equipment if e.returned_on is not None]
     return {
         "settled": all(e.return_settled for e in equipment),
-        "to_bill": ", ".join(f"{e} ({e.get_return_condition_display()})" for e in to_bill)
-        or "ninguno",
-        "received": ", ".join(
-            f"{e} ({e.get_return_condition_display()}"
-            + (f"; {e.return_note}" if e.return_note else "")
-            + ")"
-            for e in received
-        )
-        or "ninguno",
+        "to_bill": "; ".join(_to_bill_text(e) for e in to_bill) or "ninguno",
+        "received": ", ".join(return_text(e) for e in received) or "ninguno",
     }
 
 
 @registry.register_action("record_equipment_check")
-def record_equipment_check(instance, product_id: int, conditions=None, notes=None) -> dict:
-    """Step 8: how each device came back. Complete and undamaged (or already
-    billed) → 9; otherwise → 13."""
+def record_equipment_check(
+    instance, product_id: int, conditions=None, notes=None, missing_parts=None
+) -> dict:
+    """Step 8: how each device came back. Complete (or already billed) → 9;
+    incomplete, damaged or missing → 13."""
     product = _product(product_id)
     equipment_return_check(
-        product=product, conditions=conditions or {}, notes=notes or {}, on=timezone.localdate()
+        product=product,
+        conditions=conditions or {},
+        notes=notes or {},
+        missing_parts=missing_parts or {},
+        on=timezone.localdate(),
     )
     return _equipment_state(product)
 
 
 @registry.register_action("bill_equipment_charges")
 def bill_equipment_charges(instance, product_id: int, amounts=None) -> list[str]:
-    """Step 13: each damaged or missing device billed, on the final invoice."""
+    """Step 13: what each device owes billed, on the final invoice: the parts
+    an incomplete device lacks at their tariffs, a damaged or missing device
+    at the amount given (its tariff when none is)."""
     product = _product(product_id)
+    amounts = amounts or {}
     billed = []
-    for equipment in product.equipment.filter(serial__in=list((amounts or {}).keys())):
-        charge = equipment_bill(
+    to_bill = product.equipment.filter(
+        return_condition__in=BILLABLE_CONDITIONS, billed_on__isnull=True
+    )
+    for equipment in to_bill:
+        amount = amounts.get(equipment.serial)
+        charges = equipment_return_bill(
             equipment=equipment,
-            amount=Decimal(str(amounts[equipment.serial])),
+            amount=Decimal(str(amount)) if amount not in (None, "") else None,
             user=current_actor(),
         )
-        billed.append(f"{charge.concept} = {format_bs(charge.amount)}")
+        billed += [f"{charge.concept} = {format_bs(charge.amount)}" for charge in charges]
     return billed
 
 

@@ -7,9 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from posventa.billing.models import Invoice
+from posventa.catalog.selectors import device_tariff
+from posventa.common.money import format_bs
 from posventa.engine.registry import registry
-from posventa.inventory.models import ReturnCondition
+from posventa.inventory.models import BILLABLE_CONDITIONS, ReturnCondition
+from posventa.inventory.selectors import equipment_return_charges
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields, RequirementsFields
+from posventa.procedures.forms.equipment_return import EquipmentReturnFields
 from posventa.procedures.h_withdrawal import request_date_of
 from posventa.workorders.models import WorkOrder
 from posventa.workorders.rules import closing_states
@@ -131,53 +135,43 @@ class EquipmentForm(WithdrawalForm):
 
 
 @registry.register_form("h/check_equipment")
-class CheckEquipment(EquipmentForm):
-    """Step 8: how each device came back at the office (those not settled yet)."""
+class CheckEquipment(EquipmentForm, EquipmentReturnFields):
+    """Step 8: how each device came back at the office (those not settled
+    yet): complete, incomplete with the parts it lacks, damaged, not returned."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.pending = [e for e in self.equipment() if not e.return_settled]
-        for equipment in self.pending:
-            self.fields[f"condition_{equipment.pk}"] = forms.ChoiceField(
-                label=str(equipment), choices=ReturnCondition.choices, widget=forms.RadioSelect
-            )
-            self.fields[f"note_{equipment.pk}"] = forms.CharField(
-                label=_("Missing accessories or damage of %(equipment)s")
-                % {"equipment": equipment},
-                max_length=250,
-                required=False,
-            )
+        self.add_return_fields(self.pending)
 
     def clean(self):
         cleaned = super().clean()
-        for equipment in self.pending:
-            condition = cleaned.get(f"condition_{equipment.pk}")
-            note = (cleaned.get(f"note_{equipment.pk}") or "").strip()
-            if condition == ReturnCondition.DAMAGED and not note:
-                self.add_error(f"note_{equipment.pk}", _("Say what is damaged."))
+        self.clean_returns(cleaned)
         return cleaned
 
     def task_data(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "equipment_conditions": {e.serial: data[f"condition_{e.pk}"] for e in self.pending},
-            "equipment_notes": {e.serial: data.get(f"note_{e.pk}") or "" for e in self.pending},
-        }
+        return self.return_data()
 
 
 @registry.register_form("h/bill_equipment")
 class BillEquipment(EquipmentForm):
-    """Step 13: the amount of each damaged or missing device, billed to the customer."""
+    """Step 13: what each device owes, billed to the customer. The parts an
+    incomplete device lacks are charged at their tariffs; a damaged or missing
+    device at the amount given here, its tariff proposed."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.to_bill = [
             e
             for e in self.equipment()
-            if e.return_condition in (ReturnCondition.DAMAGED, ReturnCondition.MISSING)
-            and e.billed_on is None
+            if e.return_condition in BILLABLE_CONDITIONS and e.billed_on is None
         ]
+        self.part_lines = []
         for equipment in self.to_bill:
+            if equipment.return_condition == ReturnCondition.INCOMPLETE:
+                self.part_lines += equipment_return_charges(equipment)
+                continue
+            tariff = device_tariff(equipment.kind)
             self.fields[f"amount_{equipment.pk}"] = forms.DecimalField(
                 label=_("%(equipment)s (%(condition)s), amount in Bs")
                 % {
@@ -187,12 +181,29 @@ class BillEquipment(EquipmentForm):
                 min_value=Decimal("0.01"),
                 max_digits=10,
                 decimal_places=2,
+                initial=tariff.amount if tariff is not None and tariff.amount > 0 else None,
+                help_text=(
+                    _("The device's tariff: %(amount)s.") % {"amount": format_bs(tariff.amount)}
+                    if tariff is not None
+                    else _("The tariff table has no price for this device.")
+                ),
+            )
+        if self.part_lines:
+            self.fields["parts_charged"] = forms.BooleanField(
+                label=_("Charge the missing parts at their tariff: %(lines)s")
+                % {
+                    "lines": "; ".join(
+                        f"{line.concept} = {format_bs(line.amount)}" for line in self.part_lines
+                    )
+                }
             )
 
     def task_data(self) -> dict:
         return {
             "equipment_amounts": {
-                e.serial: str(self.cleaned_data[f"amount_{e.pk}"]) for e in self.to_bill
+                e.serial: str(self.cleaned_data[f"amount_{e.pk}"])
+                for e in self.to_bill
+                if f"amount_{e.pk}" in self.fields
             }
         }
 
