@@ -3,14 +3,22 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from posventa.cases.models import Alert, Case
+from posventa.accounts.roles import Role
+from posventa.cases.models import Alert, Case, CaseStatus
 from posventa.cases.rules import ATTENTION_HOURS, attention_due, warning_hours
 from posventa.customers.models import Company
-from posventa.engine.models import HumanTask, TaskEvent
+from posventa.engine.models import (
+    HumanTask,
+    InstanceStatus,
+    MessageSubscription,
+    ProcessInstance,
+    TaskEvent,
+)
 from posventa.engine.selectors import inbox_tasks
 
 
@@ -145,3 +153,98 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             )
         )
     return sorted(entries, key=lambda e: e.when)
+
+
+# --- orphans: cases nothing moves any more ------------------------------------------------
+
+
+class OrphanKind:
+    """Why a case is stuck: nothing it waits for can ever come."""
+
+    NO_PROCESS = "no_process"  # open, and no process was started for it
+    PROCESS_ENDED = "process_ended"  # open, and its process has ended
+    NOTHING_PENDING = "nothing_pending"  # its process waits for no step, timer or message
+    NOBODYS_STEP = "nobodys_step"  # a pending step belongs to no role
+    STILL_RUNNING = "still_running"  # closed, and its process still runs
+
+    LABELS = {
+        NO_PROCESS: _("open, without a process"),
+        PROCESS_ENDED: _("open, and its process has ended"),
+        NOTHING_PENDING: _("its process waits for no step, timer or message"),
+        NOBODYS_STEP: _("a pending step belongs to no role"),
+        STILL_RUNNING: _("closed, and its process still runs"),
+    }
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A case (or a process) nothing will move any more: its process waits
+    for no inbox row, timer or message, or the case and its process
+    disagree on whether it ended. There should never be any; the team lead
+    cancels the case, or asks why."""
+
+    kind: str
+    case: Case | None
+    instance: ProcessInstance | None = None
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(OrphanKind.LABELS[self.kind])
+
+    @property
+    def business_key(self) -> str:
+        return self.case.number if self.case else self.instance.business_key
+
+
+def _owner_case(instance) -> Case | None:
+    """The case a process runs for: its own, or — for a process a case's step
+    started (procedure D's dates: "PV-2026-000123/suspension") — the case
+    its business key names first."""
+    case = getattr(instance, "case", None)
+    if case is not None:
+        return case
+    return (
+        Case.objects.select_related("company").filter(number=instance.business_key.split("/")[0])
+    ).first()
+
+
+def orphans() -> list[Orphan]:
+    """Every stuck case and process, the oldest first (the team lead's watch
+    page, and the background check that warns her)."""
+    found: dict[tuple, Orphan] = {}
+    open_cases = Case.objects.exclude(status=CaseStatus.CLOSED).select_related("company")
+    for case in open_cases.filter(instance__isnull=True):
+        found[("case", case.pk)] = Orphan(OrphanKind.NO_PROCESS, case)
+    for case in (
+        open_cases.filter(instance__isnull=False)
+        .exclude(instance__status=InstanceStatus.RUNNING)
+        .select_related("instance")
+    ):
+        found[("case", case.pk)] = Orphan(OrphanKind.PROCESS_ENDED, case, case.instance)
+    running = ProcessInstance.objects.filter(status=InstanceStatus.RUNNING).defer("state", "result")
+    idle = running.filter(next_timer_at__isnull=True).filter(
+        ~Exists(HumanTask.objects.filter(instance=OuterRef("pk"))),
+        ~Exists(MessageSubscription.objects.filter(instance=OuterRef("pk"))),
+    )
+    for instance in idle.select_related("case__company"):
+        found[("instance", instance.pk)] = Orphan(
+            OrphanKind.NOTHING_PENDING, _owner_case(instance), instance
+        )
+    for instance in running.filter(case__status=CaseStatus.CLOSED).select_related("case__company"):
+        found.setdefault(
+            ("instance", instance.pk), Orphan(OrphanKind.STILL_RUNNING, instance.case, instance)
+        )
+    for task in (
+        HumanTask.objects.exclude(role__in=Role.values)
+        .select_related("instance__case__company")
+        .defer("instance__state", "instance__result")
+    ):
+        found.setdefault(
+            ("instance", task.instance_id),
+            Orphan(OrphanKind.NOBODYS_STEP, _owner_case(task.instance), task.instance, task.name),
+        )
+    return sorted(
+        found.values(),
+        key=lambda o: (o.case.received_at if o.case else o.instance.started_at, o.business_key),
+    )

@@ -1,8 +1,13 @@
 """The 24-hour watch: every few minutes the worker looks at the requests not
 answered yet. At the warning hour (18 h by default) the owner of the pending
 step and the team lead are warned — an alert in their inbox and an e-mail;
-once the 24 hours pass, the case is marked. Each happens once per case."""
+once the 24 hours pass, the case is marked. Each happens once per case.
 
+The orphan check: every hour the worker looks for cases nothing moves any
+more (`selectors.orphans`) and warns the team lead of each, once a day while
+it lasts."""
+
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -12,6 +17,7 @@ from django.utils.translation import gettext as _
 from posventa.accounts.roles import Role
 from posventa.cases.models import Alert, Case, CaseStatus
 from posventa.cases.rules import ATTENTION_HOURS, attention_due, warning_hours
+from posventa.cases.selectors import orphans
 from posventa.outbox.selectors import role_addresses
 from posventa.outbox.services import email_queue
 
@@ -80,3 +86,37 @@ def attention_watch(now=None) -> dict:
         received_at__lte=now - timedelta(hours=ATTENTION_HOURS),
     ).update(attention_late_at=now)
     return {"warned": warned, "late": late}
+
+
+logger = logging.getLogger(__name__)
+
+# An orphan still there is recalled to the team lead once a day, not every hour.
+ORPHAN_REMINDER = timedelta(hours=24)
+
+
+def orphan_watch(now=None) -> dict:
+    """Warn the team lead of every stuck case (an alert on the case), unless
+    the same warning was given in the last day. Returns how many were found
+    and how many warned."""
+    now = now or timezone.now()
+    found = orphans()
+    warned = 0
+    for orphan in found:
+        logger.warning("Stuck case or process %s: %s", orphan.business_key, orphan.kind)
+        if orphan.case is None:
+            continue  # no case to hang the alert on: the watch page lists it
+        message = _("Case %(number)s (%(company)s) is stuck: %(why)s. Cancel it, or ask why.") % {
+            "number": orphan.case.number,
+            "company": orphan.case.company,
+            "why": orphan.label,
+        }
+        recent = Alert.objects.filter(
+            case=orphan.case,
+            role=Role.TEAM_LEAD,
+            message=message,
+            created_at__gt=now - ORPHAN_REMINDER,
+        )
+        if not recent.exists():
+            Alert.objects.create(case=orphan.case, role=Role.TEAM_LEAD, message=message)
+            warned += 1
+    return {"orphans": len(found), "warned": warned}

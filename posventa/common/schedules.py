@@ -52,6 +52,7 @@ SCHEDULES: tuple[Job, ...] = (
     Job("Temporizadores de procesos", "posventa.engine.jobs.advance_timers", "I", minutes=1),
     Job("Envío de correos pendientes", "posventa.outbox.jobs.deliver_pending", "I", minutes=1),
     Job("Vigilancia de las 24 horas", "posventa.cases.jobs.watch_attention", "I", minutes=5),
+    Job("Casos huérfanos", "posventa.cases.jobs.watch_orphans", "I", minutes=60),
     Job("Latido del trabajador", "posventa.common.jobs.heartbeat", "I", minutes=1),
     Job(
         "Lista de revisión preventiva",

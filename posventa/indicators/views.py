@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
+from posventa.cases.selectors import orphans as case_orphans
 from posventa.common.downloads import attachment_response
 from posventa.indicators import reports, selectors
 from posventa.indicators.definitions import (
@@ -240,9 +241,11 @@ def report_xlsx(request):
 
 @login_required
 def watch(request):
-    """The requests whose 24 hours are about to pass or passed without an answer."""
+    """The requests whose 24 hours are about to pass or passed without an
+    answer; for the team lead and the division head, the stuck cases too."""
     _allowed(request.user)
     cases = selectors.watch_cases(request.user)
+    team = can(request.user, Capability.VIEW_TEAM_INDICATORS)
     return render(
         request,
         "indicators/watch.html",
@@ -252,6 +255,8 @@ def watch(request):
                 ("late", _("24 hours passed without an answer"), cases["late"][: PAGE_SIZE * 4]),
             ],
             "counts": {name: qs.count() for name, qs in cases.items()},
+            # Cases nothing moves any more (cases.selectors.orphans): never any, we hope.
+            "orphans": case_orphans() if team else None,
         },
     )
 

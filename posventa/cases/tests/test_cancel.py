@@ -95,7 +95,9 @@ def test_a_reason_is_required_and_bounded_and_bad_input_changes_nothing(
 ):
     before = Interaction.objects.count()
     with pytest.raises(ValidationError) as refused:
-        case_cancel(case=plan_change_case, user=team[Role.TEAM_LEAD], reason=reason, channel=channel)
+        case_cancel(
+            case=plan_change_case, user=team[Role.TEAM_LEAD], reason=reason, channel=channel
+        )
     assert field in refused.value.message_dict
     plan_change_case.refresh_from_db()
     assert plan_change_case.status == CaseStatus.OPEN and plan_change_case.outcome == ""
@@ -298,7 +300,9 @@ def test_the_api_cancels_with_the_same_rules_and_error_shape(call, plan_change_c
     assert refused.status_code == 403 and "detail" in refused.json()
     missing = call(Role.TEAM_LEAD, path, {"reason": ""})
     assert missing.status_code == 422 and "reason" in missing.json()["errors"]
-    assert call(Role.TEAM_LEAD, "/cases/PV-2026-999999/cancel", {"reason": REASON}).status_code == 404
+    assert (
+        call(Role.TEAM_LEAD, "/cases/PV-2026-999999/cancel", {"reason": REASON}).status_code == 404
+    )
 
     done = call(Role.TEAM_LEAD, path, {"reason": REASON, "channel": "phone"})
     assert done.status_code == 200, done.content
