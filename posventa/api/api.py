@@ -110,6 +110,11 @@ class CaseIn(Schema):
     description: Text(LONG_TEXT) = ""
     product_id: Id | None = None
     received_at: Moment | None = Field(None, description="When it arrived; now by default.")
+    acknowledge_open_cases: bool = Field(
+        False,
+        description="The product has an open case the request only warns about (409 names "
+        "it): send true to open the request all the same. A refusal stays a 409.",
+    )
 
 
 class TaskOut(Schema):
@@ -228,9 +233,11 @@ def _my_task(request, task_id: UUID) -> HumanTask:
 # --- endpoints ------------------------------------------------------------------------
 
 
-@api.post("/cases", response=responses({201: CaseOut}, 403, 404, body=True))
+@api.post("/cases", response=responses({201: CaseOut}, 403, 404, 409, body=True))
 def open_case(request, payload: CaseIn):
-    """Open a case for a customer (by NIT or id) and start its procedure."""
+    """Open a case for a customer (by NIT or id) and start its procedure; 409
+    when the product has an open case the request collides with (one product,
+    one change at a time: docs/collisions.md)."""
     if not payload.nit and payload.company_id is None:
         raise ValidationError({"nit": _("Give the customer's NIT or its id (company_id).")})
     companies = Company.objects.visible_to(request.user)
@@ -254,6 +261,7 @@ def open_case(request, payload: CaseIn):
         product=product,
         received_at=payload.received_at,
         user=request.user,
+        acknowledge_open_cases=payload.acknowledge_open_cases,
     )
     return Status(201, _case_out(case))
 

@@ -39,6 +39,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from posventa.engine import services as engine
+from posventa.procedures.collisions import CaseCollision
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +273,13 @@ def install(api) -> None:
     def engine_error(request, exc):
         # TaskAlreadyCompleted, someone else's claim, a step that failed.
         return answer(request, 409, str(exc))
+
+    @api.exception_handler(CaseCollision)
+    def case_collision(request, exc):
+        # One product, one change at a time: the open cases are named.
+        return answer(
+            request, 409, exc.message(), {"product_id": [c.message() for c in exc.collisions]}
+        )
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):

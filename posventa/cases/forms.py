@@ -7,6 +7,7 @@ from posventa.common.models import Channel
 from posventa.common.uploads import MultipleUploadField
 from posventa.engine.models import ProcessVersion
 from posventa.procedures.catalog import PROCESS_IDS, products_for
+from posventa.procedures.collisions import Collision, open_collisions
 
 
 def procedures_available():
@@ -40,17 +41,20 @@ class CaseOpenForm(BoundedForm):
             ("", _("— choose the procedure —")),
             *procedures_available(),
         ]
-        if reload_url:  # htmx: choosing a procedure redraws the form with its products
-            self.fields["procedure"].widget.attrs.update(
-                {
-                    "hx-get": reload_url,
-                    "hx-trigger": "change",
-                    "hx-target": "#case-form",
-                    "hx-select": "#case-form",
-                    "hx-swap": "outerHTML",
-                    "hx-include": "closest form",
-                }
-            )
+        if reload_url:
+            # htmx: choosing a procedure redraws the form with its products;
+            # choosing a product, with the open cases the request would meet.
+            for name in ("procedure", "product"):
+                self.fields[name].widget.attrs.update(
+                    {
+                        "hx-get": reload_url,
+                        "hx-trigger": "change",
+                        "hx-target": "#case-form",
+                        "hx-select": "#case-form",
+                        "hx-swap": "outerHTML",
+                        "hx-include": "closest form",
+                    }
+                )
         # Only the products the chosen procedure is about (the page reloads
         # this field when the procedure changes).
         procedure = self.data.get("procedure") or self.initial.get("procedure") or ""
@@ -58,6 +62,25 @@ class CaseOpenForm(BoundedForm):
         self.fields["product"].label_from_instance = lambda p: (
             f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
         )
+        chosen = str(self.data.get("product") or self.initial.get("product") or "")
+        product = (
+            self.fields["product"].queryset.filter(pk=int(chosen)).first()
+            if chosen.isdigit() and len(chosen) < 12
+            else None
+        )
+        self.show_collisions(open_collisions(procedure=procedure, product=product))
+
+    def show_collisions(self, collisions: list[Collision]) -> None:
+        """The open cases the request meets, shown above the form; a warning
+        asks the person to say she saw them."""
+        self.collisions = collisions
+        self.refused = any(c.refused for c in collisions)
+        if collisions and not self.refused:
+            self.fields["acknowledge_open_cases"] = forms.BooleanField(
+                label=_("I saw the open case: open this request all the same"), required=False
+            )
+        else:
+            self.fields.pop("acknowledge_open_cases", None)
 
 
 class CaseCancelForm(BoundedForm):

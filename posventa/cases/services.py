@@ -26,6 +26,7 @@ from posventa.customers.services import interaction_record
 from posventa.engine import services as engine
 from posventa.engine.models import InstanceStatus, ProcessInstance, ProcessVersion
 from posventa.inventory.models import Product
+from posventa.procedures import collisions
 from posventa.procedures.catalog import (
     customer_asked,
     needs_product,
@@ -56,12 +57,18 @@ def case_open(
     received_at: datetime | None = None,
     product: Product | None = None,
     documents: list[tuple[str, object]] = (),
+    acknowledge_open_cases: bool = False,
 ) -> Case:
     """Register a customer's request and start its procedure's process.
 
     The intake is recorded as an inbound interaction of the case (unless
     the team started it by calling: `catalog.TEAM_INITIATED`); documents
-    (kind, uploaded file) are kept with it."""
+    (kind, uploaded file) are kept with it.
+
+    One product, one change at a time (`procedures/collisions.py`): a request
+    that collides with an open case on its product raises CaseCollision —
+    always when the rule refuses, and when it only warns unless the person
+    acknowledged the open cases."""
     if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
         raise PermissionDenied(_("This customer is not in your portfolio."))
     errors = {}
@@ -85,6 +92,13 @@ def case_open(
         errors["subject"] = _("Say briefly what the customer asks for.")
     if errors:
         raise ValidationError(errors)
+    if product is not None and procedure in collisions.CHECKED:
+        # The product's row lock: two requests opened on it at the same
+        # moment meet here one after the other, the second sees the first.
+        list(Product.objects.select_for_update().filter(pk=product.pk).values_list("pk"))
+        found = collisions.open_collisions(procedure=procedure, product=product)
+        if any(c.refused for c in found) or (found and not acknowledge_open_cases):
+            raise collisions.CaseCollision(found)
 
     case = Case(
         number=next_case_number(timezone.localtime(received_at).year),

@@ -24,6 +24,7 @@ from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
 from posventa.engine.selectors import instance_path, task_variables
 from posventa.engine.templating import render_instructions
+from posventa.procedures.collisions import CaseCollision
 from posventa.web.errors import add_to_form
 
 
@@ -276,6 +277,17 @@ def case_new(request, company_pk):
                 product=data["product"],
                 user=request.user,
                 documents=[(DocumentKind.OTHER, f) for f in data["documents"]],
+                acknowledge_open_cases=data.get("acknowledge_open_cases", False),
+            )
+        except CaseCollision as err:
+            if err.refused:
+                # Refused at the door: the person lands on the open case.
+                messages.error(request, err.message())
+                refused = next(c for c in err.collisions if c.refused)
+                return redirect("cases:detail", number=refused.case.number)
+            form.show_collisions(err.collisions)
+            form.add_error(
+                "acknowledge_open_cases", _("Say that you saw the open case, or follow it instead.")
             )
         except ValidationError as err:
             add_to_form(form, err)

@@ -21,6 +21,7 @@ from posventa.common.money import bs
 from posventa.integrations import feasibility
 from posventa.inventory.models import Product, ProductStatus
 from posventa.outbox.services import email_queue
+from posventa.procedures.collisions import CaseCollision
 from posventa.reviews import selectors
 from posventa.reviews.models import (
     DailyReport,
@@ -86,15 +87,22 @@ def review_start(*, item: ReviewItem, user) -> Case:
             % {"number": item.case.number}
         )
     subject = SUBJECTS[item.kind].format(offered=item.get_offered_type_display())
-    case = case_open(
-        company=item.company,
-        procedure="K",
-        channel=Channel.PHONE,
-        subject=subject,
-        description=item.detail,
-        product=item.product,
-        user=user,
-    )
+    try:
+        # The team's own review: a warning (another change in progress) does
+        # not hold it — its migration step stops if the product changed — but
+        # a product being relocated or withdrawn is not reviewed.
+        case = case_open(
+            company=item.company,
+            procedure="K",
+            channel=Channel.PHONE,
+            subject=subject,
+            description=item.detail,
+            product=item.product,
+            user=user,
+            acknowledge_open_cases=True,
+        )
+    except CaseCollision as error:
+        raise ValidationError(error.message()) from None
     item.case = case
     item.save(update_fields=["case", "updated_at"])
     return case

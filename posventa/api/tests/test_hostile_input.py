@@ -55,6 +55,7 @@ HOSTILE = {
         ("year9999-naive", "9999-12-31T23:59:59"),
     ],
     "uuid": [("nul", "\x00"), ("1mb", ONE_MB), ("2**70", str(HUGE))],
+    "boolean": [("nul", "\x00"), ("1mb", ONE_MB), ("object", {"yes": True})],
     "form": [
         ("2**70", {"new_plan": HUGE}),
         ("nul", {"subject": NUL}),
@@ -96,6 +97,8 @@ def _kind(name: str, schema: dict) -> str:
         return "code"
     if schema.get("type") == "integer":
         return "integer"
+    if schema.get("type") == "boolean":
+        return "boolean"
     if schema.get("type") == "string":
         return "text"
     if schema.get("type") == "object":
