@@ -284,18 +284,23 @@ def equipment_return_check(
     notes: dict[str, str] | None = None,
     missing_parts: dict[str, list[str]] | None = None,
     on: date,
+    all_due: bool = True,
 ) -> list[Equipment]:
     """Record how each device of the product came back (procedure H, step 8;
     procedure C, step 4, after the old product's withdrawal), by serial:
     complete; incomplete, with the codes of its missing parts (of those the
     equipment catalogue lists for its kind); damaged, with a note saying what;
     or not returned. Devices already settled (back complete, or billed) keep
-    what they have; each one not settled must be given a condition. All or
-    nothing: one wrong device and none is recorded."""
+    what they have; each one not settled must be given a condition — unless
+    not `all_due`: then those not named stay with the customer, to be
+    returned later (procedure C). All or nothing: one wrong device and none
+    is recorded. Returns the devices recorded."""
     notes = notes or {}
     missing_parts = missing_parts or {}
     product = Product.objects.select_for_update().get(pk=product.pk)
     pending = [e for e in product.equipment.select_for_update() if not e.return_settled]
+    if not all_due:
+        pending = [e for e in pending if e.serial in conditions]
     catalogue = equipment_parts_by_kind({e.kind for e in pending})
     errors = {}
     for equipment in pending:
@@ -384,14 +389,16 @@ def equipment_return_bill(
         row.part.code: row.part.tariff
         for row in equipment.missing_part_rows.select_related("part__tariff")
     }
+    # The device's charge names its tariff when that is what it charges.
+    device = device_tariff(equipment.kind)
+    if device is not None and typed and bs(amount) != device.amount:
+        device = None
     charges = [
         charge_add(
             product=charge_to or equipment.product,
             concept=line.concept[:200],
             amount=line.amount,
-            tariff=tariffs.get(line.part)
-            if line.part
-            else (None if typed else device_tariff(equipment.kind)),
+            tariff=tariffs.get(line.part) if line.part else device,
             user=user,
         )
         for line in lines

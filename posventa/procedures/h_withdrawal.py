@@ -62,19 +62,21 @@ def request_date_of(case) -> date:
     return timezone.localtime(case.received_at).date()
 
 
-def equipment_text(product: Product) -> str:
-    """The devices the customer must bring back, each with the parts the
-    equipment catalogue lists for its kind (a missing one is charged)."""
-    devices = list(product.equipment.all())
-    if not devices:
-        return "sin equipos"
+def devices_with_parts(devices) -> list[str]:
+    """Each device with the parts the equipment catalogue lists for its kind:
+    what the customer must bring back (a part missing is charged)."""
+    devices = list(devices)
     parts = equipment_parts_by_kind({device.kind for device in devices})
-    return "; ".join(
+    return [
         f"{device} con {', '.join(p.name for p in parts[device.kind])}"
         if parts[device.kind]
         else str(device)
         for device in devices
-    )
+    ]
+
+
+def equipment_text(product: Product) -> str:
+    return "; ".join(devices_with_parts(product.equipment.all())) or "sin equipos"
 
 
 def return_text(equipment: Equipment) -> str:

@@ -16,6 +16,7 @@ from posventa.engine.registry import registry
 from posventa.integrations import feasibility
 from posventa.inventory.models import Product
 from posventa.inventory.services import product_activate, product_relocate, product_withdraw
+from posventa.procedures.h_withdrawal import devices_with_parts
 from posventa.procedures.product_guard import (
     case_of,
     changes_note,
@@ -91,7 +92,8 @@ def withdraw_product(instance, product_id: int) -> dict:
     before = product_state(product)
     product = product_withdraw(product=product, on=timezone.localdate())
     changes_note(case=case_of(instance), product=product, before=before)
-    equipment = [str(e) for e in product.equipment.filter(returned_on__isnull=True)]
+    # What the customer must bring back, each device with its parts.
+    equipment = devices_with_parts(product.equipment.filter(returned_on__isnull=True))
     return {
         "product_id": product.pk,
         "service_number": product.service_number,

@@ -4,6 +4,8 @@ The process variables they leave (read by the model's gateways and actions):
 new_address / new_zone / new_neighbourhood, contact_name / contact_phone,
 wants_fiber (step 1); feasible, new_technology, technology_change,
 requirements_met (step 2); new_service_number, new_plan (step 5);
+equipment_conditions / equipment_missing_parts / equipment_notes,
+equipment_charges (step 4, the old product's equipment returned);
 installation_product_id, installation_notes (step 8).
 """
 
@@ -11,16 +13,24 @@ from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posventa.catalog.models import Plan, Technology
 from posventa.common.forms import BoundedForm
+from posventa.common.money import format_bs
 from posventa.engine.registry import registry
 from posventa.integrations import feasibility
-from posventa.inventory.models import Product
-from posventa.inventory.services import is_same_place
+from posventa.inventory.models import BILLABLE_CONDITIONS, Product, ReturnCondition
+from posventa.inventory.selectors import equipment_return_charges
+from posventa.inventory.services import (
+    equipment_return_bill,
+    equipment_return_check,
+    is_same_place,
+)
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields, RequirementsFields
+from posventa.procedures.forms.equipment_return import EquipmentReturnFields
 
 # The commercial manager's answer when the network cannot serve the new address.
 NOT_FEASIBLE = "none"
@@ -292,12 +302,19 @@ class EnterTechnologyChange(EntryForm):
 
 
 @registry.register_form("c/equipment_return")
-class EquipmentReturn(RelocationForm, InteractionFields):
+class EquipmentReturn(RelocationForm, InteractionFields, EquipmentReturnFields):
     """Step 4: the executive tells the customer to return the old product's
-    equipment at the office."""
+    equipment at the office, and records how each device came back — or
+    leaves it with the customer, to be returned later. What an incomplete,
+    damaged or missing device owes goes on the new product's next invoice
+    (the old one is withdrawn) and into the step's interaction."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        product = self.case.product if self.case else None
+        devices = [e for e in product.equipment.all() if not e.return_settled] if product else []
+        self.add_return_fields(devices, optional=True)
+        self.charges = {}
         if not self.is_bound:
             withdrawal = self.variables.get("withdrawal") or {}
             equipment = ", ".join(withdrawal.get("equipment") or []) or _("no equipment")
@@ -305,6 +322,90 @@ class EquipmentReturn(RelocationForm, InteractionFields):
                 "Product %(number)s was withdrawn; the customer was asked to return at the "
                 "office: %(equipment)s."
             ) % {"number": withdrawal.get("service_number", ""), "equipment": equipment}
+
+    def new_product(self) -> Product | None:
+        """The product that replaced the withdrawn one: its next invoice carries the charges."""
+        activation = self.variables.get("activation") or {}
+        return Product.objects.filter(pk=activation.get("product_id")).first()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_returns(cleaned)
+        for device in self.returning:
+            name = f"condition_{device.pk}"
+            if name in self.errors or not cleaned.get(name):
+                continue
+            try:
+                self.charges[device.pk] = equipment_return_charges(
+                    device,
+                    condition=cleaned[name],
+                    missing_parts=self.missing_parts_chosen(device),
+                )
+            except ValidationError as error:
+                self.add_error(name, error.messages)
+        if any(self.charges.values()) and self.new_product() is None:
+            raise ValidationError(_("The new product to charge the equipment to is not found."))
+        return cleaned
+
+    def task_data(self) -> dict:
+        data = {
+            name: value
+            for name, value in super().task_data().items()
+            if not name.startswith(("condition_", "parts_", "note_"))
+        }
+        data.update(self.return_data())
+        lines = [line for device in self.returned() for line in self.charges.get(device.pk, [])]
+        data["equipment_charges"] = [
+            {"concept": line.concept, "amount": str(line.amount)} for line in lines
+        ]
+        told = data.get("interaction_summary", "")
+        data["interaction_summary"] = (told + self._return_summary(lines))[:2000]
+        return data
+
+    def _return_summary(self, lines) -> str:
+        """The return and its charges, added to what the executive wrote."""
+        received = self.returned()
+        if not received:
+            return ""
+        condition = dict(ReturnCondition.choices)
+        texts = []
+        for device in received:
+            text = f"{device} ({condition[self.cleaned_data[f'condition_{device.pk}']]}"
+            parts = self.missing_parts_chosen(device)
+            if parts:
+                text += ": falta " + ", ".join(part.name for part in parts)
+            note = " ".join((self.cleaned_data.get(f"note_{device.pk}") or "").split())
+            texts.append(text + (f"; {note}" if note else "") + ")")
+        summary = " Equipos recibidos: " + "; ".join(texts) + "."
+        if lines:
+            summary += (
+                f" Cargos a la próxima factura del producto {self.new_product().service_number}: "
+                + "; ".join(f"{line.concept} = {format_bs(line.amount)}" for line in lines)
+                + "."
+            )
+        still = [str(d) for d in self.returning if d not in received]
+        if still:
+            summary += " Pendiente de devolución: " + ", ".join(still) + "."
+        return summary
+
+    def apply_to_case(self, *, case, user) -> None:
+        """Record the return on the devices and bill what they owe (in the
+        step's transaction: all of it, or nothing)."""
+        received = self.returned()
+        if not received:
+            return
+        returns = self.return_data()
+        recorded = equipment_return_check(
+            product=case.product,
+            conditions=returns["equipment_conditions"],
+            notes=returns["equipment_notes"],
+            missing_parts=returns["equipment_missing_parts"],
+            on=timezone.localdate(),
+            all_due=False,
+        )
+        for device in recorded:
+            if device.return_condition in BILLABLE_CONDITIONS:
+                equipment_return_bill(equipment=device, charge_to=self.new_product(), user=user)
 
 
 @registry.register_form("c/verify_entry")

@@ -18,20 +18,28 @@ class EquipmentReturnFields:
     `task_data`. The fields of a device are `condition_<pk>`, `parts_<pk>`
     (when its kind lists parts) and `note_<pk>`."""
 
-    def add_return_fields(self, devices: list[Equipment]) -> None:
+    def add_return_fields(self, devices: list[Equipment], *, optional: bool = False) -> None:
+        """With `optional`, a device may be left "still with the customer" (a
+        relocation's old equipment may be brought later); otherwise each one
+        must be given its condition."""
         self.returning = devices
         catalogue = equipment_parts_by_kind({device.kind for device in devices})
         self.parts_of = {}
         for device in devices:
             parts = catalogue[device.kind]
             self.parts_of[device.pk] = {part.code: part for part in parts}
+            choices = [
+                (value, label)
+                for value, label in ReturnCondition.choices
+                if value != ReturnCondition.INCOMPLETE or parts
+            ]
+            if optional:
+                choices.insert(0, ("", _("Still with the customer: to be returned later")))
             self.fields[f"condition_{device.pk}"] = forms.ChoiceField(
                 label=str(device),
-                choices=[
-                    (value, label)
-                    for value, label in ReturnCondition.choices
-                    if value != ReturnCondition.INCOMPLETE or parts
-                ],
+                choices=choices,
+                required=not optional,
+                initial="" if optional else None,
                 widget=forms.RadioSelect,
             )
             if parts:
@@ -79,20 +87,24 @@ class EquipmentReturnFields:
                 name = names[key] if names[key] in self.fields else names["condition"]
                 self.add_error(name, message)
 
+    def returned(self) -> list[Equipment]:
+        """The devices given a condition (after `is_valid`)."""
+        return [d for d in self.returning if self.cleaned_data.get(f"condition_{d.pk}")]
+
     def return_data(self) -> dict:
-        """The return as process variables, by serial."""
+        """The return as process variables, by serial (the devices given a condition)."""
         data = self.cleaned_data
+        devices = self.returned()
         return {
             "equipment_conditions": {
-                device.serial: data[f"condition_{device.pk}"] for device in self.returning
+                device.serial: data[f"condition_{device.pk}"] for device in devices
             },
             "equipment_missing_parts": {
-                device.serial: list(data.get(f"parts_{device.pk}") or [])
-                for device in self.returning
+                device.serial: list(data.get(f"parts_{device.pk}") or []) for device in devices
             },
             "equipment_notes": {
                 device.serial: " ".join((data.get(f"note_{device.pk}") or "").split())
-                for device in self.returning
+                for device in devices
             },
         }
 
