@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from posventa.billing.models import Charge, Invoice
+from posventa.billing.rules import overdue_q, owing_q
 from posventa.billing.services import invoice_mark_paid
 from posventa.common.admin import AuditedAdmin, ReadOnlyInline
 from posventa.common.forms import BoundedModelForm
@@ -38,11 +39,11 @@ class PaymentFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "paid":
-            return queryset.filter(paid_on__isnull=False)
+            return queryset.exclude(owing_q())
         if self.value() == "pending":
-            return queryset.filter(paid_on__isnull=True)
+            return queryset.filter(owing_q())
         if self.value() == "overdue":
-            return queryset.filter(paid_on__isnull=True, due_date__lt=today)
+            return queryset.filter(overdue_q(today))
         return queryset
 
 
@@ -57,15 +58,46 @@ class InvoiceChargeInline(ReadOnlyInline):
 
 
 class InvoiceForm(BoundedModelForm):
+    """The payment: the day it was paid in full, or what was paid so far."""
+
     class Meta:
         model = Invoice
-        fields = ("paid_on",)
+        fields = ("paid_on", "amount_paid")
+        help_texts = {
+            "paid_on": _("The day it was paid in full; empty while something is owed."),
+            "amount_paid": _("A part paid so far; with the date, the whole amount."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "amount_paid" in self.fields:
+            self.fields["amount_paid"].required = False
 
     def clean_paid_on(self):
         paid_on = self.cleaned_data.get("paid_on")
         if paid_on is not None and paid_on < self.instance.period:
             raise ValidationError(_("A payment cannot precede the billed month."))
         return paid_on
+
+    def clean(self):
+        cleaned = super().clean()
+        amount = self.instance.amount
+        if cleaned.get("paid_on") is not None:
+            # Paid on a date is paid in full (the database's constraint).
+            cleaned["amount_paid"] = amount
+            return cleaned
+        if "amount_paid" in self.errors:
+            return cleaned
+        paid = cleaned.get("amount_paid") or Decimal("0")
+        if paid > amount:
+            self.add_error(
+                "amount_paid", _("The invoice is of %(amount)s.") % {"amount": format_bs(amount)}
+            )
+        elif paid == amount and amount > 0:
+            self.add_error("paid_on", _("Paid in full: give the day it was paid."))
+        else:
+            cleaned["amount_paid"] = paid
+        return cleaned
 
 
 @admin.register(Invoice)
@@ -78,6 +110,7 @@ class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
         "amount_bs",
         "due_date",
         "paid_on",
+        "owed_bs",
         "overdue",
     )
     list_filter = (
@@ -95,7 +128,7 @@ class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
     )
     list_select_related = ("product__plan", "product__company")
     readonly_fields = ("product", "period", "amount", "due_date", *AUDIT_FIELDS)
-    fields = ("product", "period", "amount", "due_date", "paid_on", *AUDIT_FIELDS)
+    fields = ("product", "period", "amount", "due_date", "paid_on", "amount_paid", *AUDIT_FIELDS)
     inlines = (InvoiceChargeInline,)
     actions = ("mark_paid_today",)
 
@@ -113,6 +146,10 @@ class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_bs(self, obj):
         return format_bs(obj.amount)
+
+    @admin.display(description=_("still owed"))
+    def owed_bs(self, obj):
+        return format_bs(obj.owed)
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue(self, obj):

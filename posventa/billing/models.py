@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from posventa.billing import rules
 from posventa.catalog.models import Tariff
 from posventa.common.models import BaseModel
 from posventa.inventory.models import Product
@@ -11,7 +14,9 @@ from posventa.inventory.models import Product
 class Invoice(BaseModel):
     """The monthly (recurring) invoice of one product.
 
-    Pending until `paid_on` is set; overdue when pending past its due date —
+    It owes its amount less `amount_paid` (a payment may come in parts);
+    `paid_on` is the day it was paid in full, empty while anything is owed.
+    Overdue when it still owes after its due date (`rules.is_overdue`) —
     derived, never stored, so it cannot go stale.
     """
 
@@ -24,6 +29,13 @@ class Invoice(BaseModel):
     )
     due_date = models.DateField(_("due date"))
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    amount_paid = models.DecimalField(
+        _("paid so far (Bs)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
 
     class Meta:
         verbose_name = _("invoice")
@@ -36,6 +48,19 @@ class Invoice(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(due_date__gte=models.F("period")),
                 name="invoice_due_after_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_paid__gte=0, amount_paid__lte=models.F("amount")),
+                name="invoice_paid_within_amount",
+            ),
+            # Paid in full exactly when the date of the payment is known (a free
+            # month, Bs 0, owes nothing either way): `paid_on IS NULL` then
+            # means "still owes", which the partial index below relies on.
+            models.CheckConstraint(
+                condition=models.Q(paid_on__isnull=False, amount_paid=models.F("amount"))
+                | models.Q(paid_on__isnull=True, amount_paid__lt=models.F("amount"))
+                | models.Q(paid_on__isnull=True, amount=0),
+                name="invoice_paid_on_when_paid_in_full",
             ),
         ]
         indexes = [
@@ -54,8 +79,18 @@ class Invoice(BaseModel):
     def is_paid(self) -> bool:
         return self.paid_on is not None
 
+    @property
+    def owed(self) -> Decimal:
+        """What is still owed on it (`rules.amount_owed`)."""
+        return rules.amount_owed(amount=self.amount, amount_paid=self.amount_paid)
+
     def is_overdue(self, today) -> bool:
-        return self.paid_on is None and self.due_date < today
+        return rules.is_overdue(due_date=self.due_date, owed=self.owed, today=today)
+
+    def days_overdue(self, today) -> int:
+        if not self.is_overdue(today):
+            return 0
+        return rules.days_overdue(due_date=self.due_date, today=today)
 
 
 class Charge(BaseModel):

@@ -87,21 +87,52 @@ def invoice_issue(*, product: Product, period: date, due_date: date | None = Non
     return invoice
 
 
+def _payment_errors(invoice: Invoice, paid_on: date) -> dict:
+    if paid_on < invoice.period:
+        return {"paid_on": _("A payment cannot precede the billed month.")}
+    if paid_on > timezone.localdate():
+        return {"paid_on": _("A payment cannot be recorded before it is made.")}
+    return {}
+
+
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, paid_on: date) -> Invoice:
-    """Record the payment of an invoice."""
+    """Record the payment of an invoice in full: what was still owed on it
+    is paid on `paid_on`."""
     # Read it again, locked: a copy read before someone else recorded the
     # payment must not overwrite it.
     current = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if current.paid_on is not None:
         raise ValidationError(_("This invoice is already paid."))
-    if paid_on < current.period:
-        raise ValidationError({"paid_on": _("A payment cannot precede the billed month.")})
-    if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": _("A payment cannot be recorded before it is made.")})
+    errors = _payment_errors(current, paid_on)
+    if errors:
+        raise ValidationError(errors)
     invoice.paid_on = paid_on
+    invoice.amount_paid = current.amount
     # Only the payment changes: update_fields leaves the rest as it is in the database.
-    invoice.save(update_fields=["paid_on", "updated_at"])
+    invoice.save(update_fields=["paid_on", "amount_paid", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_payment_record(*, invoice: Invoice, amount: Decimal, paid_on: date) -> Invoice:
+    """Record a payment of part (or the rest) of an invoice: it then owes its
+    remainder; the payment that completes it makes it paid on `paid_on`."""
+    current = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    amount = bs(amount)
+    owed = current.owed
+    if owed <= 0:
+        raise ValidationError(_("This invoice is already paid."))
+    errors = _payment_errors(current, paid_on)
+    if amount <= 0:
+        errors["amount"] = _("A payment must be more than Bs 0,00.")
+    elif amount > owed:
+        errors["amount"] = _("The invoice owes only Bs %(owed)s.") % {"owed": owed}
+    if errors:
+        raise ValidationError(errors)
+    invoice.amount_paid = current.amount_paid + amount
+    invoice.paid_on = paid_on if invoice.amount_paid == current.amount else None
+    invoice.save(update_fields=["paid_on", "amount_paid", "updated_at"])
     return invoice
 
 

@@ -107,6 +107,28 @@ def test_only_the_payment_is_edited_on_an_invoice(admin_client):
     assert invoice.amount == Decimal("250.00")
 
 
+def test_a_part_paid_is_recorded_and_the_whole_needs_its_date(admin_client):
+    invoice = InvoiceFactory(period=date(2025, 4, 1), amount=Decimal("250.00"))
+    url = reverse("admin:billing_invoice_change", args=[invoice.pk])
+    base = {"charges-TOTAL_FORMS": "0", "charges-INITIAL_FORMS": "0", "paid_on": ""}
+    for refused in ("250.00", "250.01", "-1"):
+        response = admin_client.post(url, {**base, "amount_paid": refused})
+        assert response.status_code == 200, refused
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == 0
+    assert admin_client.post(url, {**base, "amount_paid": "100.00"}).status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.owed, invoice.paid_on) == (
+        Decimal("100.00"),
+        Decimal("150.00"),
+        None,
+    )
+    response = admin_client.post(url, {**base, "paid_on": "02/05/2025", "amount_paid": "100"})
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.owed) == (Decimal("250.00"), 0)  # dated: in full
+
+
 def test_a_charge_without_an_amount_is_the_tariff_times_the_quantity(admin_client, admin_user):
     product = ProductFactory()
     tariff = Tariff.objects.get(code=TariffCode.CALL_DETAIL_PREVIOUS_MONTH)

@@ -5,7 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from posventa.billing.selectors import account_status, debt_by_product, is_account_up_to_date
+from posventa.billing.selectors import (
+    account_status,
+    debt_by_product,
+    is_account_up_to_date,
+    overdue_invoices,
+    owing_invoices,
+)
 from posventa.factories import CompanyFactory, InvoiceFactory, PlanFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +24,10 @@ def company():
     return CompanyFactory()
 
 
-def _invoice(product, period, amount, *, paid_on=None, due_date=None):
+def _invoice(product, period, amount, *, paid_on=None, due_date=None, amount_paid=None):
     kwargs = {"product": product, "period": period, "amount": Decimal(amount), "paid_on": paid_on}
+    if amount_paid is not None:
+        kwargs["amount_paid"] = Decimal(amount_paid)
     if due_date:
         kwargs["due_date"] = due_date
     return InvoiceFactory(**kwargs)
@@ -103,6 +111,16 @@ def test_the_account_adds_up_every_product(company):
     assert status.oldest_overdue_due_date == date(2025, 4, 20)
 
 
+def test_a_partly_paid_invoice_owes_its_remainder(company):
+    product = ProductFactory(company=company)
+    _invoice(product, date(2025, 4, 1), "250", amount_paid="100")  # due 20 May: overdue
+    _invoice(product, date(2025, 5, 1), "250", amount_paid="50")  # due 20 June: pending
+    status = _both(company)
+    assert not status.up_to_date
+    assert (status.pending_invoices, status.pending_amount) == (2, Decimal("350.00"))
+    assert (status.overdue_invoices, status.overdue_amount) == (1, Decimal("150.00"))
+
+
 def test_the_account_status_is_one_query(company, django_assert_num_queries):
     product = ProductFactory(company=company)
     for month in (2, 3, 4, 5):
@@ -183,3 +201,50 @@ def test_debt_by_product_agrees_with_the_account_status(company, debts):
     assert min(d.oldest_overdue_due_date for d in rows if d.oldest_overdue_due_date) == (
         status.oldest_overdue_due_date
     )
+
+
+# --- overdue_invoices: the one selector of what is overdue ---------------------------------
+
+
+@pytest.fixture
+def edges(company):
+    """One invoice per edge of the rule, on 10 June 2025."""
+    product = ProductFactory(company=company, plan=PlanFactory(monthly_price=Decimal("250.00")))
+
+    def make(period, due, **kwargs):
+        return _invoice(product, period, "250", due_date=due, **kwargs)
+
+    return {
+        "due_today": make(date(2025, 5, 1), TODAY),
+        "due_yesterday": make(date(2025, 4, 1), date(2025, 6, 9)),
+        "paid_late": make(date(2025, 3, 1), date(2025, 4, 20), paid_on=date(2025, 6, 1)),
+        "partly_paid": make(date(2025, 2, 1), date(2025, 3, 20), amount_paid="80.25"),
+        "not_due": make(date(2025, 6, 1), date(2025, 7, 20)),
+    }
+
+
+def test_overdue_invoices_are_those_still_owing_after_their_due_date(company, edges):
+    found = list(overdue_invoices(today=TODAY, company=company))
+    assert found == [edges["partly_paid"], edges["due_yesterday"]]  # the oldest due first
+    assert [i.owed for i in found] == [Decimal("169.75"), Decimal("250.00")]
+    assert all(i.is_overdue(TODAY) for i in found)
+
+
+def test_owing_invoices_add_those_not_yet_due_with_their_remainder(company, edges):
+    found = {i.pk: i.owed for i in owing_invoices(company=company)}
+    assert found == {
+        edges["partly_paid"].pk: Decimal("169.75"),
+        edges["due_yesterday"].pk: Decimal("250.00"),
+        edges["due_today"].pk: Decimal("250.00"),
+        edges["not_due"].pk: Decimal("250.00"),
+    }
+
+
+def test_overdue_invoices_of_everyone_or_of_one_company(company, edges):
+    other = _invoice(ProductFactory(), date(2025, 1, 1), "99")  # another customer, overdue
+    everyone = set(overdue_invoices(today=TODAY))
+    assert everyone == {edges["partly_paid"], edges["due_yesterday"], other}
+    assert other not in set(overdue_invoices(today=TODAY, company=company))
+    # Tomorrow, the invoice due today is overdue too.
+    tomorrow = overdue_invoices(today=date(2025, 6, 11), company=company)
+    assert edges["due_today"] in set(tomorrow)

@@ -7,7 +7,12 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from posventa.billing.models import Charge, Invoice
-from posventa.billing.services import charge_add, invoice_issue, invoice_mark_paid
+from posventa.billing.services import (
+    charge_add,
+    invoice_issue,
+    invoice_mark_paid,
+    invoice_payment_record,
+)
 from posventa.catalog.models import TariffCode
 from posventa.catalog.selectors import tariff_get
 from posventa.factories import ChargeFactory, InvoiceFactory, PlanFactory, ProductFactory
@@ -190,6 +195,7 @@ def test_marking_an_invoice_paid(product):
     invoice.refresh_from_db()
     assert invoice.paid_on == date(2025, 4, 18)
     assert invoice.is_paid
+    assert (invoice.amount_paid, invoice.owed) == (Decimal("250.00"), 0)
     assert not invoice.is_overdue(date(2025, 6, 1))
 
 
@@ -228,3 +234,41 @@ def test_an_invoice_made_by_the_factory_can_be_paid():
     invoice = InvoiceFactory()
     invoice_mark_paid(invoice=invoice, paid_on=invoice.due_date)
     assert Invoice.objects.get().paid_on == invoice.due_date
+
+
+# --- invoice_payment_record (in parts) ----------------------------------------------
+
+
+def test_a_partial_payment_leaves_the_remainder_owed_and_the_last_part_pays_it(product):
+    invoice = invoice_issue(product=product, period=date(2025, 3, 1))  # Bs 250, due 20 April
+    invoice_payment_record(invoice=invoice, amount=Decimal("100"), paid_on=date(2025, 4, 10))
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.owed, invoice.paid_on) == (
+        Decimal("100.00"),
+        Decimal("150.00"),
+        None,
+    )
+    assert invoice.is_overdue(date(2025, 4, 21))  # the remainder is late
+    invoice_payment_record(invoice=invoice, amount=Decimal("150"), paid_on=date(2025, 5, 2))
+    invoice.refresh_from_db()
+    assert (invoice.owed, invoice.paid_on) == (0, date(2025, 5, 2))
+    assert not invoice.is_overdue(date(2025, 6, 1))  # paid late: owes nothing now
+
+
+def test_a_payment_beyond_what_is_owed_is_refused_and_nothing_changes(product):
+    invoice = invoice_issue(product=product, period=date(2025, 3, 1))
+    invoice_payment_record(invoice=invoice, amount=Decimal("200"), paid_on=date(2025, 4, 10))
+    for amount, field in [(Decimal("50.01"), "amount"), (Decimal("0"), "amount")]:
+        with pytest.raises(ValidationError) as excinfo:
+            invoice_payment_record(invoice=invoice, amount=amount, paid_on=date(2025, 4, 11))
+        assert field in excinfo.value.message_dict
+    with pytest.raises(ValidationError) as excinfo:
+        invoice_payment_record(invoice=invoice, amount=Decimal("1"), paid_on=date(2025, 2, 1))
+    assert "paid_on" in excinfo.value.message_dict
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("200.00")
+    invoice_mark_paid(invoice=invoice, paid_on=date(2025, 4, 12))  # the rest, in full
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.owed) == (Decimal("250.00"), 0)
+    with pytest.raises(ValidationError):
+        invoice_payment_record(invoice=invoice, amount=Decimal("1"), paid_on=date(2025, 4, 13))
