@@ -94,7 +94,7 @@ def case_clock(case: Case) -> Clock:
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime
-    kind: str  # step, interaction, document
+    kind: str  # step, pending, interaction, document, email, change
     title: str
     who: str = ""
     detail: str = ""
@@ -137,6 +137,15 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 who=str(document.uploaded_by) if document.uploaded_by else "",
                 # Through the view that checks who may see the case, never /media/.
                 url=reverse("cases:document", args=[case.number, document.pk]),
+            )
+        )
+    for change in case.product_changes.select_related("product"):
+        entries.append(
+            TimelineEntry(
+                when=change.created_at,
+                kind="change",
+                title=str(change),
+                detail=change.product.service_number,
             )
         )
     for email in case.emails.all():
