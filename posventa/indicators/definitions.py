@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Case, CaseStatus, Outcome
 from posventa.cases.rules import ATTENTION_HOURS
+from posventa.workorders.models import WorkOrder
 
 # Accepted at or above (the manual leaves exactly 98 % / 95 % unassigned:
 # PROCEDURES.md counts it as accepted).
@@ -116,13 +117,26 @@ def timely_q(as_of: datetime, *, exclude_wait: bool | None = None) -> Q:
     return Q(attended_at__lte=as_of, attended_at__lt=deadline)
 
 
-def reiterated_q() -> Exists:
-    """A later request reiterates it within REITERATION_DAYS of its closing."""
+def reiterated_q() -> Q:
+    """A later request reiterates it within REITERATION_DAYS of its closing,
+    or it needed a second visit itself (`second_visit_q`)."""
     window = ExpressionWrapper(
         OuterRef("closed_at") + timedelta(days=REITERATION_DAYS), output_field=DateTimeField()
     )
-    return Exists(
+    later = Exists(
         Case.objects.filter(reiterates=OuterRef("pk"), received_at__lte=window).only("pk")
+    )
+    return Q(later) | Q(second_visit_q())
+
+
+def second_visit_q() -> Exists:
+    """Procedure E (and J, K, which run it): a visit of the case failed and
+    the case registered the damage again — one of its work orders reiterates
+    another of its own, closed attended without solution. A failed visit
+    inside the case counts as a reiteration; one after which the case ended
+    counts only if a new request reiterates it within REITERATION_DAYS."""
+    return Exists(
+        WorkOrder.objects.filter(case=OuterRef("pk"), reiterates__case=OuterRef("pk")).only("pk")
     )
 
 

@@ -53,3 +53,30 @@ def damage_situation(product) -> tuple[str, WorkOrder | None]:
     if last is not None and last.state == WorkOrderState.ATTENDED_WITHOUT_SOLUTION:
         return LAST_UNSOLVED, last
     return NO_OPEN_DAMAGE, None
+
+
+# Where a step that registers a damage (step 3) or its reiteration (step 10)
+# goes when it is completed: step 2 read again at that moment, since another
+# case may have registered the damage or its reiteration meanwhile.
+REGISTER = "register"  # nothing registered meanwhile: register the damage (step 3)
+REITERATE = "reiterate"  # the last damage was closed without solution: reiterate it (step 10)
+FOLLOW = "follow"  # another order took this step's place: follow it as this case's own
+
+
+def damage_way(product, *, known=()) -> tuple[str, WorkOrder | None]:
+    """The way on for a step that registers a damage or its reiteration, and
+    the order it is about. `known` are the numbers of the product's damage
+    orders the case already knew (read at step 2, or its own): an order in
+    repair is followed (step 2 → 8), the last one closed without solution is
+    reiterated (→ 10), and an order registered since and already closed is
+    followed too — the case goes on with how it ended instead of sending the
+    field unit again."""
+    situation, order = damage_situation(product)
+    if situation == DAMAGE_IN_REPAIR:
+        return FOLLOW, order
+    if situation == LAST_UNSOLVED:
+        return REITERATE, order
+    newest = damage_orders_of(product).first()
+    if newest is not None and newest.number not in set(known):
+        return FOLLOW, newest
+    return REGISTER, None

@@ -262,6 +262,35 @@ def workorder_prioritise(*, work_order: WorkOrder, note: str, user) -> WorkOrder
     return work_order
 
 
+def closing_payload(work_order: WorkOrder) -> dict:
+    """What the message `work_order_closed` says of a closed order — also
+    what a case that finds the order already closed goes on with."""
+    return {
+        "work_order_id": work_order.number,
+        "state": work_order.state,
+        "state_label": str(work_order.get_state_display()),
+        "result": work_order.result,
+        "technician": work_order.technician,
+        "closed_at": work_order.closed_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def workorder_follow(*, work_order: WorkOrder, case: Case | None, user=None) -> WorkOrder:
+    """A case follows an order another case (or the technical manager)
+    registered, as its own — the same damage reported twice (procedure E,
+    step 2 → 8). Its history says so; once, however often the case reads it."""
+    work_order = _locked(work_order)
+    if case is None:
+        return work_order
+    if case.company_id != work_order.company_id:
+        raise ValidationError({"case": _("The case is not of this customer.")})
+    note = _("Case %(case)s follows this order too.") % {"case": case.number}
+    if work_order.case_id != case.pk and not work_order.changes.filter(note=note).exists():
+        _log(work_order, user=user, note=note)
+    return work_order
+
+
 @dataclass(frozen=True)
 class Closing:
     """A closed order and what became of the process that waited for it."""
@@ -311,14 +340,7 @@ def workorder_close(
     )
     _log(work_order, user=user, note=work_order.result)
 
-    payload = {
-        "work_order_id": work_order.number,
-        "state": work_order.state,
-        "state_label": str(work_order.get_state_display()),
-        "result": work_order.result,
-        "technician": work_order.technician,
-        "closed_at": work_order.closed_at.isoformat(),
-    }
+    payload = closing_payload(work_order)
     try:
         instances = engine.deliver_message(
             name=CLOSED_MESSAGE,

@@ -1,6 +1,7 @@
 """Procedure E, damage to product: what the system really does at each step —
 reads the product's damage work orders, registers a damage or its
-reiteration, asks the Help Desk, closes a damage solved remotely as unfounded,
+reiteration (or follows the one another case registered meanwhile), asks the
+Help Desk, closes a damage solved remotely as unfounded,
 gives the order to the technician for a visit the same day.
 
 Everything is driven by the process variable `product_id`, so procedures that
@@ -15,9 +16,14 @@ from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
 from posventa.inventory.models import Product
-from posventa.workorders.models import WorkOrder, WorkOrderKind, WorkOrderState
+from posventa.workorders.models import OPEN_STATES, WorkOrder, WorkOrderKind, WorkOrderState
 from posventa.workorders.selectors import damage_orders_of, damage_situation
-from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+from posventa.workorders.services import (
+    workorder_assign,
+    workorder_close,
+    workorder_create,
+    workorder_follow,
+)
 
 
 def _order_row(order: WorkOrder) -> dict:
@@ -103,6 +109,13 @@ def register_reiteration_order(
     product = Product.objects.get(pk=product_id)
     earlier = WorkOrder.objects.select_related("case").get(number=reiterated)
     case = _case(instance)
+    already = damage_orders_of(product).filter(state__in=OPEN_STATES, reiterates=earlier).first()
+    if already is not None:
+        # Another case registered this reiteration first (a process deployed
+        # before step 10 offered to follow it lands here): follow it.
+        workorder_follow(work_order=already, case=case, user=current_actor())
+        _link_reiteration(case, earlier)
+        return already.number
     work_order = workorder_create(
         kind=WorkOrderKind.DAMAGE,
         company=product.company,
@@ -116,14 +129,41 @@ def register_reiteration_order(
         reiterates=earlier,
         user=current_actor(),
     )
+    _link_reiteration(case, earlier)
+    return work_order.number
+
+
+def _link_reiteration(case: Case | None, earlier: WorkOrder | None) -> None:
+    """The case repeats the request of the earlier order's case (the
+    indicators count the earlier one as reiterated); a failed visit of the
+    case itself is counted from its work orders instead."""
     if (
         case is not None
+        and earlier is not None
         and earlier.case_id
         and earlier.case_id != case.pk
         and case.reiterates_id is None
     ):
         Case.objects.filter(pk=case.pk).update(reiterates=earlier.case_id)
-    return work_order.number
+        case.reiterates_id = earlier.case_id
+
+
+@registry.register_action("follow_damage_order")
+def follow_damage_order(
+    instance, product_id: int, work_order_id: str, reiterated: str = ""
+) -> dict:
+    """Steps 3 and 10 when another case took their place: the product's
+    damage or its reiteration is already registered, so this case follows
+    that order as its own (step 2 → 8). A case that came to reiterate a
+    damage closed without solution still reiterates its case."""
+    order = WorkOrder.objects.get(
+        number=work_order_id, product_id=product_id, kind=WorkOrderKind.DAMAGE
+    )
+    case = _case(instance)
+    workorder_follow(work_order=order, case=case, user=current_actor())
+    if reiterated:
+        _link_reiteration(case, WorkOrder.objects.filter(number=reiterated).first())
+    return {"work_order_id": order.number, "state": order.state, "open": order.is_open}
 
 
 @registry.register_action("help_desk_readings")

@@ -2,9 +2,12 @@
 
 The process variables they leave (read by the model's gateways and actions):
 damaged_service, cause, problem (step 1); address / zone / neighbourhood,
-reference_phone (steps 3 and 10) and reiterated_work_order (step 10);
-solved_remotely, diagnosis_summary (step 4); customer_conform, remote_result
-(step 5); work_order_id, unit, technician, visit_at (steps 6–8).
+reference_phone, way_on (register / reiterate / follow) and, by the way,
+reiterated_work_order or work_order_id (steps 3 and 10); solved_remotely,
+diagnosis_summary (step 4); customer_conform, remote_result (step 5);
+work_order_id, unit, technician, visit_at (steps 6–8); order_closed and
+wo_result when a step finds its order already closed; second_visit and
+conform after a visit without solution (step 12).
 
 Every form reads the product from the process variable `product_id`, so E
 also runs as a call activity of another procedure (J, K).
@@ -16,7 +19,10 @@ from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,12 +38,13 @@ from posventa.workorders.models import (
     WorkOrder,
 )
 from posventa.workorders.selectors import (
-    LAST_UNSOLVED,
-    NO_OPEN_DAMAGE,
+    FOLLOW,
+    REGISTER,
+    REITERATE,
     damage_orders_of,
-    damage_situation,
+    damage_way,
 )
-from posventa.workorders.services import workorder_prioritise
+from posventa.workorders.services import closing_payload, workorder_prioritise
 
 # The services a product of each type carries, the first one offered first.
 SERVICES_BY_PRODUCT_TYPE = {
@@ -219,91 +226,229 @@ class PlaceFields(DamageForm, InteractionFields):
         return data
 
 
-@registry.register_form("e/register_damage")
-class RegisterDamage(PlaceFields):
-    """Step 3: the damage is registered for the field unit; the customer is
-    told it will be solved promptly."""
+# The hidden field with the way on as the person saw it (steps 3 and 10).
+WAY_SEEN = "way_seen"
+PLACE_FIELDS = ("address", "zone", "neighbourhood", "reference_phone", "address_checked")
+
+
+def order_link(order: WorkOrder) -> str:
+    """The order's number as a link to its page, and the case it belongs to."""
+    link = format_html(
+        '<a href="{}">{}</a>', reverse("workorders:detail", args=[order.number]), order.number
+    )
+    if order.case_id is None:
+        return link
+    return format_html(
+        "{} ({})",
+        link,
+        format_html(
+            _("case {}"),
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("cases:detail", args=[order.case.number]),
+                order.case.number,
+            ),
+        ),
+    )
+
+
+class RegisterStep(PlaceFields):
+    """Steps 3 and 10 read the product's damage orders again, under the
+    product's row lock, when they are completed: another case on the same
+    product may have registered the damage or its reiteration meanwhile. The
+    step then offers the way step 2 would give now (`damage_way`): follow the
+    order in repair — or the one registered since and already closed — as
+    this case's own, or reiterate the damage closed without solution. A case
+    never waits for a precondition another case consumed.
+
+    The way on is what the process variable `way_on` says to the gateway
+    after the step: `register`, `reiterate` or `follow`."""
+
+    way_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+    follow_order = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.product is not None:
-            self.fields["address"].help_text = orders_overview(self.product)
-        if not self.is_bound:
-            variables = self.variables
-            service = variables.get("damaged_service")
-            self.initial["interaction_summary"] = _(
-                "Damage of %(service)s registered (%(problem)s); the customer was told it "
-                "will be solved promptly."
-            ) % {
-                "service": str(DamagedService(service).label).lower() if service else "",
-                "problem": variables.get("problem", ""),
+        kind, order = self.way
+        if kind == FOLLOW:
+            for name in PLACE_FIELDS:
+                del self.fields[name]
+            field = self.fields["follow_order"]
+            field.required = True
+            field.label = _("Link this case to work order %(number)s and follow it up") % {
+                "number": order.number
             }
+            field.help_text = self.follow_explanation(order)
+        else:
+            del self.fields["follow_order"]
+            if kind == REITERATE:
+                self.fields["address"].help_text = reiteration_note(order)
+                if not self.is_bound and order.reference_phone:
+                    self.initial["reference_phone"] = order.reference_phone
+            elif self.product is not None:
+                self.fields["address"].help_text = orders_overview(self.product)
+        if not self.is_bound:
+            self.initial[WAY_SEEN] = self.way_key
+            self.initial["interaction_summary"] = self.summary()
+        self.order_fields([*PLACE_FIELDS, "follow_order"])
 
-    def clean(self):
-        cleaned = super().clean()
-        product = self.require_product()
-        situation, order = damage_situation(product)
-        if situation != NO_OPEN_DAMAGE:
-            raise ValidationError(
-                _("Work order %(number)s of this product changed meanwhile (%(state)s).")
-                % {"number": order.number, "state": order.get_state_display()}
-            )
-        return cleaned
+    def known_orders(self) -> set[str]:
+        """The product's damage orders this case knew: those step 2 listed,
+        and the one it registered, followed or saw closed."""
+        variables = self.variables
+        damages = variables.get("damages") or {}
+        known = {row.get("number") for row in damages.get("orders") or []}
+        known.add(damages.get("work_order_id"))
+        known.add((variables.get("wo_result") or {}).get("work_order_id"))
+        known.add(variables.get("work_order_id"))
+        return {number for number in known if number}
 
-
-@registry.register_form("e/register_reiteration")
-class RegisterReiteration(PlaceFields):
-    """Steps 9–10: the last damage was closed attended without solution; a
-    new damage with the same cause is registered, linked to it."""
-
-    def last_unsolved(self) -> WorkOrder | None:
+    @cached_property
+    def way(self) -> tuple[str, WorkOrder | None]:
         product = self.product
         if product is None:
-            return None
-        situation, order = damage_situation(product)
-        return order if situation == LAST_UNSOLVED else None
+            return REGISTER, None
+        if self.is_bound and transaction.get_connection().in_atomic_block:
+            # Completing the step: a second case completing its own step on
+            # this product waits here, then finds what the first registered.
+            Product.objects.select_for_update().filter(pk=product.pk).first()
+        return damage_way(product, known=self.known_orders())
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        earlier = self.last_unsolved()
-        if earlier is None:
-            return
-        self.fields["address"].help_text = _(
-            "Reiterates %(number)s (%(cause)s), closed without solution on %(when)s: %(result)s"
-        ) % {
-            "number": earlier.number,
-            "cause": earlier.get_cause_display() or "—",
-            "when": timezone.localtime(earlier.closed_at).strftime("%d/%m/%Y"),
-            "result": earlier.result,
-        }
-        if not self.is_bound:
-            if earlier.reference_phone:
-                self.initial["reference_phone"] = earlier.reference_phone
-            self.initial["interaction_summary"] = _(
+    @property
+    def way_key(self) -> str:
+        kind, order = self.way
+        return f"{kind}:{order.number}" if order is not None else kind
+
+    def follow_explanation(self, order: WorkOrder):
+        """What following the order means, with links to it and its case."""
+        if order.is_open:
+            text = _(
+                "The damage is already registered: work order {order}, {state}. This case "
+                "follows it up as its own: the technical manager coordinates its visit and "
+                "the case waits for its closing."
+            )
+        else:
+            text = _(
+                "Work order {order} was registered meanwhile and is already closed ({state}): "
+                "{result} This case goes on with how it ended."
+            )
+        return format_html(
+            text,
+            order=order_link(order),
+            state=str(order.get_state_display()).lower(),
+            result=order.result,
+        )
+
+    def summary(self) -> str:
+        """The interaction the step proposes for its way on."""
+        kind, order = self.way
+        if kind == FOLLOW:
+            return _(
+                "The damage was already registered as work order %(number)s (%(state)s); "
+                "the customer was told this request follows it."
+            ) % {"number": order.number, "state": str(order.get_state_display()).lower()}
+        if kind == REITERATE:
+            return _(
                 "The damage was registered again with the same cause, reiterating "
                 "%(number)s, and is being prioritised."
-            ) % {"number": earlier.number}
+            ) % {"number": order.number}
+        variables = self.variables
+        service = variables.get("damaged_service")
+        return _(
+            "Damage of %(service)s registered (%(problem)s); the customer was told it "
+            "will be solved promptly."
+        ) % {
+            "service": str(DamagedService(service).label).lower() if service else "",
+            "problem": variables.get("problem", ""),
+        }
 
     def clean(self):
         cleaned = super().clean()
         self.require_product()
-        if self.last_unsolved() is None:
-            raise ValidationError(
-                _(
-                    "The product's last damage was not closed without solution: "
-                    "nothing to reiterate."
-                )
-            )
+        seen = cleaned.pop(WAY_SEEN, "")
+        if seen and seen != self.way_key:
+            message = _(
+                "The product's damage work orders changed while you were filling in this "
+                "form: %(way)s Review the form and complete the step again."
+            ) % {"way": self.way_explanation()}
+            # Shown again, the form carries the way on as it is now.
+            self.data = self.data.copy()
+            self.data[self.add_prefix(WAY_SEEN)] = self.way_key
+            self.data[self.add_prefix("interaction_summary")] = self.summary()
+            raise ValidationError(message, code="damage_orders_changed")
         return cleaned
+
+    def way_explanation(self) -> str:
+        kind, order = self.way
+        if kind == FOLLOW:
+            return _("work order %(number)s (%(state)s) is registered; this case follows it.") % {
+                "number": order.number,
+                "state": str(order.get_state_display()).lower(),
+            }
+        if kind == REITERATE:
+            return _(
+                "the last damage, %(number)s, was closed without solution; this case reiterates it."
+            ) % {"number": order.number}
+        return _("no damage is being attended; this case registers it.")
+
+    def intended_reiteration(self) -> str:
+        """The order this case came to reiterate, if it came for that."""
+        return ""
 
     def task_data(self) -> dict:
         data = super().task_data()
-        earlier = self.last_unsolved()
-        data["reiterated_work_order"] = earlier.number
-        data.setdefault("damaged_service", earlier.damaged_service)
-        if not self.variables.get("problem"):
-            data["problem"] = _("Reiteration of %(number)s") % {"number": earlier.number}
+        data.pop(WAY_SEEN, None)
+        data.pop("follow_order", None)
+        kind, order = self.way
+        data["way_on"] = kind
+        if kind == REITERATE:
+            data["reiterated_work_order"] = order.number
+            data.setdefault("damaged_service", order.damaged_service)
+            if not self.variables.get("problem"):
+                data["problem"] = _("Reiteration of %(number)s") % {"number": order.number}
+        elif kind == FOLLOW:
+            data["work_order_id"] = order.number
+            data["reiterated_work_order"] = self.intended_reiteration()
+            # What the step's old model needs, had it no way to follow.
+            data.update(
+                address=order.address,
+                zone=order.zone,
+                neighbourhood=order.neighbourhood,
+                reference_phone=order.reference_phone,
+            )
         return data
+
+
+@registry.register_form("e/register_damage")
+class RegisterDamage(RegisterStep):
+    """Step 3: the damage is registered for the field unit; the customer is
+    told it will be solved promptly."""
+
+
+@registry.register_form("e/register_reiteration")
+class RegisterReiteration(RegisterStep):
+    """Steps 9–10: the last damage was closed attended without solution; a
+    new damage with the same cause is registered, linked to it."""
+
+    def intended_reiteration(self) -> str:
+        # Reached after this case's own visit failed (its closing), or from step 2.
+        variables = self.variables
+        closing = variables.get("wo_result") or {}
+        if closing.get("work_order_id"):
+            return closing["work_order_id"]
+        return (variables.get("damages") or {}).get("work_order_id") or ""
+
+
+def reiteration_note(earlier: WorkOrder) -> str:
+    """The earlier order a reiteration repeats, as the form shows it."""
+    return _(
+        "Reiterates %(number)s (%(cause)s), closed without solution on %(when)s: %(result)s"
+    ) % {
+        "number": earlier.number,
+        "cause": earlier.get_cause_display() or "—",
+        "when": timezone.localtime(earlier.closed_at).strftime("%d/%m/%Y"),
+        "result": earlier.result,
+    }
 
 
 @registry.register_form("e/remote_diagnosis")
@@ -421,11 +566,25 @@ class TestWithCustomer(DamageForm, InteractionFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        order = self.work_order
+        if self.closed_meanwhile:
+            # Closed on its page (or by the visit another case following it
+            # coordinated): nothing to close as unfounded, the case goes on
+            # with how it ended.
+            self.fields["customer_conform"].required = False
+            self.fields["customer_conform"].help_text = _(
+                "Work order %(number)s is already closed (%(state)s): %(result)s. Complete "
+                "this step to go on with that result."
+            ) % {"number": order.number, "state": order.get_state_display(), "result": order.result}
         if not self.is_bound:
             self.initial["interaction_summary"] = _(
                 "Remote tests with the customer: %(diagnosis)s"
             ) % {"diagnosis": self.variables.get("diagnosis_summary", "")}
         self.order_fields(self.field_order)
+
+    @property
+    def closed_meanwhile(self) -> bool:
+        return self.work_order is not None and not self.work_order.is_open
 
     def task_data(self) -> dict:
         data = super().task_data()
@@ -433,6 +592,8 @@ class TestWithCustomer(DamageForm, InteractionFields):
             "diagnosis": self.variables.get("diagnosis_summary", ""),
             "tests": data.get("interaction_summary", ""),
         }
+        if self.closed_meanwhile:
+            data["customer_conform"] = False  # to the technical manager, who goes on with it
         return data
 
 
@@ -558,14 +719,7 @@ class CoordinateVisit(DamageForm):
         if self.closed_meanwhile:
             # What the closing message would have said, had the case been waiting.
             data["visit_at"] = ""
-            data["wo_result"] = {
-                "work_order_id": order.number,
-                "state": order.state,
-                "state_label": str(order.get_state_display()),
-                "result": order.result,
-                "technician": order.technician,
-                "closed_at": order.closed_at.isoformat(),
-            }
+            data["wo_result"] = closing_payload(order)
             data["interaction_summary"] = _(
                 "Work order %(number)s was already closed (%(state)s): %(result)s"
             ) % {"number": order.number, "state": order.get_state_display(), "result": order.result}
@@ -582,3 +736,84 @@ class CoordinateVisit(DamageForm):
             "number": self.work_order.number,
         } + (f" {reason}" if reason else "")
         return data
+
+
+@registry.register_form("e/unsolved_visit")
+class UnsolvedVisit(DamageForm, InteractionFields):
+    """Step 12 after a visit that could not solve the damage: the executive
+    tells the customer how the work order was closed (attended without
+    solution) and, with the customer, either asks for a second visit now (the
+    damage is registered again as a reiteration in this case, step 10) or
+    closes the case — the order stays closed without solution, so a new report
+    of this damage is a reiteration (step 2 → 10). Closing, the call is the
+    case's quality call."""
+
+    second_visit = forms.TypedChoiceField(
+        label=gettext_lazy("How does the case go on?"),
+        choices=[
+            ("yes", gettext_lazy("A second visit: register the damage again now, prioritised")),
+            (
+                "no",
+                gettext_lazy(
+                    "Close the case: the damage stays closed without solution (if the customer "
+                    "reports it again, it is registered as a reiteration)"
+                ),
+            ),
+        ],
+        coerce=_yes,
+        widget=forms.RadioSelect,
+    )
+    conform = forms.TypedChoiceField(
+        label=gettext_lazy("Closing the case: does the customer accept it?"),
+        choices=[("yes", gettext_lazy("Conform")), ("no", gettext_lazy("Not conform"))],
+        coerce=_yes,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("Only when the case closes: it is the case's quality call."),
+    )
+
+    field_order = ["second_visit", "conform"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        closing = self.variables.get("wo_result") or {}
+        if closing:
+            self.fields["second_visit"].help_text = _(
+                "Work order %(number)s was closed attended without solution (technician: "
+                "%(technician)s): %(result)s"
+            ) % {
+                "number": closing.get("work_order_id", ""),
+                "technician": closing.get("technician") or "—",
+                "result": closing.get("result", ""),
+            }
+            if not self.is_bound:
+                self.initial["interaction_summary"] = _(
+                    "The customer was told that work order %(number)s was attended without "
+                    "solution: %(result)s"
+                ) % {
+                    "number": closing.get("work_order_id", ""),
+                    "result": closing.get("result", ""),
+                }
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("second_visit") is False and cleaned.get("conform") is None:
+            self.add_error(
+                "conform", _("Say whether the customer accepts closing the case without solution.")
+            )
+        return cleaned
+
+    def task_data(self) -> dict:
+        data = super().task_data()
+        if data.get("second_visit"):
+            data["conform"] = None  # the quality call comes after the second visit
+        return data
+
+    def apply_to_case(self, *, case, user) -> None:
+        if self.cleaned_data["second_visit"]:
+            return
+        case.quality_conform = self.cleaned_data["conform"]
+        case.quality_note = self.cleaned_data["interaction_summary"][:500]
+        case.save(update_fields=["quality_conform", "quality_note", "updated_at"])
