@@ -43,14 +43,15 @@ class CaseOpenForm(BoundedForm):
         ]
         if reload_url:
             # htmx: choosing a procedure redraws the form with its products;
-            # choosing a product, with the open cases the request would meet.
-            for name in ("procedure", "product"):
+            # choosing a product, the open cases the request would meet (and
+            # only those: what the person typed meanwhile stays).
+            for name, target in (("procedure", "#case-form"), ("product", "#collisions")):
                 self.fields[name].widget.attrs.update(
                     {
                         "hx-get": reload_url,
                         "hx-trigger": "change",
-                        "hx-target": "#case-form",
-                        "hx-select": "#case-form",
+                        "hx-target": target,
+                        "hx-select": target,
                         "hx-swap": "outerHTML",
                         "hx-include": "closest form",
                     }
@@ -70,17 +71,17 @@ class CaseOpenForm(BoundedForm):
         )
         self.show_collisions(open_collisions(procedure=procedure, product=product))
 
-    def show_collisions(self, collisions: list[Collision]) -> None:
-        """The open cases the request meets, shown above the form; a warning
-        asks the person to say she saw them."""
+    def show_collisions(self, collisions: list[Collision], *, unacknowledged: bool = False):
+        """The open cases the request meets, shown above the form
+        (`cases/_collisions.html`); a warning asks the person to tick that she
+        saw them (`acknowledged`), and says so when she did not."""
         self.collisions = collisions
         self.refused = any(c.refused for c in collisions)
-        if collisions and not self.refused:
-            self.fields["acknowledge_open_cases"] = forms.BooleanField(
-                label=_("I saw the open case: open this request all the same"), required=False
-            )
-        else:
-            self.fields.pop("acknowledge_open_cases", None)
+        self.unacknowledged = unacknowledged
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.data.get("acknowledge_open_cases") == "on"
 
 
 class CaseCancelForm(BoundedForm):

@@ -277,7 +277,7 @@ def case_new(request, company_pk):
                 product=data["product"],
                 user=request.user,
                 documents=[(DocumentKind.OTHER, f) for f in data["documents"]],
-                acknowledge_open_cases=data.get("acknowledge_open_cases", False),
+                acknowledge_open_cases=form.acknowledged,
             )
         except CaseCollision as err:
             if err.refused:
@@ -285,10 +285,7 @@ def case_new(request, company_pk):
                 messages.error(request, err.message())
                 refused = next(c for c in err.collisions if c.refused)
                 return redirect("cases:detail", number=refused.case.number)
-            form.show_collisions(err.collisions)
-            form.add_error(
-                "acknowledge_open_cases", _("Say that you saw the open case, or follow it instead.")
-            )
+            form.show_collisions(err.collisions, unacknowledged=True)
         except ValidationError as err:
             add_to_form(form, err)
         except engine.StepFailed as err:  # its process could not start: nothing saved

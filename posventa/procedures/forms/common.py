@@ -34,7 +34,14 @@ class CaseTaskForm(TaskForm):
         super().__init__(*args, **kwargs)
         if self.guards_product:
             self.fields[PRODUCT_SEEN] = forms.CharField(
-                widget=forms.HiddenInput, required=False, max_length=64
+                label=_("The product as shown"),
+                help_text=_(
+                    "Send this value back as it came: the step is refused if the product "
+                    "changed meanwhile."
+                ),
+                widget=forms.HiddenInput,
+                required=False,
+                max_length=64,
             )
             self.initial[PRODUCT_SEEN] = product_fingerprint(self.case.product)
 
