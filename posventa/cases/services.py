@@ -216,7 +216,11 @@ def case_cancel(*, case: Case, user, reason: str, channel: str = "") -> Case:
     instance_id = Case.objects.filter(pk=case.pk).values_list("instance_id", flat=True).get()
     if instance_id is not None:
         list(ProcessInstance.objects.select_for_update().filter(pk=instance_id).values("pk"))
-    case = Case.objects.select_for_update().select_related("company", "instance").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("company", "instance")
+        .get(pk=case.pk)
+    )
     if case.status == CaseStatus.CLOSED:
         raise CaseAlreadyClosed(
             _("Case %(number)s is already closed (%(outcome)s): there is nothing to cancel.")
