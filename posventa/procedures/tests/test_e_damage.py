@@ -1,5 +1,6 @@
 """Procedure E, damage to product, walked branch by branch through the services."""
 
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
@@ -995,3 +996,55 @@ def test_the_team_lead_is_warned_when_24_hours_pass(procedures, team, internet):
     [alert] = Alert.objects.filter(case=case)
     assert alert.role == Role.TEAM_LEAD and "Recibe el reporte de daño" in alert.message
     assert pending(case).bpmn_id == "receive_report"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL")
+def test_two_reports_registering_the_reiteration_at_the_same_moment_register_it_once(
+    reference_data, procedures, team, line, door_lifted
+):
+    first = open_a_case(team, line, "Ruido")
+    receive(first, team, service="line", cause="noise")
+    register(first, team)
+    visit_without_solution(first, team)
+    tell_unsolved(first, team, second_visit=True)
+    second = open_a_case(team, line, "Ruido otra vez")
+    receive(second, team, service="line", cause="noise")
+    shown = {}
+    for case in (first, second):
+        form = engine.task_form(pending(case))
+        shown[case.number] = {
+            "address": form.initial["address"],
+            "reference_phone": "4456789",
+            "address_checked": "on",
+            "way_seen": form.initial["way_seen"],
+            "interaction_channel": "phone",
+            "interaction_summary": form.initial["interaction_summary"],
+        }
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def register_reiteration(case):
+        try:
+            barrier.wait(timeout=10)
+            engine.task_complete(
+                task_id=pending(case).task_id, user=team[Role.EXECUTIVE], data=shown[case.number]
+            )
+            outcomes[case.number] = "registered"
+        except engine.FormInvalid as err:
+            outcomes[case.number] = "refused: " + " ".join(err.form.non_field_errors())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=register_reiteration, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["refused", "registered"]
+    [reiteration] = WorkOrder.objects.filter(product=line, reiterates__isnull=False)
+    loser = next(c for c in (first, second) if outcomes[c.number].startswith("refused"))
+    assert reiteration.number in outcomes[loser.number]
+    follow(loser, team, "register_reiteration")
+    assert pending(loser).bpmn_id == "coordinate_visit"
