@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from posventa.accounts.roles import ROLE_CAPABILITIES, Capability
 from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
 from posventa.integrations.models import RouterState, WifiCoverage
@@ -231,11 +232,15 @@ WAY_SEEN = "way_seen"
 PLACE_FIELDS = ("address", "zone", "neighbourhood", "reference_phone", "address_checked")
 
 
-def order_link(order: WorkOrder) -> str:
-    """The order's number as a link to its page, and the case it belongs to."""
-    link = format_html(
-        '<a href="{}">{}</a>', reverse("workorders:detail", args=[order.number]), order.number
-    )
+def order_link(order: WorkOrder, *, role: str = "") -> str:
+    """The order's number — a link to its page for a role that sees work
+    orders — and its case as a link."""
+    if Capability.VIEW_WORK_ORDERS in ROLE_CAPABILITIES.get(role, ()):
+        link = format_html(
+            '<a href="{}">{}</a>', reverse("workorders:detail", args=[order.number]), order.number
+        )
+    else:
+        link = format_html("<strong>{}</strong>", order.number)
     if order.case_id is None:
         return link
     return format_html(
@@ -334,7 +339,7 @@ class RegisterStep(PlaceFields):
             )
         return format_html(
             text,
-            order=order_link(order),
+            order=order_link(order, role=getattr(self.task, "role", "")),
             state=str(order.get_state_display()).lower(),
             result=order.result,
         )

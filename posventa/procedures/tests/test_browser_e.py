@@ -8,10 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from posventa.accounts.models import User
 from posventa.accounts.roles import Role
 from posventa.cases.models import Case, CaseStatus
+from posventa.cases.services import case_open
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.engine import runtime
+from posventa.engine import services as engine
 from posventa.engine.deployment import deploy_files, read_directory
 from posventa.factories import (
     CompanyFactory,
@@ -22,9 +25,12 @@ from posventa.factories import (
     product_type,
 )
 from posventa.integrations.models import DiagnosisRecord
+from posventa.procedures import collisions
 from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.steps import complete, pending, talk
 from posventa.web.tests.browser import log_in, other_person, serious_violations
 from posventa.workorders.models import FieldUnit, WorkOrderState
+from posventa.workorders.services import workorder_close
 
 pytestmark = [
     pytest.mark.browser,
@@ -151,3 +157,140 @@ def test_internet_damage_from_report_to_quality_call(page, live_server, internet
     for element in ("register_damage", "remote_diagnosis", "coordinate_visit", "quality_call"):
         assert page.locator(f"#diagram [data-element-id={element}].step-done").count() == 1
     assert page.locator("#diagram [data-element-id=test_with_customer].step-done").count() == 0
+
+
+def test_a_visit_without_solution_and_a_second_report_that_follows_the_reiteration(
+    page, live_server, internet, monkeypatch
+):
+    """The field unit could not solve the damage; the executive tells the
+    customer and asks for a second visit. Meanwhile the customer reported the
+    damage again (a second case, opened before the door refused two): when the
+    first case registers the reiteration, the second links to it and follows it."""
+    # Two reports open on the product at once, as on the demo.
+    monkeypatch.setattr(collisions, "CHECKED", tuple(p for p in collisions.CHECKED if p != "E"))
+    executive = User.objects.get(username="ejecutiva")
+    manager = User.objects.get(username="tecnico")
+    first = _reported(internet, executive, "Se corta el internet")
+    complete(first, executive, _place(first))
+    complete(first, User.objects.get(username="analista"), _no_remote_fix())
+    when = timezone.localtime(timezone.now() + timedelta(minutes=30))
+    complete(
+        first,
+        manager,
+        {
+            "unit": FieldUnit.USM,
+            "technician": "Téc. Luis Quiroga",
+            "visit_at": when.strftime("%Y-%m-%dT%H:%M"),
+            "not_today_reason": "Cuadrilla de turno.",
+        },
+    )
+    failed = first.work_orders.get()
+    workorder_close(
+        work_order=failed,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="Cortes en la red troncal de la zona.",
+        user=manager,
+    )
+
+    # 12. The executive tells the customer; a second visit is needed.
+    log_in(page, "ejecutiva")
+    page.goto(f"/tareas/{pending(first).task_id}/")
+    assert "Cortes en la red troncal" in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+    page.check("input[name=second_visit][value=yes]")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    assert pending(first).bpmn_id == "register_reiteration"
+
+    # The customer calls again: the second report also reaches step 10.
+    second = _reported(internet, executive, "Sigue cortándose")
+    assert pending(second).bpmn_id == "register_reiteration"
+
+    # 10. The first case registers the reiteration.
+    page.goto(f"/tareas/{pending(first).task_id}/")
+    assert failed.number in page.locator("main").inner_text()
+    page.check("#id_address_checked")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    reiteration = first.work_orders.get(reiterates=failed)
+
+    # The second case's step shows the reiteration, with links, and follows it.
+    page.goto(f"/tareas/{pending(second).task_id}/")
+    assert page.locator("#id_address").count() == 0
+    assert reiteration.number in page.locator("main form").inner_text()
+    assert page.locator(f"main form a[href='/casos/{first.number}/']").inner_text() == first.number
+    assert serious_violations(page) == []
+    page.check("#id_follow_order")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    second.refresh_from_db()
+    assert second.reiterates == first
+    assert pending(second).bpmn_id == "coordinate_visit"
+    assert not second.work_orders.exists()
+    # The technical manager sees, in the order's history, that the second case follows it.
+    technician = other_person(page, live_server, "tecnico")
+    technician.goto(f"/ordenes-de-trabajo/{reiteration.number}/")
+    assert second.number in technician.locator("main").inner_text()
+    technician.context.close()
+
+    # Both cases go on to the follow-up steps; closing the order moves both.
+    complete(first, manager, {"priority_note": "Cuadrilla prioritaria esta tarde."})
+    for case in (first, second):
+        complete(
+            case,
+            manager,
+            {
+                "unit": FieldUnit.USM,
+                "technician": "Téc. Luis Quiroga",
+                "visit_at": when.strftime("%Y-%m-%dT%H:%M"),
+                "not_today_reason": "Cuadrilla de turno.",
+            },
+        )
+    closing = workorder_close(
+        work_order=reiteration,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Se reparó la red troncal.",
+        user=manager,
+    )
+    assert closing.cases == sorted([first.number, second.number])
+    for case in (first, second):
+        complete(case, executive, {"conform": "yes", **talk("Funciona.")})
+        assert case.status == CaseStatus.CLOSED
+
+
+def _reported(product, executive, subject):
+    case = case_open(
+        company=product.company,
+        procedure="E",
+        channel="phone",
+        subject=subject,
+        product=product,
+        user=executive,
+    )
+    complete(
+        case, executive, {"damaged_service": "internet", "cause": "outages", "problem": subject}
+    )
+    return case
+
+
+def _place(case):
+    form = engine.task_form(pending(case))
+    return {
+        "address": form.initial["address"],
+        "reference_phone": form.initial["reference_phone"],
+        "address_checked": "on",
+        **talk(form.initial["interaction_summary"]),
+    }
+
+
+def _no_remote_fix():
+    return {
+        "outages": "on",
+        "wifi_coverage": "good",
+        "devices": "5",
+        "contracted_mbps": "30",
+        "measured_mbps": "2",
+        "router": "ok",
+        "findings": "Cortes en la zona.",
+        "solved_remotely": "no",
+    }
