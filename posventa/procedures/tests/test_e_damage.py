@@ -12,6 +12,8 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
+from posventa.campaigns.models import CampaignKind
+from posventa.campaigns.services import call_start, campaign_create
 from posventa.cases.models import Alert, Case, CaseStatus
 from posventa.cases.services import case_open
 from posventa.customers.models import Interaction
@@ -703,6 +705,57 @@ def test_two_damage_reports_that_reach_the_reiteration_the_second_follows_the_fi
     )
     assert closing.cases == sorted([first.number, second.number])
     for case in (first, second):
+        case.refresh_from_db()
+        quality_call(case, team)
+        assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def test_a_loyalty_call_that_finds_the_damage_being_reiterated_follows_that_reiteration(
+    procedures, team, line
+):
+    """No door stops a loyalty call (J) on a product with a damage case open:
+    E runs inside the call's case and may meet the damage case at step 10."""
+    manager = team[Role.TECHNICAL_MANAGER]
+    damage = open_a_case(team, line, "Ruido en la línea")
+    receive(damage, team, service="line", cause="noise")
+    register(damage, team)
+    failed = visit_without_solution(damage, team)
+    tell_unsolved(damage, team, second_visit=True)
+
+    campaign = campaign_create(
+        name="Fidelización noviembre",
+        kind=CampaignKind.LOYALTY,
+        executive=team[Role.EXECUTIVE],
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=5),
+        user=team[Role.EXECUTIVE],
+    )
+    call = call_start(item=campaign.items.get(product=line), user=team[Role.EXECUTIVE])
+    complete(
+        call,
+        team[Role.EXECUTIVE],
+        {"call_result": "problem", "interaction_channel": "phone", "interaction_summary": "Ruido."},
+    )
+    receive(call, team, service="line", cause="noise")
+    assert pending(call).bpmn_id == pending(damage).bpmn_id == "register_reiteration"
+
+    reiterate(damage, team)
+    reiteration = the_order(damage)
+    assert reiteration.reiterates == failed
+    follow(call, team, "register_reiteration")
+    assert call.reiterates == damage
+    assert WorkOrder.objects.filter(product=line).count() == 2
+
+    complete(damage, manager, {"priority_note": "Cuadrilla prioritaria."})
+    coordinate(damage, team)
+    coordinate(call, team)
+    workorder_close(
+        work_order=reiteration,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Se cambió el cable aéreo.",
+        user=manager,
+    )
+    for case in (damage, call):
         case.refresh_from_db()
         quality_call(case, team)
         assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
