@@ -1,8 +1,11 @@
 """A day of post-sale work for the demo: plan-change requests (procedure B)
-received over the last day and a half, each left at a different step, and a
+received over the last day and a half, each left at a different step, a
 request of each other procedure a customer asks for (A, C–H, L) waiting at
-its first step — so the inboxes, the 24-hour badges and the case pages have
-something to show.
+its first step, and two withdrawals of pay TV (H) at the equipment: one
+waiting for its decoders to be checked (the parts of each offered), one
+whose decoder came back without its remote control, the part's tariff
+waiting to be charged — so the inboxes, the 24-hour badges and the case
+pages have something to show.
 
 They go through the same services a person uses (case_open, task_complete).
 Idempotent: nothing is added when the demo already has cases.
@@ -36,6 +39,12 @@ SUBJECTS = [
 # How far each request got: the number of steps already completed, or "gave_up".
 PROGRESS = [0, 0, 0, 1, 1, 2, 2, 3, 3, 3, "waiting", "gave_up"]
 DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
+# Withdrawals walked to the equipment's return (procedure H): to step 8, and
+# to step 13 with a decoder back without its remote control.
+EQUIPMENT_RETURNS = [
+    ("check_equipment", "Retiro del TV cable de la sucursal que cierra"),
+    ("bill_equipment", "Retiro del TV cable: devolvió el decodificador sin control remoto"),
+]
 # One request of each other procedure a customer starts, left at its first step.
 OTHER_REQUESTS = {
     "A": "Pide habilitar llamada en espera y desvío de llamadas",
@@ -89,6 +98,20 @@ def load_cases(*, seed: int = 2026) -> Counter:
             new_plan = rng.choice(others).pk
             _walk(case, progress, executive, team, new_plan)
         used = {product.company_id for product in products[: len(PROGRESS)]}
+        returns = zip(_tv_products(used), EQUIPMENT_RETURNS, strict=False)
+        for n, (product, (stop, subject)) in enumerate(returns):
+            used.add(product.company_id)
+            case = case_open(
+                company=product.company,
+                procedure="H",
+                channel="letter",
+                subject=subject,
+                product=product,
+                user=product.company.executive,
+                received_at=now - timedelta(hours=6 - 3 * n, minutes=40),
+            )
+            created["cases"] += 1
+            _walk_withdrawal(case, stop, product.company.executive, team)
         for procedure, subject in OTHER_REQUESTS.items():
             product = _product_for(procedure, used)
             if product is None:
@@ -105,6 +128,57 @@ def load_cases(*, seed: int = 2026) -> Counter:
             )
             created["cases"] += 1
     return created
+
+
+def _tv_products(used: set) -> list:
+    """Active pay-TV products with a decoder and their permanence fulfilled,
+    one per customer without a demo request yet."""
+    today = timezone.localdate()
+    found, companies = [], set(used)
+    candidates = (
+        Product.objects.filter(
+            status=ProductStatus.ACTIVE,
+            plan__product_type__code="pay_tv",
+            equipment__kind="decoder",
+        )
+        .select_related("company__executive", "plan")
+        .distinct()
+        .order_by("service_number")
+    )
+    for product in candidates:
+        if product.company_id not in companies and product.permanence_fulfilled(today):
+            found.append(product)
+            companies.add(product.company_id)
+    return found
+
+
+def _walk_withdrawal(case, stop: str, executive, team) -> None:
+    """Procedure H up to the equipment check (step 8), and on to step 13 with
+    the first decoder back without its remote control."""
+    manager = team[Role.COMMERCIAL_MANAGER]
+    _complete(case, executive, {"cause": "Cierran la sucursal donde se usaba el servicio."})
+    _complete(case, executive, {"history_reviewed": "on"})
+    _complete(
+        case,
+        executive,
+        {
+            "stays": "no",
+            "interaction_channel": "phone",
+            "interaction_summary": "No acepta la oferta de retención: la sucursal cierra.",
+        },
+    )
+    _complete(case, executive, DOCUMENTS)
+    _complete(case, manager, {"contract_reviewed": "on"})
+    _complete(case, manager, {"final_invoice_checked": "on"})
+    if stop == "check_equipment":
+        return
+    data = {}
+    decoders = list(case.product.equipment.filter(kind="decoder").order_by("serial"))
+    for device in case.product.equipment.all():
+        data[f"condition_{device.pk}"] = "complete"
+    data[f"condition_{decoders[0].pk}"] = "incomplete"
+    data[f"parts_{decoders[0].pk}"] = ["remote_control"]
+    _complete(case, manager, data)
 
 
 def _product_for(procedure: str, used: set):

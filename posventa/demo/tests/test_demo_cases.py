@@ -45,3 +45,41 @@ def test_the_other_procedures_each_leave_a_request_at_its_first_step(internet_pl
         assert case.subject == OTHER_REQUESTS[case.procedure]
     assert len({case.company_id for case in Case.objects.all()}) == Case.objects.count()
     runtime.specs.clear()
+
+
+def test_two_withdrawals_wait_at_the_equipment_with_the_decoders_parts(internet_plans, media):
+    from datetime import date
+
+    from posventa.demo.cases import EQUIPMENT_RETURNS
+    from posventa.engine import services as engine
+    from posventa.factories import EquipmentFactory, PlanFactory, product_type
+
+    runtime.specs.clear()
+    executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE)
+    UserFactory(username="gestor_comercial", role=Role.COMMERCIAL_MANAGER)
+    for n in range(len(PROGRESS)):
+        company = CompanyFactory(executive=executive)
+        ProductFactory(company=company, plan=internet_plans[n % 3], technology="fiber")
+    tv = PlanFactory(code="TV-1", product_type=product_type("pay_tv"))
+    for n in range(2):
+        product = ProductFactory(
+            company=CompanyFactory(executive=executive),
+            plan=tv,
+            technology="copper",
+            installed_on=date(2020, 1, 1),
+        )
+        EquipmentFactory(product=product, serial=f"DEC-{n}", kind="decoder")
+
+    assert load_cases()["cases"] == len(PROGRESS) + len(EQUIPMENT_RETURNS)
+    at = {
+        case.instance.human_tasks.get().bpmn_id: case
+        for case in Case.objects.filter(procedure="H", product__plan=tv)
+    }
+    assert set(at) == {"check_equipment", "bill_equipment"}
+    check = at["check_equipment"].instance.human_tasks.get()
+    decoder = at["check_equipment"].product.equipment.get()
+    assert f"parts_{decoder.pk}" in engine.task_form(check).fields
+    billed = at["bill_equipment"].product.equipment.get()
+    assert billed.return_condition == "incomplete"
+    assert list(billed.missing_part_rows.values_list("part__code", flat=True)) == ["remote_control"]
+    runtime.specs.clear()

@@ -156,3 +156,69 @@ def test_relocation_from_intake_to_quality_call(page, live_server, line):
     for element in ("check_network", "enter_relocation", "wait_installation", "quality_call"):
         assert page.locator(f"#diagram [data-element-id={element}].step-done").count() == 1
     assert page.locator("#diagram [data-element-id=enter_technology_change].step-done").count() == 0
+
+
+def test_the_old_modem_comes_back_incomplete_and_its_part_is_charged(page, live_server, line):
+    """Copper to fiber, walked to step 4 by the services; the executive then
+    records in the browser that the modem came back without its power supply."""
+    from django.contrib.auth import get_user_model
+
+    from posventa.cases.services import case_open
+    from posventa.inventory.models import Product
+    from posventa.procedures.tests.steps import complete
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    case = case_open(
+        company=line.company,
+        procedure="C",
+        channel="letter",
+        subject="Traslado con cambio a fibra",
+        product=line,
+        user=users["ejecutiva"],
+    )
+    place = {
+        "new_address": "Av. Santa Cruz N° 1280, piso 3",
+        "new_zone": "Zona Norte",
+        "new_neighbourhood": "Queru Queru",
+    }
+    complete(
+        case,
+        users["ejecutiva"],
+        {**place, "contact_name": "Lic. Rosa Vargas", "contact_phone": "70712345"},
+    )
+    documents = {f"has_{kind}": "on" for kind in ("request_letter", "nit_copy", "id_copy", "other")}
+    complete(case, users["gestor"], {"new_technology": "fiber", **documents})
+    complete(
+        case,
+        users["gestor"],
+        {
+            **place,
+            "new_service_number": "FO-7781200",
+            "new_plan": line.plan_id,
+            "confirm_withdrawal": "on",
+        },
+    )
+    modem = line.equipment.get()
+
+    log_in(page, "ejecutiva")
+    open_pending(page, "Pide la devolución del equipo")
+    assert serious_violations(page) == []
+    # Left with the customer unless said otherwise; the modem's own parts as checkboxes.
+    assert page.locator(f"input[name=condition_{modem.pk}][value='']").is_checked()
+    assert page.locator(f"input[name=parts_{modem.pk}][type=checkbox]").count() == 3
+    page.check(f"input[name=condition_{modem.pk}][value=incomplete]")
+    submit(page)  # incomplete, but no part ticked: refused
+    assert page.locator(f"#id_parts_{modem.pk}_errors").count() == 1
+    modem.refresh_from_db()
+    assert modem.return_condition == ""
+    page.check(f"input[name=condition_{modem.pk}][value=incomplete]")
+    page.check(f"input[name=parts_{modem.pk}][value=power_supply]")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    modem.refresh_from_db()
+    assert modem.return_condition == "incomplete" and modem.billed_amount == 45
+    new = Product.objects.get(service_number="FO-7781200")
+    assert new.charges.filter(tariff__code="part_power_supply").count() == 1
+    page.goto(f"/casos/{case.number}/")
+    assert "Accesorio faltante: Fuente de poder" in page.locator("main").inner_text()

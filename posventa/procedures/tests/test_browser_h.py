@@ -98,6 +98,19 @@ def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product
     assert manager.locator(f"#id_note_{router.pk}").count() == 1
     router.refresh_from_db()
     assert router.return_condition == ""
+    # The router's parts are offered as checkboxes, each with its price; a
+    # part ticked on a device that came back complete is refused.
+    parts = manager.locator(f"input[name=parts_{router.pk}]")
+    assert parts.count() == 3
+    assert manager.locator(f"input[name=parts_{router.pk}][type=checkbox]").count() == 3
+    assert "Bs 40,00" in manager.locator("main").inner_text()  # the antenna's tariff
+    manager.check(f"input[name=condition_{router.pk}][value=complete]")
+    manager.check(f"input[name=parts_{router.pk}][value=antenna]")
+    submit(manager)
+    assert manager.locator(f"#id_parts_{router.pk}_errors").count() == 1
+    router.refresh_from_db()
+    assert router.return_condition == "" and not router.missing_part_rows.exists()
+    manager.uncheck(f"input[name=parts_{router.pk}][value=antenna]")
     manager.check(f"input[name=condition_{router.pk}][value=complete]")
     submit(manager)
     manager.wait_for_url("**/bandeja/")

@@ -578,3 +578,148 @@ def test_the_team_lead_is_warned_when_24_hours_pass(procedures, team, copper_int
 def test_the_new_product_carries_what_is_left_of_the_permanence(installed, months, on, left):
     product = Product(installed_on=installed, minimum_permanence_months=months)
     assert remaining_permanence_months(product, on) == left
+
+
+# --- step 4: the old product's equipment comes back, its missing parts charged -----------------
+
+
+def up_to_the_equipment_return(case, team):
+    """Copper to fiber: the old product withdrawn, the new one FO-7781200 active."""
+    receive(case, team, wants_fiber="on")
+    check(case, team, "fiber")
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {
+            **NEW_PLACE,
+            "new_service_number": "FO-7781200",
+            "new_plan": case.product.plan_id,
+            "confirm_withdrawal": "on",
+        },
+    )
+    told = pending(case)
+    assert told.bpmn_id == "tell_equipment_return"
+    return told
+
+
+def return_data(modem, summary="Devolvió el módem en oficina.", **fields) -> dict:
+    data = {"interaction_channel": "in_person", "interaction_summary": summary}
+    data.update({f"{name}_{modem.pk}": value for name, value in fields.items()})
+    return data
+
+
+def test_the_customer_is_told_to_bring_the_modem_with_its_parts(procedures, team, copper_internet):
+    case = open_a_case(team, copper_internet)
+    told = up_to_the_equipment_return(case, team)
+    summary = engine.task_form(told).initial["interaction_summary"]
+    assert "Módem MDM-0001 con Cable de red (Ethernet), Cable telefónico (RJ11)" in summary
+
+
+def test_equipment_returned_incomplete_is_charged_to_the_new_product(
+    procedures, team, copper_internet
+):
+    old = copper_internet
+    modem = old.equipment.get()
+    case = open_a_case(team, old)
+    told = up_to_the_equipment_return(case, team)
+    form = engine.task_form(told)
+    assert form.fields[f"condition_{modem.pk}"].required is False  # may be brought later
+    assert [v for v, _label in form.fields[f"parts_{modem.pk}"].choices] == [
+        "network_cable",
+        "phone_cord",
+        "power_supply",
+    ]
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        return_data(modem, condition="incomplete", parts=["power_supply"]),
+    )
+    modem.refresh_from_db()
+    assert (modem.return_condition, modem.returned_on) == ("incomplete", timezone.localdate())
+    assert (modem.billed_amount, modem.return_settled) == (Decimal("45.00"), True)
+    assert set(modem.missing_part_rows.values_list("part__code", flat=True)) == {"power_supply"}
+    new = Product.objects.get(service_number="FO-7781200")
+    [charge] = new.charges.filter(tariff__code="part_power_supply")
+    assert charge.amount == Decimal("45.00")
+    assert charge.concept == "Accesorio faltante: Fuente de poder (adaptador) (Módem MDM-0001)"
+    assert not old.charges.exists()  # the withdrawn product gets no charges
+    # The step's interaction says what came back and what is charged where.
+    interaction = case.interactions.get(summary__contains="Devolvió el módem")
+    assert "falta Fuente de poder (adaptador)" in interaction.summary
+    assert "FO-7781200" in interaction.summary and "Bs 45,00" in interaction.summary
+    # The new product's next invoice carries it with the relocation fee.
+    invoice = invoice_issue(product=new, period=date(2030, 1, 1))
+    assert set(invoice.charges.values_list("amount", flat=True)) == {
+        Decimal("45.00"),
+        Decimal("150.00"),
+    }
+    assert pending(case).bpmn_id == "request_installation"
+
+
+def test_equipment_returned_complete_charges_nothing(procedures, team, copper_internet):
+    modem = copper_internet.equipment.get()
+    case = open_a_case(team, copper_internet)
+    up_to_the_equipment_return(case, team)
+    complete(case, team[Role.EXECUTIVE], return_data(modem, condition="complete"))
+    modem.refresh_from_db()
+    assert (modem.return_condition, modem.return_settled) == ("complete", True)
+    new = Product.objects.get(service_number="FO-7781200")
+    assert list(new.charges.values_list("tariff__code", flat=True)) == ["relocation"]
+
+
+def test_a_damaged_modem_is_charged_its_tariff_to_the_new_product(
+    procedures, team, copper_internet
+):
+    modem = copper_internet.equipment.get()
+    case = open_a_case(team, copper_internet)
+    up_to_the_equipment_return(case, team)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        return_data(modem, condition="damaged", note="Puerto DSL quemado"),
+    )
+    new = Product.objects.get(service_number="FO-7781200")
+    charge = new.charges.get(tariff__code="device_modem")
+    assert (charge.amount, charge.concept) == (Decimal("250.00"), "Equipo dañado: Módem MDM-0001")
+    assert case.interactions.filter(summary__contains="Puerto DSL quemado").exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_on"),
+    [
+        ({"condition": "incomplete"}, "parts"),  # nothing ticked
+        ({"condition": "incomplete", "parts": ["remote_control"]}, "parts"),  # not a modem's
+        ({"condition": "complete", "parts": ["power_supply"]}, "parts"),
+        ({"condition": "damaged"}, "note"),
+        ({"condition": "lost"}, "condition"),
+    ],
+)
+def test_a_wrong_return_is_refused_and_nothing_changes(
+    procedures, team, copper_internet, fields, error_on
+):
+    modem = copper_internet.equipment.get()
+    case = open_a_case(team, copper_internet)
+    up_to_the_equipment_return(case, team)
+    with pytest.raises(engine.FormInvalid) as excinfo:
+        complete(case, team[Role.EXECUTIVE], return_data(modem, **fields))
+    assert f"{error_on}_{modem.pk}" in excinfo.value.form.errors
+    modem.refresh_from_db()
+    assert modem.return_condition == "" and not modem.missing_part_rows.exists()
+    new = Product.objects.get(service_number="FO-7781200")
+    assert list(new.charges.values_list("tariff__code", flat=True)) == ["relocation"]
+    assert not case.interactions.filter(summary__contains="Devolvió el módem").exists()
+    assert pending(case).bpmn_id == "tell_equipment_return"
+
+
+def test_a_lost_modem_without_a_tariff_is_refused_with_a_reason(procedures, team, copper_internet):
+    from posventa.catalog.models import EquipmentType
+
+    EquipmentType.objects.filter(kind="modem").update(replacement_tariff=None)
+    modem = copper_internet.equipment.get()
+    case = open_a_case(team, copper_internet)
+    up_to_the_equipment_return(case, team)
+    with pytest.raises(engine.FormInvalid) as excinfo:
+        complete(case, team[Role.EXECUTIVE], return_data(modem, condition="missing"))
+    assert f"condition_{modem.pk}" in excinfo.value.form.errors
+    modem.refresh_from_db()
+    assert modem.return_condition == ""

@@ -573,3 +573,186 @@ def test_every_action_the_model_calls_is_h_s_own():
     shared = {"order_request", "warn_team_lead"}
     for name in called - shared:
         assert registry.actions[name].__module__ == actions.__name__, name
+
+
+# --- steps 8 and 13 with the equipment catalogue: parts missing, charged at their tariff -------
+
+
+@pytest.fixture
+def tv_product(team):
+    """Pay TV on copper with a decoder (power supply, remote control, HDMI
+    cable) and a telephone set (handset, telephone cord)."""
+    plan = PlanFactory(
+        code="TV-200",
+        name="TV Cable Empresa",
+        product_type=product_type("pay_tv"),
+        monthly_price=D("200.00"),
+    )
+    product = ProductFactory(company=customer_of(team), plan=plan, technology="copper")
+    EquipmentFactory(product=product, serial="DEC-0100", kind="decoder")
+    EquipmentFactory(product=product, serial="PHN-0100", kind="phone")
+    return product
+
+
+def up_to_the_equipment_check(case, team):
+    leave_with_requirements(case, team)
+    manager_enters(case, team)
+    check = pending(case)
+    assert check.bpmn_id == "check_equipment"
+    return check
+
+
+def test_the_customer_is_told_to_bring_each_device_with_its_parts(procedures, team, tv_product):
+    case = open_h_case(team, tv_product)
+    leave_with_requirements(case, team)
+    text = task_variables(pending(case))["equipment_text"]
+    assert "Decodificador de TV DEC-0100 con Cable HDMI, Control remoto, Fuente de poder" in text
+
+
+def test_an_incomplete_device_is_charged_its_missing_parts_at_the_tariff(
+    procedures, team, tv_product
+):
+    decoder = tv_product.equipment.get(kind="decoder")
+    phone = tv_product.equipment.get(kind="phone")
+    case = open_h_case(team, tv_product)
+    check = up_to_the_equipment_check(case, team)
+    form = engine.task_form(check)
+    # Only the decoder's own parts, each with its price.
+    assert [v for v, _label in form.fields[f"parts_{decoder.pk}"].choices] == [
+        "hdmi_cable",
+        "remote_control",
+        "power_supply",
+    ]
+    assert "Bs 35,00" in dict(form.fields[f"parts_{decoder.pk}"].choices)["remote_control"]
+    manager = team[Role.COMMERCIAL_MANAGER]
+    complete(
+        case,
+        manager,
+        {
+            f"condition_{decoder.pk}": "incomplete",
+            f"parts_{decoder.pk}": ["remote_control", "hdmi_cable"],
+            f"condition_{phone.pk}": "complete",
+        },
+    )
+    decoder.refresh_from_db()
+    assert (decoder.return_condition, decoder.returned_on, decoder.missing_part_count) == (
+        ReturnCondition.INCOMPLETE,
+        TODAY,
+        2,
+    )
+
+    # Step 13: the parts are charged at their tariff, confirmed by the manager.
+    bill = pending(case)
+    assert bill.bpmn_id == "bill_equipment"
+    assert "falta Cable HDMI, Control remoto" in instructions(bill)
+    assert "Bs 60,00 según tarifa" in instructions(bill)
+    form = engine.task_form(bill)
+    assert not [name for name in form.fields if name.startswith("amount_")]
+    assert "Bs 35,00" in str(form.fields["parts_charged"].label)
+    with pytest.raises(engine.FormInvalid):
+        complete(case, manager, {})  # the charge is confirmed
+    assert not Charge.objects.filter(product=tv_product).exists()
+    complete(case, manager, {"parts_charged": "on"})
+    charges = {c.tariff.code: c.amount for c in Charge.objects.filter(product=tv_product)}
+    assert charges == {"part_remote_control": D("35.00"), "part_hdmi_cable": D("25.00")}
+    decoder.refresh_from_db()
+    assert (decoder.billed_on, decoder.billed_amount) == (TODAY, D("60.00"))
+
+    # Back to step 7: the final invoice and the order request list the parts.
+    again = pending(case)
+    assert again.bpmn_id == "enter_withdrawal"
+    text = instructions(again)
+    # TV Bs 200 × 16/31 = 103.23, plus the parts: 163.23.
+    assert "Accesorio faltante: Control remoto (Decodificador de TV DEC-0100) = Bs 35,00" in text
+    assert "Total: Bs 163,23" in text
+    complete(case, manager, {"final_invoice_checked": "on"})
+    order = case.documents.filter(kind=DocumentKind.ORDER_REQUEST).order_by("pk").last()
+    pdf = pdf_text(order)
+    assert "Accesorio faltante" in pdf and "163,23" in pdf
+
+    complete(case, manager, {})  # step 8 again: all settled
+    receive = pending(case)
+    assert "falta Cable HDMI, Control remoto" in instructions(receive)  # noted for the warehouse
+    finish(case, team)
+    invoice = Invoice.objects.get(product=tv_product)
+    assert invoice.amount == D("163.23")
+    assert invoice.charges.count() == 2
+    decoder.refresh_from_db()
+    assert decoder.warehouse_on == TODAY  # it came back, without its parts
+
+
+def test_a_damaged_device_is_proposed_its_tariff_and_charged_it(procedures, team, tv_product):
+    decoder = tv_product.equipment.get(kind="decoder")
+    phone = tv_product.equipment.get(kind="phone")
+    case = open_h_case(team, tv_product)
+    up_to_the_equipment_check(case, team)
+    manager = team[Role.COMMERCIAL_MANAGER]
+    complete(
+        case,
+        manager,
+        {
+            f"condition_{decoder.pk}": "damaged",
+            f"note_{decoder.pk}": "Carcasa quemada",
+            f"condition_{phone.pk}": "incomplete",
+            f"parts_{phone.pk}": ["handset"],
+        },
+    )
+    bill = pending(case)
+    assert "tarifa del equipo Bs 350,00" in instructions(bill)
+    form = engine.task_form(bill)
+    assert form.fields[f"amount_{decoder.pk}"].initial == D("350.00")
+    complete(case, manager, {f"amount_{decoder.pk}": "350.00", "parts_charged": "on"})
+    charges = {
+        c.concept: (c.tariff.code, c.amount) for c in Charge.objects.filter(product=tv_product)
+    }
+    assert charges == {
+        "Equipo dañado: Decodificador de TV DEC-0100": ("device_decoder", D("350.00")),
+        "Accesorio faltante: Auricular (microteléfono) (Aparato telefónico PHN-0100)": (
+            "part_handset",
+            D("50.00"),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        # Parts listed, but the device came back complete.
+        ({"condition": "complete", "parts": ["remote_control"]}, "parts"),
+        # Incomplete, and nothing ticked.
+        ({"condition": "incomplete"}, "parts"),
+        # An antenna is no part of a decoder: refused by the form.
+        ({"condition": "incomplete", "parts": ["antenna"]}, "parts"),
+        # Damaged, without saying what.
+        ({"condition": "damaged"}, "note"),
+    ],
+)
+def test_the_equipment_check_refuses_a_wrong_return_and_nothing_changes(
+    procedures, team, tv_product, data, field
+):
+    decoder = tv_product.equipment.get(kind="decoder")
+    phone = tv_product.equipment.get(kind="phone")
+    case = open_h_case(team, tv_product)
+    up_to_the_equipment_check(case, team)
+    posted = {f"condition_{phone.pk}": "complete", f"condition_{decoder.pk}": data["condition"]}
+    if "parts" in data:
+        posted[f"parts_{decoder.pk}"] = data["parts"]
+    with pytest.raises(engine.FormInvalid) as excinfo:
+        complete(case, team[Role.COMMERCIAL_MANAGER], posted)
+    assert f"{field}_{decoder.pk}" in excinfo.value.form.errors
+    assert not tv_product.equipment.exclude(return_condition="").exists()
+    assert pending(case).bpmn_id == "check_equipment"
+
+
+def test_a_device_whose_kind_lists_no_parts_cannot_come_back_incomplete(
+    procedures, team, tv_product
+):
+    from posventa.catalog.models import EquipmentType
+
+    EquipmentType.objects.get(kind="phone").parts.clear()
+    phone = tv_product.equipment.get(kind="phone")
+    case = open_h_case(team, tv_product)
+    check = up_to_the_equipment_check(case, team)
+    form = engine.task_form(check)
+    assert f"parts_{phone.pk}" not in form.fields
+    assert "incomplete" not in dict(form.fields[f"condition_{phone.pk}"].choices)
