@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
+from posventa.cases.models import Case
 from posventa.engine import services as engine
 from posventa.engine.models import InstanceStatus
 from posventa.factories import CompanyFactory, ProductFactory
@@ -18,7 +19,13 @@ from posventa.workorders.models import (
     WorkOrderKind,
     WorkOrderState,
 )
-from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
+from posventa.workorders.selectors import FOLLOW, REGISTER, REITERATE, damage_way
+from posventa.workorders.services import (
+    workorder_assign,
+    workorder_close,
+    workorder_create,
+    workorder_follow,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +279,70 @@ def test_the_database_keeps_the_states_honest(product, manager, changes):
     work_order = installation(product, manager)
     with pytest.raises(IntegrityError), transaction.atomic():
         WorkOrder.objects.filter(pk=work_order.pk).update(**changes)
+
+
+def damage(product, manager, **extra):
+    return workorder_create(
+        kind=WorkOrderKind.DAMAGE,
+        company=product.company,
+        product=product,
+        damaged_service="internet",
+        cause="outages",
+        user=manager,
+        **extra,
+    )
+
+
+def test_the_way_on_for_a_damage_step_is_step_2_read_again(product, manager):
+    assert damage_way(product) == (REGISTER, None)
+    first = damage(product, manager)
+    assert damage_way(product) == (FOLLOW, first)  # in repair → follow it (step 8)
+    assign(first, manager, unit=FieldUnit.USM)
+    workorder_close(
+        work_order=first,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="Sin solución.",
+        user=manager,
+    )
+    assert damage_way(product) == (REITERATE, first)  # closed without solution → 10
+    first.refresh_from_db()
+    second = damage(product, manager, reiterates=first)
+    assign(second, manager, unit=FieldUnit.USM)
+    workorder_close(
+        work_order=second, state=WorkOrderState.CLOSED_RESOLVED, result="Listo.", user=manager
+    )
+    # Registered since the case looked and already closed: followed, with how it ended.
+    assert damage_way(product, known={first.number}) == (FOLLOW, second)
+    # Known to the case (it read them at step 2): nothing in repair, register.
+    assert damage_way(product, known={first.number, second.number}) == (REGISTER, None)
+
+
+def test_a_case_that_follows_another_cases_order_is_noted_once_in_its_history(
+    product, manager, team
+):
+    def open_case(subject):
+        return Case.objects.create(
+            number=f"PV-T-{subject}",
+            company=product.company,
+            product=product,
+            procedure="E",
+            channel="phone",
+            received_at=timezone.now(),
+            subject=subject,
+        )
+
+    owner, follower = open_case("1"), open_case("2")
+    order = damage(product, manager, case=owner)
+    workorder_follow(work_order=order, case=owner, user=team[Role.EXECUTIVE])
+    for _ in range(2):
+        workorder_follow(work_order=order, case=follower, user=team[Role.EXECUTIVE])
+    notes = [c.note for c in order.changes.all()]
+    assert sum(follower.number in n for n in notes) == 1
+    assert not any(owner.number in n for n in notes[1:])  # its own case is not "following"
+    stranger = CompanyFactory()
+    with pytest.raises(ValidationError):
+        workorder_follow(
+            work_order=order,
+            case=Case(number="PV-T-3", company=stranger, procedure="E"),
+            user=team[Role.EXECUTIVE],
+        )
