@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from posventa.accounts.models import User
 from posventa.accounts.roles import Role
-from posventa.cases.models import Case, CaseDocument
+from posventa.cases.models import Case, CaseDocument, CaseStatus
 from posventa.cases.services import case_open
 from posventa.catalog.models import Plan
 from posventa.customers.models import Interaction
@@ -47,6 +47,9 @@ def load_history(*, seed: int = 2027) -> Counter:
         Product.objects.filter(
             status=ProductStatus.ACTIVE, plan__product_type__code__in=["internet", "duo_pack"]
         )
+        # A product with a request open today would refuse another plan change
+        # (one product, one change at a time): its history is left alone.
+        .exclude(cases__in=Case.objects.exclude(status=CaseStatus.CLOSED))
         .select_related("company__executive", "plan")
         .order_by("service_number")
     )
