@@ -8,6 +8,7 @@ A charge can be entered or corrected until an invoice carries it.
 from datetime import date
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -60,18 +61,21 @@ class InvoiceChargeInline(ReadOnlyInline):
 class InvoiceForm(BoundedModelForm):
     """The payment: the day it was paid in full, or what was paid so far."""
 
+    amount_paid = forms.DecimalField(
+        label=_("paid so far (Bs)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=_("A part paid so far; with the date, the whole amount."),
+    )
+
     class Meta:
         model = Invoice
         fields = ("paid_on", "amount_paid")
         help_texts = {
             "paid_on": _("The day it was paid in full; empty while something is owed."),
-            "amount_paid": _("A part paid so far; with the date, the whole amount."),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "amount_paid" in self.fields:
-            self.fields["amount_paid"].required = False
 
     def clean_paid_on(self):
         paid_on = self.cleaned_data.get("paid_on")
@@ -82,6 +86,8 @@ class InvoiceForm(BoundedModelForm):
     def clean(self):
         cleaned = super().clean()
         amount = self.instance.amount
+        if amount is None:  # no invoice to pay
+            return cleaned
         if cleaned.get("paid_on") is not None:
             # Paid on a date is paid in full (the database's constraint).
             cleaned["amount_paid"] = amount

@@ -90,10 +90,10 @@ class AgeingBucket:
 
 
 AGEING_BUCKETS = (
-    AgeingBucket("1-30", _("1–30 days"), 1, 30),
-    AgeingBucket("31-60", _("31–60 days"), 31, 60),
-    AgeingBucket("61-90", _("61–90 days"), 61, 90),
-    AgeingBucket("90+", _("More than 90 days"), 91, None),
+    AgeingBucket("1-30", _("1–30 days overdue"), 1, 30),
+    AgeingBucket("31-60", _("31–60 days overdue"), 31, 60),
+    AgeingBucket("61-90", _("61–90 days overdue"), 61, 90),
+    AgeingBucket("90+", _("More than 90 days overdue"), 91, None),
 )
 AGEING_BY_CODE = {bucket.code: bucket for bucket in AGEING_BUCKETS}
 

@@ -164,7 +164,9 @@ class Proforma(BaseModel):
 
 
 class PaymentPromise(BaseModel):
-    """What the customer promised on the collection call: pay `amount` by `promised_on`."""
+    """What the customer promised on the collection call: pay `amount` by
+    `promised_on`, of the `owed_when_promised` overdue that day. Kept when,
+    after the date, what those invoices still owe dropped by the amount."""
 
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="promises"
@@ -177,6 +179,10 @@ class PaymentPromise(BaseModel):
     )
     promised_on = models.DateField(_("promised date"))
     amount = models.DecimalField(_("amount (Bs)"), max_digits=12, decimal_places=2)
+    # Empty on promises recorded before it was kept (those are kept when all is paid).
+    owed_when_promised = models.DecimalField(
+        _("overdue when promised (Bs)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -195,6 +201,11 @@ class PaymentPromise(BaseModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="promise_positive"),
+            models.CheckConstraint(
+                condition=models.Q(owed_when_promised__isnull=True)
+                | models.Q(amount__lte=models.F("owed_when_promised")),
+                name="promise_within_what_was_owed",
+            ),
             models.CheckConstraint(
                 condition=models.Q(kept__isnull=True, checked_at__isnull=True)
                 | models.Q(kept__isnull=False, checked_at__isnull=False),

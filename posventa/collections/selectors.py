@@ -1,129 +1,245 @@
-"""Reads of procedure I: an executive's debtors with the age of their debts,
-the payment paths a customer may use, the proforma runs."""
+"""Reads of procedure I: the debtors of a user's portfolio with the age of
+their overdue debts, what each customer owes past its due dates, the payment
+paths a customer may use, the proforma runs.
+
+Collections read only what is owed past its due date: every read here goes
+through `billing.selectors.overdue_invoices` (the rule, `billing.rules`)."""
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Min, Sum
-from django.utils.translation import gettext as _
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.utils import timezone
 
-from posventa.billing.models import Charge, Invoice
+from posventa.billing.models import Charge
+from posventa.billing.rules import (
+    AGEING_BUCKETS,
+    AGEING_BY_CODE,
+    AgeingBucket,
+    ageing_bucket,
+    days_overdue,
+    owed_expression,
+)
+from posventa.billing.selectors import account_status, overdue_invoices, owing_invoices
 from posventa.cases.models import Case, CaseStatus
 from posventa.collections.models import PaymentPromise, ProformaRun
 from posventa.common.money import bs
+from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company
 from posventa.inventory.models import Product
 
 ZERO = Decimal("0.00")
 
 
+# --- 3–4. The debtors ---------------------------------------------------------------------
+
+
 @dataclass
 class ProductDebtLine:
+    """One product of a debtor: its overdue invoices and what they still owe."""
+
     product: Product
-    pending_amount: Decimal
-    pending_invoices: int
+    overdue_invoices: int
+    owed: Decimal
     oldest_due_date: date
     days_overdue: int
 
 
 @dataclass
 class Debtor:
+    """A customer with overdue invoices: what it owes past due, since when,
+    per product; its open collections case and its last promise."""
+
     company: Company
+    owed: Decimal
+    overdue_invoices: int
+    oldest_due_date: date
+    days_overdue: int
     products: list[ProductDebtLine] = field(default_factory=list)
     open_case: Case | None = None
     last_promise: PaymentPromise | None = None
 
     @property
-    def pending_amount(self) -> Decimal:
-        return sum((p.pending_amount for p in self.products), ZERO)
-
-    @property
-    def pending_invoices(self) -> int:
-        return sum(p.pending_invoices for p in self.products)
-
-    @property
-    def days_overdue(self) -> int:
-        return max((p.days_overdue for p in self.products), default=0)
+    def bucket(self) -> AgeingBucket | None:
+        return ageing_bucket(self.days_overdue)
 
 
-def debtors_for(*, user, today: date) -> list[Debtor]:
-    """The customers of the user's portfolio (every portfolio for who sees
-    them all) with pending invoices, per contract and product, the most
-    overdue first; with the open collections case and the last promise."""
-    companies = Company.objects.visible_to(user)
+@dataclass(frozen=True)
+class BucketTotal:
+    """How many debtors are in an ageing band (by their oldest overdue
+    invoice), and what they owe past due."""
+
+    bucket: AgeingBucket
+    debtors: int
+    owed: Decimal
+
+
+def _search(companies: QuerySet[Company], text: str) -> QuerySet[Company]:
+    """As the portfolio's search: a piece of the name, or the NIT's first digits."""
+    text = (text or "").strip()
+    if not text:
+        return companies
+    condition = Q(legal_name__icontains=text) | Q(trade_name__icontains=text)
+    digits = normalize_nit(text)
+    if digits.isascii() and digits.isdigit():
+        condition |= Q(nit__startswith=digits)
+    return companies.filter(condition)
+
+
+def debtor_rows(
+    *, user, today: date, search: str = "", executive_id: int | None = None, bucket: str = ""
+) -> QuerySet:
+    """One row per customer of the user's portfolio (every portfolio for who
+    sees them all) with overdue invoices on `today`: `company` (its id),
+    `owed`, `overdue_invoices`, `oldest_due_date`; the most overdue first.
+    Filtered by a name or NIT search, an executive and an ageing band (that
+    of the customer's oldest overdue invoice). One grouped query, paginated
+    in the database."""
+    companies = _search(Company.objects.visible_to(user), search)
+    if executive_id:
+        companies = companies.filter(executive_id=executive_id)
     rows = (
-        Invoice.objects.filter(paid_on__isnull=True, product__company__in=companies)
-        .values("product_id")
+        overdue_invoices(today=today)
+        .filter(product__company__in=companies)
+        .values("product__company")
         .annotate(
-            pending_amount=Sum("amount"),
-            pending_invoices=Count("pk"),
+            owed=Sum(owed_expression()),
+            overdue_invoices=Count("pk"),
+            oldest_due_date=Min("due_date"),
+        )
+    )
+    band = AGEING_BY_CODE.get(bucket)
+    if band is not None:
+        earliest, latest = band.due_dates(today)
+        rows = rows.filter(oldest_due_date__lte=latest)
+        if earliest is not None:
+            rows = rows.filter(oldest_due_date__gte=earliest)
+    return rows.order_by(
+        "oldest_due_date", "-owed", "product__company__legal_name", "product__company"
+    )
+
+
+def debtors_of(rows, *, today: date) -> list[Debtor]:
+    """The debtors of `debtor_rows` (a page of them), in their order, with
+    their products, open collections case and last promise: four queries."""
+    rows = list(rows)
+    ids = [row["product__company"] for row in rows]
+    companies = Company.objects.select_related("executive").in_bulk(ids)
+    debtors = {
+        row["product__company"]: Debtor(
+            company=companies[row["product__company"]],
+            owed=bs(row["owed"] or ZERO),
+            overdue_invoices=row["overdue_invoices"],
+            oldest_due_date=row["oldest_due_date"],
+            days_overdue=days_overdue(due_date=row["oldest_due_date"], today=today),
+        )
+        for row in rows
+    }
+    per_product = (
+        overdue_invoices(today=today)
+        .filter(product__company__in=ids)
+        .values("product")
+        .annotate(
+            owed=Sum(owed_expression()),
+            overdue_invoices=Count("pk"),
             oldest_due_date=Min("due_date"),
         )
         .order_by()
     )
-    rows = list(rows)
-    products = Product.objects.select_related("plan__product_type", "company").in_bulk(
-        [r["product_id"] for r in rows]
-    )
-    debtors: dict[int, Debtor] = {}
-    for r in rows:
-        product = products[r["product_id"]]
-        debtor = debtors.setdefault(product.company_id, Debtor(company=product.company))
-        debtor.products.append(
+    per_product = list(per_product)
+    products = Product.objects.select_related("plan").in_bulk([r["product"] for r in per_product])
+    for r in per_product:
+        product = products[r["product"]]
+        debtors[product.company_id].products.append(
             ProductDebtLine(
                 product=product,
-                pending_amount=bs(r["pending_amount"] or ZERO),
-                pending_invoices=r["pending_invoices"],
+                overdue_invoices=r["overdue_invoices"],
+                owed=bs(r["owed"] or ZERO),
                 oldest_due_date=r["oldest_due_date"],
-                days_overdue=max((today - r["oldest_due_date"]).days, 0),
+                days_overdue=days_overdue(due_date=r["oldest_due_date"], today=today),
             )
         )
     for case in Case.objects.filter(
-        company_id__in=debtors,
+        company_id__in=ids,
         procedure="I",
         status__in=[CaseStatus.OPEN, CaseStatus.WAITING_CUSTOMER],
-    ).order_by("received_at"):
-        debtors[case.company_id].open_case = case
-    for promise in PaymentPromise.objects.filter(company_id__in=debtors).order_by("created_at"):
-        debtors[promise.company_id].last_promise = promise
+    ).order_by("-received_at"):
+        debtors[case.company_id].open_case = debtors[case.company_id].open_case or case
+    for promise in PaymentPromise.objects.filter(company_id__in=ids).order_by("-created_at", "-pk"):
+        debtors[promise.company_id].last_promise = (
+            debtors[promise.company_id].last_promise or promise
+        )
     for debtor in debtors.values():
         debtor.products.sort(key=lambda p: (-p.days_overdue, p.product.service_number))
-    return sorted(
-        debtors.values(),
-        key=lambda d: (-d.days_overdue, -d.pending_amount, d.company.legal_name),
-    )
+    return list(debtors.values())
 
 
-def pending_invoice_lines(*, company: Company, today: date) -> list[str]:
-    """The company's pending invoices as the executive reads them on the call."""
-    invoices = (
-        Invoice.objects.filter(product__company=company, paid_on__isnull=True)
-        .select_related("product__plan")
-        .order_by("due_date", "product__service_number")
+def debtors_for(
+    *, user, today: date, search: str = "", executive_id: int | None = None, bucket: str = ""
+) -> list[Debtor]:
+    """Every debtor of `debtor_rows`, in full (no page)."""
+    rows = debtor_rows(
+        user=user, today=today, search=search, executive_id=executive_id, bucket=bucket
     )
-    lines = []
-    for invoice in invoices:
-        days = (today - invoice.due_date).days
-        age = _("%(days)s days overdue") % {"days": days} if days > 0 else _("not due yet")
-        lines.append(
-            f"{invoice.product.service_number} · {invoice.product.plan.name} · "
-            f"{invoice.period:%m/%Y} · Bs {invoice.amount} · {age}"
+    return debtors_of(rows, today=today)
+
+
+def ageing_summary(rows, *, today: date) -> list[BucketTotal]:
+    """Per ageing band, the debtors of `debtor_rows` (unfiltered by band) in
+    it and what they owe past due."""
+    counts = {bucket.code: [0, ZERO] for bucket in AGEING_BUCKETS}
+    for row in rows.values_list("oldest_due_date", "owed"):
+        band = ageing_bucket(days_overdue(due_date=row[0], today=today))
+        if band is not None:
+            counts[band.code][0] += 1
+            counts[band.code][1] += row[1] or ZERO
+    return [
+        BucketTotal(bucket=bucket, debtors=counts[bucket.code][0], owed=bs(counts[bucket.code][1]))
+        for bucket in AGEING_BUCKETS
+    ]
+
+
+# --- 5. What the customer owes past due -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    """An overdue invoice as the call and the dunning letter read it."""
+
+    period: date
+    service_number: str
+    plan: str
+    due_date: date
+    days_overdue: int
+    owed: Decimal
+
+    def as_text(self) -> str:
+        return (
+            f"{self.service_number} · {self.plan} · {self.period:%m/%Y} · "
+            f"vence {self.due_date:%d/%m/%Y} · Bs {self.owed} · {self.days_overdue} días de mora"
         )
-    return lines
 
 
-def pending_total(*, company: Company) -> Decimal:
-    row = Invoice.objects.filter(product__company=company, paid_on__isnull=True).aggregate(
-        total=Sum("amount")
-    )
-    return bs(row["total"] or ZERO)
+def overdue_lines(*, company: Company, today: date) -> list[OverdueLine]:
+    """The company's overdue invoices, the oldest first, each with what it
+    still owes and its days overdue."""
+    return [
+        OverdueLine(
+            period=invoice.period,
+            service_number=invoice.product.service_number,
+            plan=invoice.product.plan.name,
+            due_date=invoice.due_date,
+            days_overdue=invoice.days_overdue(today),
+            owed=bs(invoice.owed),
+        )
+        for invoice in overdue_invoices(today=today, company=company)
+    ]
 
 
-def oldest_overdue_due_date(*, company: Company, today: date) -> date | None:
-    return Invoice.objects.filter(
-        product__company=company, paid_on__isnull=True, due_date__lt=today
-    ).aggregate(oldest=Min("due_date"))["oldest"]
+def overdue_total(*, company: Company, today: date) -> Decimal:
+    """What the company owes past its due dates on `today`."""
+    return account_status(company=company, today=today).overdue_amount
 
 
 def payment_paths(company: Company) -> list[str]:
@@ -139,12 +255,21 @@ def payment_paths(company: Company) -> list[str]:
     ]
 
 
-def paid_since(*, company: Company, since: date) -> bool:
-    """Whether the customer no longer owes what was overdue: every invoice due
-    before `since` is paid."""
-    return not Invoice.objects.filter(
-        product__company=company, paid_on__isnull=True, due_date__lt=since
-    ).exists()
+def promise_kept(*, promise: PaymentPromise, today: date) -> bool:
+    """Step 6: was the promise kept? Of what was overdue on the day of the
+    promise, the customer must have paid at least the promised amount: what
+    those invoices still owe now is at most what they owed then less the
+    promise. (A promise recorded before that amount was kept: all of it.)"""
+    promised_day = timezone.localdate(promise.created_at)
+    still_owed = overdue_total(company=promise.company, today=promised_day)
+    if promise.owed_when_promised is None:
+        return still_owed == 0
+    return still_owed <= promise.owed_when_promised - promise.amount
+
+
+def nothing_overdue(*, company: Company, today: date) -> bool:
+    """The customer says it paid: true when nothing is overdue on `today`."""
+    return not overdue_invoices(today=today, company=company).exists()
 
 
 def unbilled_charges(product_ids) -> dict[int, Decimal]:
@@ -158,13 +283,16 @@ def unbilled_charges(product_ids) -> dict[int, Decimal]:
 
 
 def pending_by_product(product_ids) -> dict[int, Decimal]:
+    """What each product still owes from earlier invoices (due or not yet),
+    for its proforma."""
     rows = (
-        Invoice.objects.filter(product_id__in=product_ids, paid_on__isnull=True)
+        owing_invoices()
+        .filter(product_id__in=product_ids)
         .values("product_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(owed_expression()))
         .order_by()
     )
-    return {r["product_id"]: r["total"] for r in rows}
+    return {r["product_id"]: bs(r["total"] or ZERO) for r in rows}
 
 
 def latest_runs(limit: int = 10):

@@ -233,24 +233,33 @@ def promise_errors(*, company: Company, promised_on: date | None, amount, today:
                 "The promised date must be within a week (%(days)s days)."
             ) % {"days": PROMISE_MAX_DAYS}
     if amount is not None:
-        owed = selectors.pending_total(company=company)
+        # A promise is on what is overdue: what is not due yet is not collected.
+        owed = selectors.overdue_total(company=company, today=today)
         if amount <= 0:
             errors["promised_amount"] = _("The promised amount must be more than Bs 0,00.")
         elif amount > owed:
-            errors["promised_amount"] = _("The customer owes only Bs %(owed)s.") % {"owed": owed}
+            errors["promised_amount"] = _("The customer owes only Bs %(owed)s past due.") % {
+                "owed": owed
+            }
     return errors
 
 
 @transaction.atomic
 def promise_record(*, case: Case, promised_on: date, amount, user=None) -> PaymentPromise:
     amount = bs(amount)
+    today = timezone.localdate()
     errors = promise_errors(
-        company=case.company, promised_on=promised_on, amount=amount, today=timezone.localdate()
+        company=case.company, promised_on=promised_on, amount=amount, today=today
     )
     if errors:
         raise ValidationError(errors)
     return PaymentPromise.objects.create(
-        case=case, company=case.company, promised_on=promised_on, amount=amount, recorded_by=user
+        case=case,
+        company=case.company,
+        promised_on=promised_on,
+        amount=amount,
+        owed_when_promised=selectors.overdue_total(company=case.company, today=today),
+        recorded_by=user,
     )
 
 
@@ -263,11 +272,10 @@ def check_at(promise: PaymentPromise) -> str:
 
 @transaction.atomic
 def promise_check(*, promise: PaymentPromise) -> bool:
-    """Step 6: was it paid? Kept when every invoice overdue at the call is paid."""
+    """Step 6: was it paid? Kept when, of what was overdue on the day of the
+    promise, at least the promised amount is paid (`selectors.promise_kept`)."""
     promise = PaymentPromise.objects.select_for_update().get(pk=promise.pk)
-    kept = selectors.paid_since(
-        company=promise.company, since=timezone.localdate(promise.created_at)
-    )
+    kept = selectors.promise_kept(promise=promise, today=timezone.localdate())
     promise.kept = kept
     promise.checked_at = timezone.now()
     promise.save(update_fields=["kept", "checked_at", "updated_at"])
@@ -282,19 +290,19 @@ DUNNING_TITLE = "Carta de información mora"
 
 def dunning_letter(*, case: Case, user=None) -> CaseDocument:
     """The dunning letter (Carta de información mora), original and copy in
-    one PDF, kept with the case."""
+    one PDF, kept with the case: each overdue invoice (month, product, due
+    date, days overdue, what it still owes) and the total of those only."""
     company = case.company
     today = timezone.localdate()
-    oldest = selectors.oldest_overdue_due_date(company=company, today=today)
-    days_overdue = (today - oldest).days if oldest else 0
+    lines = selectors.overdue_lines(company=company, today=today)
     pdf = render_pdf(
         "collections/dunning_letter.html",
         {
             "case": case,
             "company": company,
-            "days_overdue": days_overdue,
-            "lines": selectors.pending_invoice_lines(company=company, today=today),
-            "total": selectors.pending_total(company=company),
+            "days_overdue": max((line.days_overdue for line in lines), default=0),
+            "lines": lines,
+            "total": bs(sum((line.owed for line in lines), Decimal("0"))),
             "payment_paths": selectors.payment_paths(company),
             "copies": ["ORIGINAL", "COPIA"],
             "today": today,

@@ -4,19 +4,23 @@ the monthly proformas run with its progress bar."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from posventa.accounts.roles import Capability, can
+from posventa.accounts.roles import Capability, can, sees_every_portfolio
 from posventa.cases.models import Case, CaseStatus
 from posventa.cases.services import case_open
 from posventa.collections import selectors
+from posventa.collections.forms import DebtorFilterForm
 from posventa.collections.models import ProformaRun
 from posventa.collections.services import proforma_run_start
 from posventa.customers.models import Company
 from posventa.web.errors import REFUSALS, as_text
+
+PAGE_SIZE = 25
 
 
 def _allowed(user) -> None:
@@ -26,12 +30,39 @@ def _allowed(user) -> None:
 
 @login_required
 def debtors(request):
-    """Steps 3–4: the customers with pending invoices, per contract and product,
-    with the days overdue; the most overdue first."""
+    """Steps 3–4: the customers with overdue invoices, per contract and
+    product, with their days overdue and ageing band; the most overdue first.
+    Searched by name or NIT, filtered by executive and band, a page at a time."""
     _allowed(request.user)
     today = timezone.localdate()
-    rows = selectors.debtors_for(user=request.user, today=today)
-    return render(request, "collections/debtors.html", {"debtors": rows, "today": today})
+    every = sees_every_portfolio(request.user)
+    form = DebtorFilterForm(request.GET, sees_every_portfolio=every)
+    filters = form.filters()
+    rows = selectors.debtor_rows(user=request.user, today=today, **filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(form.page_number())
+    every_band = {**filters, "bucket": ""}
+    summary = selectors.ageing_summary(
+        selectors.debtor_rows(user=request.user, today=today, **every_band), today=today
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    bands = query.copy()
+    bands.pop("bucket", None)
+    return render(
+        request,
+        "collections/debtors.html",
+        {
+            "form": form,
+            "page": page,
+            "debtors": selectors.debtors_of(page.object_list, today=today),
+            "summary": summary,
+            "filters": filters,
+            "today": today,
+            "sees_every_portfolio": every,
+            "querystring": query.urlencode(),
+            "bands_querystring": bands.urlencode(),
+        },
+    )
 
 
 def _pending_task_url(case: Case):

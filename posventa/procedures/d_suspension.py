@@ -10,8 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.billing.models import Invoice
-from posventa.billing.selectors import debt_by_product
+from posventa.billing.selectors import debt_by_product, overdue_invoices, owing_invoices
 from posventa.inventory.models import Suspension
 
 SUSPENSION = "suspension"
@@ -72,16 +71,11 @@ def reconnection_errors(*, product, reconnect_on: date) -> dict[str, str]:
 
 
 def overdue_invoice_lines(*, company, today: date) -> list[str]:
-    """The customer's invoices unpaid past their due date: product · month ·
-    amount · due date, the oldest first."""
-    invoices = (
-        Invoice.objects.filter(product__company=company, paid_on__isnull=True, due_date__lt=today)
-        .select_related("product")
-        .order_by("due_date", "product__service_number")
-    )
+    """The customer's overdue invoices (billing.rules): product · month ·
+    what it still owes · due date, the oldest first."""
     return [
-        f"{i.product.service_number} · {i.period:%m/%Y} · Bs {i.amount:.2f} · {i.due_date:%d/%m/%Y}"
-        for i in invoices
+        f"{i.product.service_number} · {i.period:%m/%Y} · Bs {i.owed:.2f} · {i.due_date:%d/%m/%Y}"
+        for i in overdue_invoices(today=today, company=company)
     ]
 
 
@@ -90,9 +84,11 @@ def pending_invoice_lines(*, company, today: date) -> list[str]:
     unpaid months · what it owes in all."""
     debts = debt_by_product(company=company, today=today)
     months = defaultdict(list)
-    for invoice in Invoice.objects.filter(
-        product__in=[d.product for d in debts], paid_on__isnull=True
-    ).order_by("period"):
+    for invoice in (
+        owing_invoices(company=company)
+        .filter(product__in=[d.product for d in debts])
+        .order_by("period")
+    ):
         months[invoice.product_id].append(f"{invoice.period:%m/%Y}")
     return [
         f"{d.product.service_number} · {d.product.plan.name} · "

@@ -13,6 +13,7 @@ from posventa.collections import selectors
 from posventa.collections.models import PaymentPromise
 from posventa.collections.services import check_at, promise_check, promise_record
 from posventa.collections.services import dunning_letter as letter_print
+from posventa.common.money import bs
 from posventa.customers.models import Company
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
@@ -20,13 +21,14 @@ from posventa.engine.registry import registry
 
 @registry.register_action("collection_debts")
 def collection_debts(instance, company_id: int) -> str:
-    """Steps 3–4: the pending invoices per contract and product with their
-    days overdue, the total, and the payment paths of this customer — as the
-    text the executive reads on the call. After a promise not kept, it says so."""
+    """Steps 3–4: the overdue invoices per contract and product with their
+    days overdue and what each still owes, their total, and the payment paths
+    of this customer — as the text the executive reads on the call. What is
+    not due yet is not collected. After a promise not kept, it says so."""
     company = Company.objects.get(pk=company_id)
     today = timezone.localdate()
-    lines = selectors.pending_invoice_lines(company=company, today=today)
-    total = selectors.pending_total(company=company)
+    lines = selectors.overdue_lines(company=company, today=today)
+    total = bs(sum((line.owed for line in lines), Decimal("0")))
     text = ""
     case = case_for_instance(instance)
     broken = (
@@ -39,11 +41,11 @@ def collection_debts(instance, company_id: int) -> str:
             f"El cliente no pagó lo comprometido para el {broken.promised_on:%d/%m/%Y} "
             f"(Bs {broken.amount}): vuelva a llamarlo. "
         )
-    listed = "; ".join(lines) if lines else "ninguna"
+    listed = "; ".join(line.as_text() for line in lines) if lines else "ninguna"
     paths = " ".join(selectors.payment_paths(company))
     text += (
-        f"Facturas pendientes (producto · plan · mes · importe · mora): {listed}. "
-        f"Total: Bs {total}. Cómo puede pagar: {paths}"
+        f"Facturas vencidas (producto · plan · mes · vencimiento · adeudado · mora): {listed}. "
+        f"Total vencido: Bs {total}. Cómo puede pagar: {paths}"
     )
     return text
 
@@ -69,7 +71,7 @@ def record_promise(instance, promised_on, promised_amount) -> dict:
 @registry.register_action("check_payment")
 def check_payment(instance, company_id: int) -> bool:
     """Step 6: was it paid? The case's open promise is marked kept or not;
-    without one (the customer said it is paid), every overdue invoice must be paid."""
+    without one (the customer said it is paid), nothing may be overdue today."""
     case = case_for_instance(instance)
     promise = (
         PaymentPromise.objects.filter(case=case, kept__isnull=True).order_by("-created_at").first()
@@ -77,7 +79,7 @@ def check_payment(instance, company_id: int) -> bool:
     if promise is not None:
         return promise_check(promise=promise)
     company = Company.objects.get(pk=company_id)
-    return selectors.paid_since(company=company, since=timezone.localdate())
+    return selectors.nothing_overdue(company=company, today=timezone.localdate())
 
 
 @registry.register_action("dunning_letter")

@@ -1,8 +1,9 @@
 """Procedure I in a real browser: the executive works through her debtors
-list — the most overdue first, with its ageing — calls one, records a
-payment promise (a promise beyond the week is refused first), and the list
-shows it; then the team lead produces the month's proformas and watches the
-progress bar fill."""
+list — overdue invoices only, the most overdue first, with its ageing; she
+searches it and filters it by ageing band — calls one, records a payment
+promise (a promise beyond the week is refused first), and the list shows it;
+then the team lead produces the month's proformas and watches the progress
+bar fill."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
+from posventa.billing.rules import ageing_bucket
 from posventa.cases.models import Case
 from posventa.cases.tests.test_browser import submit
 from posventa.collections.models import PaymentPromise, ProformaSending
@@ -48,13 +50,39 @@ def test_the_executive_calls_a_debtor_and_records_a_promise(
         due_date=min(one_month + timedelta(days=19), today - timedelta(days=1)),
     )
 
+    due_today = CompanyFactory(executive=team[Role.EXECUTIVE], legal_name="Vence Hoy S.A.")
+    InvoiceFactory(
+        product=ProductFactory(company=due_today, plan=customer_product.plan),
+        period=today.replace(day=1),
+        due_date=today,
+    )
+
     log_in(page, team[Role.EXECUTIVE].username)
     page.goto("/cobranza/")
     debtors = page.locator("[data-debtor]")
-    assert debtors.count() == 2
+    assert debtors.count() == 2  # due today is not overdue: not a debtor
+    assert "Vence Hoy S.A." not in page.locator("main").inner_text()
     assert debtors.first.get_attribute("data-debtor") == str(company.pk)  # the most overdue first
     assert customer_product.service_number in debtors.first.inner_text()
     assert serious_violations(page) == []
+
+    # The search box finds a debtor by name; a band's link shows its debtors only.
+    page.fill("#q", "Recién")
+    page.get_by_role("button", name="Buscar").click()
+    page.wait_for_url("**q=Reci*")
+    assert page.locator("[data-debtor]").count() == 1
+    assert "Recién Vencida S.A." in page.locator("[data-debtor]").first.inner_text()
+    band = ageing_bucket((today - (two_months + timedelta(days=19))).days)
+    page.goto("/cobranza/")
+    page.locator(f"a[data-bucket='{band.code}']").click()
+    page.wait_for_url("**bucket=*")
+    shown = {
+        d.get_attribute("data-ageing") for d in page.locator("[data-debtor] [data-ageing]").all()
+    }
+    assert shown == {band.code}
+    assert page.locator(f"[data-debtor='{company.pk}']").count() == 1
+    assert page.locator("#bucket").input_value() == band.code
+    page.goto("/cobranza/")
 
     # 5. She calls the first one: the case opens at the call, with the debts and how to pay.
     debtors.first.get_by_role("button").click()

@@ -63,13 +63,16 @@ def clock():
 
 @pytest.fixture
 def debtor(customer_product):
-    """The customer owes January (due in January: overdue) and February."""
+    """The customer owes January (due 20 January: overdue) and February (due
+    20 February: overdue), Bs 250 each; March's invoice is not due yet (20
+    April) and is never collected."""
     january = InvoiceFactory(
         product=customer_product, period=date(2026, 1, 1), due_date=date(2026, 1, 20)
     )
     february = InvoiceFactory(
         product=customer_product, period=date(2026, 2, 1), due_date=date(2026, 2, 20)
     )
+    InvoiceFactory(product=customer_product, period=date(2026, 3, 1), due_date=date(2026, 4, 20))
     return customer_product.company, [january, february]
 
 
@@ -215,7 +218,9 @@ def test_the_proformas_page_starts_a_run_and_polls_its_progress(
 # --- 3–4. Debtors ---------------------------------------------------------------------------
 
 
-def test_the_debtors_list_shows_each_customers_products_with_their_ageing(team, debtor, client):
+def test_the_debtors_list_shows_each_customers_overdue_products_with_their_ageing(
+    team, debtor, client
+):
     company, (january, _february) = debtor
     other = CompanyFactory()  # another executive's customer
     InvoiceFactory(product=ProductFactory(company=other), period=date(2026, 1, 1))
@@ -224,22 +229,26 @@ def test_the_debtors_list_shows_each_customers_products_with_their_ageing(team, 
         period=date(2026, 1, 1),
     )
     invoice_mark_paid(invoice=paid, paid_on=date(2026, 1, 15))
+    not_due = ProductFactory(company=company, plan=january.product.plan)
+    InvoiceFactory(product=not_due, period=date(2026, 2, 1), due_date=TODAY)  # due today
 
     [row] = selectors.debtors_for(user=team[Role.EXECUTIVE], today=TODAY)
     assert row.company == company
-    [line] = row.products
+    [line] = row.products  # only the product with overdue invoices
     assert line.product == january.product
-    assert (line.pending_invoices, line.pending_amount, line.days_overdue) == (
+    assert (line.overdue_invoices, line.owed, line.days_overdue) == (
         2,
         Decimal("500.00"),
         (TODAY - date(2026, 1, 20)).days,
     )
-    assert row.days_overdue == 41
+    assert (row.owed, row.overdue_invoices, row.days_overdue) == (Decimal("500.00"), 2, 41)
+    assert row.bucket.code == "31-60"
 
     client.force_login(team[Role.EXECUTIVE])
     page = client.get(reverse("collections:debtors")).content.decode()
     assert company.legal_name in page and other.legal_name not in page
     assert "41 días en mora" in page
+    assert not_due.service_number not in page
     client.force_login(team[Role.TECHNICAL_ANALYST])
     assert client.get(reverse("collections:debtors")).status_code == 403
 
@@ -255,9 +264,16 @@ def test_a_promise_kept_is_checked_the_day_after_its_date_and_the_case_closes_fu
     call = pending(case)
     assert (call.bpmn_id, call.role) == ("call_debtor", Role.EXECUTIVE)
     text = render_instructions(call.instructions, task_variables(call))
-    for shown in ("01/2026", "02/2026", "Total: Bs 500.00", "Página web de Comteco", "Banca"):
+    for shown in (
+        "01/2026 · vence 20/01/2026 · Bs 250.00 · 41 días de mora",
+        "02/2026 · vence 20/02/2026 · Bs 250.00 · 10 días de mora",
+        "Total vencido: Bs 500.00",
+        "Página web de Comteco",
+        "Banca",
+    ):
         assert shown in text, shown
     assert "SIGEP" not in text
+    assert "03/2026" not in text  # not due yet: not collected
 
     complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 5), "500.00"))
     assert case.attended_at is not None
@@ -267,6 +283,7 @@ def test_a_promise_kept_is_checked_the_day_after_its_date_and_the_case_closes_fu
         Decimal("500.00"),
         None,
     )
+    assert recorded.owed_when_promised == Decimal("500.00")  # overdue only, not March
     assert case.instance.next_timer_at == at(date(2026, 3, 6), minute=0)
     assert not case.instance.human_tasks.exists()  # waiting for the date
 
@@ -301,7 +318,7 @@ def test_a_promise_kept_is_checked_the_day_after_its_date_and_the_case_closes_fu
 def test_a_promise_not_kept_asks_the_executive_to_call_again(procedures, team, debtor):
     company, invoices = debtor
     case = open_i_case(team, company)
-    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), "250.00"))
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), "500.00"))
     with time_machine.travel(at(date(2026, 3, 3), hour=11), tick=False):
         invoice_mark_paid(invoice=invoices[0], paid_on=date(2026, 3, 3))  # only January
     with time_machine.travel(at(date(2026, 3, 4)), tick=False):
@@ -319,9 +336,93 @@ def test_a_promise_not_kept_asks_the_executive_to_call_again(procedures, team, d
         complete(case, team[Role.EXECUTIVE], talk("Dice que ya pagó.", call_result="paid"))
         assert pending(case).bpmn_id == "call_debtor"
         invoice_mark_paid(invoice=invoices[1], paid_on=date(2026, 3, 4))
+        # March is not due yet: nothing overdue is left, so it is paid.
         complete(case, team[Role.EXECUTIVE], talk("Pagó hoy.", call_result="paid"))
         assert pending(case).bpmn_id == "close_collection"
     assert events(case).count("call_debtor") == 3
+
+
+def _promise_checked(team, company, amount: str, pay) -> bool:
+    """Promise `amount` on 2 March for 3 March; `pay()` on 3 March; checked on 4 March."""
+    case = open_i_case(team, company)
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), amount))
+    with time_machine.travel(at(date(2026, 3, 3), hour=11), tick=False):
+        pay()
+    with time_machine.travel(at(date(2026, 3, 4)), tick=False):
+        engine.timers_advance()
+    kept = PaymentPromise.objects.get(case=case).kept
+    case.refresh_from_db()
+    assert pending(case).bpmn_id == ("close_collection" if kept else "call_debtor")
+    with time_machine.travel(at(date(2026, 3, 4), hour=9), tick=True):
+        if kept:
+            complete(case, team[Role.EXECUTIVE], talk("Pagó lo comprometido."))
+        else:
+            complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
+            complete(
+                case,
+                team[Role.EXECUTIVE],
+                {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+            )
+    return kept
+
+
+def test_a_promise_of_part_of_the_debt_is_kept_when_that_part_is_paid(procedures, team, debtor):
+    company, (january, _february) = debtor
+    assert _promise_checked(
+        team,
+        company,
+        "250.00",
+        lambda: invoice_mark_paid(invoice=january, paid_on=date(2026, 3, 3)),
+    )
+
+
+def test_a_promise_paid_only_in_part_is_not_kept(procedures, team, debtor):
+    from posventa.billing.services import invoice_payment_record
+
+    company, (january, _february) = debtor
+    assert not _promise_checked(
+        team,
+        company,
+        "250.00",
+        lambda: invoice_payment_record(
+            invoice=january, amount=Decimal("249.99"), paid_on=date(2026, 3, 3)
+        ),
+    )
+
+
+def test_paying_what_is_not_due_yet_does_not_keep_a_promise(procedures, team, debtor):
+    from posventa.billing.models import Invoice
+
+    company, _ = debtor
+    march = Invoice.objects.get(product__company=company, period=date(2026, 3, 1))
+    assert not _promise_checked(
+        team, company, "250.00", lambda: invoice_mark_paid(invoice=march, paid_on=date(2026, 3, 3))
+    )
+
+
+def test_a_promise_cannot_exceed_what_is_overdue(procedures, team, debtor):
+    """Bs 500 overdue; March's Bs 250, not due yet, cannot be promised."""
+    company, _ = debtor
+    case = open_i_case(team, company)
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.EXECUTIVE],
+            data=promise(date(2026, 3, 5), "500.01"),
+        )
+    assert "promised_amount" in refused.value.form.errors
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 5), "500.00"))
+    assert PaymentPromise.objects.get(case=case).amount == Decimal("500.00")
+    with time_machine.travel(at(date(2026, 3, 6)), tick=False):
+        engine.timers_advance()
+    with time_machine.travel(at(date(2026, 3, 6), hour=9), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
+        complete(
+            case,
+            team[Role.EXECUTIVE],
+            {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+        )
 
 
 def test_no_promise_prints_the_dunning_letter_original_and_copy(procedures, team, debtor):
@@ -340,9 +441,8 @@ def test_no_promise_prints_the_dunning_letter_original_and_copy(procedures, team
         "COPIA",
         "Carta de información mora",
         company.legal_name,
-        "Bs 500.00",
+        "Total adeudado: Bs 500.00 · 41 días de mora",
         "SIGEP",
-        "41 días de mora",
     ):
         assert shown in text, shown
     assert text.count("Ref.: Carta de información mora") == 2
@@ -447,3 +547,47 @@ def test_a_customer_whose_proformas_fail_does_not_stop_the_run(team, customer_pr
     assert "Correo Roto S.A." in run.error
     assert not ProformaSending.objects.filter(company=broken).exists()  # rolled back
     assert ProformaSending.objects.filter(company=customer_product.company).exists()
+
+
+def test_the_dunning_letter_lists_each_overdue_invoice_with_what_it_owes_and_their_total(
+    procedures, team, debtor
+):
+    from posventa.billing.services import invoice_payment_record
+
+    company, (january, february) = debtor
+    product = january.product
+    invoice_payment_record(invoice=february, amount=Decimal("100.50"), paid_on=date(2026, 2, 25))
+    late = InvoiceFactory(product=product, period=date(2025, 12, 1), due_date=date(2026, 1, 20))
+    invoice_mark_paid(invoice=late, paid_on=date(2026, 2, 1))  # paid after its due date
+    second = ProductFactory(company=company, plan=product.plan)
+    InvoiceFactory(product=second, period=date(2026, 2, 1), due_date=TODAY)  # due today
+    yesterday = InvoiceFactory(
+        product=second,
+        period=date(2026, 1, 1),
+        due_date=TODAY - timedelta(days=1),
+        amount=Decimal("99.90"),
+    )
+    case = open_i_case(team, company)
+    complete(case, team[Role.EXECUTIVE], talk("No se compromete.", call_result="no_promise"))
+    text = pdf_text(case.documents.get(kind=DocumentKind.OTHER))
+    original = text.split("COPIA")[0]
+    plan = product.plan.name
+    rows = [
+        f"01/2026 {product.service_number} · {plan} 20/01/2026 41 250.00",
+        f"02/2026 {product.service_number} · {plan} 20/02/2026 10 149.50",
+        f"01/2026 {second.service_number} · {plan} {yesterday.due_date:%d/%m/%Y} 1 99.90",
+    ]
+    for row in rows:
+        assert row in original, (row, original)
+    # The oldest first; nothing not due, due today or paid.
+    assert [original.index(row) for row in rows] == sorted(original.index(row) for row in rows)
+    assert f"03/2026 {product.service_number}" not in original  # not due yet
+    assert "12/2025" not in original  # paid late
+    assert original.count(f"{second.service_number} ·") == 1
+    assert "Total vencido 499.40" in original
+    assert "Total adeudado: Bs 499.40 · 41 días de mora" in original
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+    )

@@ -327,7 +327,7 @@ LIST_PAGES = {
     "/indicadores/cierre/": ["month"],
     "/indicadores/reporte.pdf": ["month"],
     "/indicadores/reporte.xlsx": ["month"],
-    "/cobranza/": ["page"],
+    "/cobranza/": ["q", "executive", "bucket", "page"],
     "/cobranza/proformas/": ["page"],
     "/campanas/": ["page"],
     "/revision-preventiva/": ["executive", "kind", "page"],
