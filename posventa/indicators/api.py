@@ -20,6 +20,7 @@ class FiguresOut(Schema):
     effective: int
     timely: int
     open: int
+    cancelled: int  # cancelled by hand: in neither indicator, counted apart
     efficacy: float | None
     timeliness: float | None
     efficacy_verdict: str
@@ -53,6 +54,7 @@ class CaseRowOut(Schema):
     closed_at: str | None
     outcome: str
     quality_conform: bool | None
+    cancel_reason: str  # why it was cancelled by hand (outcome "cancelled")
 
 
 # "2026-11": a month is seven characters; anything longer is not one.
@@ -65,6 +67,7 @@ def _figures(figures) -> dict:
         "effective": figures.effective,
         "timely": figures.timely,
         "open": figures.open,
+        "cancelled": figures.cancelled,
         "efficacy": float(figures.efficacy) if figures.efficacy is not None else None,
         "timeliness": float(figures.timeliness) if figures.timeliness is not None else None,
         "efficacy_verdict": figures.efficacy_verdict,
@@ -128,7 +131,7 @@ def month_cases(
     limit: Count(5000, minimum=1) = 500,
 ):
     """The cases behind a figure: indicator is all, effective, not_effective,
-    timely, not_timely or open; `limit` (at most 5000) cases from `offset`,
+    timely, not_timely, open or cancelled; `limit` (at most 5000) cases from `offset`,
     oldest first. Another portfolio's executive, as one that does not exist,
     gives no cases."""
     try:
@@ -154,6 +157,7 @@ def month_cases(
             "closed_at": case.closed_at.isoformat() if case.closed_at else None,
             "outcome": case.outcome,
             "quality_conform": case.quality_conform,
+            "cancel_reason": case.cancel_reason,
         }
         for case in cases[offset : offset + limit]
     ]

@@ -150,13 +150,21 @@ def effective_q(as_of: datetime) -> Q:
     )
 
 
+def cancelled_q(as_of: datetime) -> Q:
+    """Cancelled by hand by `as_of` (the team lead or the division head, with a
+    reason): neither answered nor failed, it leaves both indicators — their
+    numerators and their denominator — and is counted on its own."""
+    return Q(outcome=Outcome.CANCELLED, closed_at__lte=as_of)
+
+
 def open_q(as_of: datetime) -> Q:
     """Still open when measured: counts as neither effective nor timely."""
     return Q(closed_at__isnull=True) | Q(closed_at__gt=as_of)
 
 
 def classified(cases, as_of: datetime, *, exclude_wait: bool | None = None):
-    """The cases with how each counts: is_effective, is_timely, is_open, is_reiterated."""
+    """The cases with how each counts: is_effective, is_timely, is_open,
+    is_reiterated, is_cancelled (a cancelled one counts in neither indicator)."""
 
     def flag(condition):
         # CASE WHEN, not the bare condition: SQL's NULL (no attended time yet) is "no".
@@ -166,9 +174,10 @@ def classified(cases, as_of: datetime, *, exclude_wait: bool | None = None):
 
     return cases.annotate(
         is_effective=flag(effective_q(as_of)),
-        is_timely=flag(timely_q(as_of, exclude_wait=exclude_wait)),
+        is_timely=flag(timely_q(as_of, exclude_wait=exclude_wait) & ~cancelled_q(as_of)),
         is_open=flag(open_q(as_of)),
         is_reiterated=flag(Q(reiterated_q())),
+        is_cancelled=flag(cancelled_q(as_of)),
     )
 
 

@@ -23,6 +23,7 @@ INDICATOR_LABELS = {
     "timely": _("Attended in less than 24 h"),
     "not_timely": _("Not attended in less than 24 h"),
     "open": _("Still open"),
+    "cancelled": _("Cancelled by hand (counted in neither indicator)"),
 }
 
 

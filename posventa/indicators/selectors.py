@@ -18,6 +18,7 @@ from posventa.indicators.definitions import (
     EFFICACY_TARGET,
     TIMELINESS_TARGET,
     Month,
+    cancelled_q,
     classified,
     effective_q,
     excludes_customer_wait,
@@ -39,7 +40,15 @@ BREAKDOWNS = {
 NO_ROLE = "-"  # the role filter for requests not answered yet
 
 # What a number of the dashboard stands for → the cases behind it.
-INDICATOR_FILTERS = ("all", "effective", "not_effective", "timely", "not_timely", "open")
+INDICATOR_FILTERS = (
+    "all",
+    "effective",
+    "not_effective",
+    "timely",
+    "not_timely",
+    "open",
+    "cancelled",
+)
 
 
 def may_see_indicators(user) -> bool:
@@ -65,10 +74,11 @@ def month_cases(user, month: Month) -> QuerySet[Case]:
 
 @dataclass(frozen=True)
 class Figures:
-    total: int
+    total: int  # the requests the indicators count: cancelled ones are not among them
     effective: int
     timely: int
     open: int
+    cancelled: int = 0  # received in the month and cancelled by hand: counted apart
 
     @property
     def not_effective(self) -> int:
@@ -96,11 +106,15 @@ class Figures:
 
 
 def _counts(as_of: datetime, exclude_wait: bool) -> dict:
+    # A case cancelled by the measuring instant leaves every figure but its own
+    # (an effective or open one cannot be cancelled: the conditions exclude it).
+    counted = ~cancelled_q(as_of)
     return {
-        "total": Count("pk"),
+        "total": Count("pk", filter=counted),
         "effective": Count("pk", filter=effective_q(as_of)),
-        "timely": Count("pk", filter=timely_q(as_of, exclude_wait=exclude_wait)),
+        "timely": Count("pk", filter=timely_q(as_of, exclude_wait=exclude_wait) & counted),
         "open": Count("pk", filter=open_q(as_of)),
+        "cancelled": Count("pk", filter=cancelled_q(as_of)),
     }
 
 
@@ -149,7 +163,7 @@ def month_report(user, month: Month, *, now: datetime | None = None) -> MonthRep
 
 
 def _sum(groups) -> Figures:
-    totals = dict.fromkeys(("total", "effective", "timely", "open"), 0)
+    totals = dict.fromkeys(("total", "effective", "timely", "open", "cancelled"), 0)
     for group in groups:
         for name in totals:
             totals[name] += group[name]
@@ -190,12 +204,15 @@ def cases_behind(
     """The cases a number of the dashboard counts."""
     as_of = measured_at(month, now)
     cases = month_cases(user, month)
+    counted = ~cancelled_q(as_of)  # a cancelled case is behind no number but its own
     conditions = {
+        "all": counted,
         "effective": effective_q(as_of),
-        "not_effective": ~effective_q(as_of),
-        "timely": timely_q(as_of),
-        "not_timely": ~timely_q(as_of) | Q(attended_at__isnull=True),
+        "not_effective": ~effective_q(as_of) & counted,
+        "timely": timely_q(as_of) & counted,
+        "not_timely": (~timely_q(as_of) | Q(attended_at__isnull=True)) & counted,
         "open": open_q(as_of),
+        "cancelled": cancelled_q(as_of),
     }
     if indicator in conditions:
         cases = cases.filter(conditions[indicator])
@@ -207,7 +224,7 @@ def cases_behind(
         cases = cases.filter(channel=channel)
     if role:
         cases = cases.filter(attended_role="" if role == NO_ROLE else role)
-    return cases.select_related("company__executive").order_by("received_at", "pk")
+    return cases.select_related("company__executive", "cancelled_by").order_by("received_at", "pk")
 
 
 def current_month() -> Month:

@@ -84,7 +84,7 @@ def _filter_value(name, key):
 def _links(month, **filters) -> dict:
     return {
         indicator: cases_url(month, indicator=indicator, **filters)
-        for indicator in ("all", "effective", "not_effective", "timely", "not_timely", "open")
+        for indicator in selectors.INDICATOR_FILTERS
     }
 
 
