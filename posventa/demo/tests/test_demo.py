@@ -116,6 +116,12 @@ class TestLoadedDemo:
         )
         assert set(bare) <= {"boliviatel_ld"}
         assert Equipment.objects.count() > products.count()
+        # Two pay-TV withdrawals wait at the equipment; one decoder came back
+        # without its remote control, charged at the part's tariff at step 13.
+        incomplete = Equipment.objects.filter(return_condition="incomplete")
+        assert list(incomplete.values_list("missing_part_rows__part__code", flat=True)) == [
+            "remote_control"
+        ]
         multipack = products.filter(plan__product_type__code="multipack").first()
         assert multipack.plan.basic_telephony_amount == 70
 
