@@ -159,3 +159,18 @@ def test_a_page_of_debtors_costs_the_same_queries_however_long(
             (d.company.executive.pk, [p.product.plan.name for p in d.products]) for d in debtors
         ]
     assert len(shown) == size
+
+
+def test_a_proforma_carries_what_earlier_invoices_still_owe(team):
+    """Due or not yet due, partly paid: its remainder; paid: nothing."""
+    company = CompanyFactory(executive=team[Role.EXECUTIVE])
+    owing(company, days=-5, amount="250.00", amount_paid=Decimal("100.00"))
+    product = owing(company, days=10, amount="80.00").product
+    InvoiceFactory(product=product, period=date(2025, 2, 1), amount=Decimal("80.00"))
+    paid = owing(company, days=20)
+    invoice_mark_paid(invoice=paid, paid_on=TODAY)
+    ids = list(company.products.values_list("pk", flat=True))
+    assert sorted(selectors.pending_by_product(ids).values()) == [
+        Decimal("150.00"),
+        Decimal("160.00"),
+    ]
