@@ -211,8 +211,19 @@ def case_cancel(*, case: Case, user, reason: str, channel: str = "") -> Case:
         raise PermissionDenied(_("Only the team lead and the division head cancel a case."))
     if not Company.objects.visible_to(user).filter(pk=case.company_id).exists():
         raise PermissionDenied(_("This customer is not in your portfolio."))
-    # The instance's row first, then the case's: the order a step takes them
-    # in (it locks the instance, its hooks then update the case).
+    # Rows are locked in the order the other actions on them take: the case's
+    # visits and open work orders (a visit moved or an order closed locks
+    # them, then delivers its message to the process), the process instance
+    # (a step locks it, then its hooks update the case), the case.
+    from posventa.visits.models import Visit
+    from posventa.workorders.models import OPEN_STATES, WorkOrder
+
+    list(Visit.objects.select_for_update().filter(case_id=case.pk).values_list("pk"))
+    list(
+        WorkOrder.objects.select_for_update()
+        .filter(case_id=case.pk, state__in=OPEN_STATES)
+        .values_list("pk")
+    )
     instance_id = Case.objects.filter(pk=case.pk).values_list("instance_id", flat=True).get()
     if instance_id is not None:
         list(ProcessInstance.objects.select_for_update().filter(pk=instance_id).values("pk"))

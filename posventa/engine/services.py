@@ -100,8 +100,19 @@ def may_work_on(user, task: HumanTask) -> bool:
 def _locked_task(task_id: UUID) -> HumanTask:
     """The inbox row and its instance, both locked, or TaskAlreadyCompleted.
 
-    Whoever waits on the lock while another completes the task finds, once
-    the lock is released, that the row is gone."""
+    The instance's row first, then the inbox row: every action on a process
+    takes them in that order (a timer, a message or a cancel locks the
+    instance, then rebuilds or deletes its inbox rows; the host's hooks then
+    update its own rows, the case), so two actions never wait on each other
+    crosswise. Whoever waits on the lock while another completes the task
+    finds, once the lock is released, that the row is gone."""
+    gone = TaskAlreadyCompleted(_("This task is no longer pending: someone already completed it."))
+    instance_id = (
+        HumanTask.objects.filter(task_id=task_id).values_list("instance_id", flat=True).first()
+    )
+    if instance_id is None:
+        raise gone
+    list(ProcessInstance.objects.select_for_update().filter(pk=instance_id).values_list("pk"))
     try:
         return (
             HumanTask.objects.select_for_update(of=("self", "instance"))
@@ -109,9 +120,7 @@ def _locked_task(task_id: UUID) -> HumanTask:
             .get(task_id=task_id)
         )
     except HumanTask.DoesNotExist:
-        raise TaskAlreadyCompleted(
-            _("This task is no longer pending: someone already completed it.")
-        ) from None
+        raise gone from None
 
 
 @transaction.atomic
