@@ -94,7 +94,7 @@ def case_clock(case: Case) -> Clock:
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime
-    kind: str  # step, pending, interaction, document, email, change
+    kind: str  # step, pending, cancelled, interaction, document, email, change
     title: str
     who: str = ""
     detail: str = ""
@@ -112,7 +112,10 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     when=event.ended_at or event.started_at,
-                    kind="step" if event.ended_at else "pending",
+                    # A step left pending when its path or its case ended says so.
+                    kind="cancelled"
+                    if event.cancelled
+                    else ("step" if event.ended_at else "pending"),
                     title=event.name,
                     who=str(event.actor) if event.actor else "",
                     detail=event.lane,

@@ -107,12 +107,11 @@ def _locked_task(task_id: UUID) -> HumanTask:
     crosswise. Whoever waits on the lock while another completes the task
     finds, once the lock is released, that the row is gone."""
     gone = TaskAlreadyCompleted(_("This task is no longer pending: someone already completed it."))
-    instance_id = (
-        HumanTask.objects.filter(task_id=task_id).values_list("instance_id", flat=True).first()
+    locked = ProcessInstance.objects.select_for_update(of=("self",)).filter(
+        human_tasks__task_id=task_id
     )
-    if instance_id is None:
+    if not list(locked.values_list("pk")):
         raise gone
-    list(ProcessInstance.objects.select_for_update().filter(pk=instance_id).values_list("pk"))
     try:
         return (
             HumanTask.objects.select_for_update(of=("self", "instance"))

@@ -60,6 +60,10 @@ def test_the_team_lead_or_the_division_head_cancels_an_open_case_with_a_reason(
     # The step that was pending is closed in the log as cancelled; no end event is made up.
     events = dict(case.instance.events.values_list("bpmn_id", "cancelled"))
     assert events == {"start": False, "check_requirements": True}
+    from posventa.cases.selectors import case_timeline
+
+    [step] = [e for e in case_timeline(case) if e.title == "Verifica requisitos"]
+    assert step.kind == "cancelled"
 
 
 @pytest.mark.parametrize(
