@@ -66,7 +66,7 @@ class CaseOpenForm(BoundedForm):
         chosen = str(self.data.get("product") or self.initial.get("product") or "")
         product = (
             self.fields["product"].queryset.filter(pk=int(chosen)).first()
-            if chosen.isdigit() and len(chosen) < 12
+            if chosen.isascii() and chosen.isdigit() and len(chosen) < 12
             else None
         )
         self.show_collisions(open_collisions(procedure=procedure, product=product))

@@ -33,7 +33,7 @@ from posventa.cases.services import case_open
 from posventa.claims.models import Complaint
 from posventa.claims.services import complaint_register
 from posventa.engine.models import HumanTask
-from posventa.factories import InvoiceFactory
+from posventa.factories import InvoiceFactory, ProductFactory
 from posventa.procedures.tests.fixtures import deploy_only
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,7 @@ VALID = {
     "channel": "email",
     "subject": "Cambio de plan",
     "state": "assigned",
+    "reason": "Solicitud duplicada.",
 }
 
 
@@ -191,6 +192,7 @@ def world(team, customer_product, internet_plans, media):
             subject="Pedido del cliente",
             product=customer_product,
             user=team[Role.EXECUTIVE],
+            acknowledge_open_cases=True,  # a plan change and a suspension: a warning
         )
         return case, HumanTask.objects.get(instance=case.instance)
 
@@ -210,7 +212,10 @@ def world(team, customer_product, internet_plans, media):
         "body": {
             **VALID,
             "nit": customer_product.company.nit,
-            "product_id": customer_product.pk,
+            # Another product: the one above has a plan change open already.
+            "product_id": ProductFactory(
+                company=customer_product.company, plan=internet_plans[0]
+            ).pk,
             # procedure B's first step, complete.
             "data": {
                 "new_plan": internet_plans[1].pk,
@@ -239,8 +244,13 @@ def call(client, world, op, *, path=None, query=None, body=None, raw=None, token
     method, template = op.split(" ", 1)
     values = {**world["path"], **(path or {})}
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), template)
-    # The claims unit's answers are the commercial manager's; the rest the executive's.
-    role = Role.COMMERCIAL_MANAGER if "/claims" in template else Role.EXECUTIVE
+    # The claims unit's answers are the commercial manager's, cancelling a case
+    # the team lead's; the rest the executive's.
+    role = Role.EXECUTIVE
+    if "/claims" in template:
+        role = Role.COMMERCIAL_MANAGER
+    elif template.endswith("/cancel"):
+        role = Role.TEAM_LEAD
     headers = {"Authorization": f"Bearer {world['keys'][role]}"} if token else {}
     kwargs = {"headers": headers}
     if method == "GET":

@@ -35,19 +35,21 @@ def theirs(team, customer_product, internet_plans, media):
     company = CompanyFactory(executive=other)
     product = ProductFactory(company=company, plan=internet_plans[0], technology="fiber")
 
-    def open_case():
+    def open_case(on):
         return case_open(
             company=company,
             procedure="B",
             channel="email",
             subject="Cambio de plan",
-            product=product,
+            product=on,
             user=other,
         )
 
-    case = open_case()
+    case = open_case(product)
     task = HumanTask.objects.get(instance=case.instance)
-    done = HumanTask.objects.get(instance=open_case().instance)
+    # Another product: one product takes one plan change at a time.
+    second = ProductFactory(company=company, plan=internet_plans[0], technology="fiber")
+    done = HumanTask.objects.get(instance=open_case(second).instance)
     engine.task_complete(
         task_id=done.task_id,
         user=other,

@@ -59,12 +59,10 @@ class CaseTaskForm(TaskForm):
         seen = cleaned.pop(PRODUCT_SEEN, "") if self.guards_product else ""
         if seen:
             # Locked until the step's transaction ends: a second step on this
-            # product waits here, then finds the first one's change.
-            product = (
-                Product.objects.select_for_update()
-                .select_related("plan")
-                .get(pk=self.case.product_id)
-            )
+            # product waits here, then finds the first one's change. The row
+            # alone: with a join, PostgreSQL re-checks the join against the
+            # changed row once the lock is released, and finds no row at all.
+            product = Product.objects.select_for_update().get(pk=self.case.product_id)
             now = product_fingerprint(product)
             if now != seen:
                 self._product_changed(product, now)

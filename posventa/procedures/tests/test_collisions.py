@@ -309,6 +309,7 @@ def _enable_waiting() -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL")
 def test_two_people_completing_conflicting_changes_at_once_end_with_one_change_and_one_refusal(
     procedures, team, line, plans
@@ -335,6 +336,8 @@ def test_two_people_completing_conflicting_changes_at_once_end_with_one_change_a
             outcomes[name] = "changed"
         except engine.FormInvalid as err:
             outcomes[name] = "refused: " + " ".join(err.form.non_field_errors())
+        except Exception as err:  # noqa: BLE001 — shown by the assertion below
+            outcomes[name] = f"failed: {err!r}"
         finally:
             connections.close_all()
 
@@ -344,7 +347,7 @@ def test_two_people_completing_conflicting_changes_at_once_end_with_one_change_a
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["changed", "refused"]
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["changed", "refused"], outcomes
     winner = next(n for n, o in outcomes.items() if o == "changed")
     line.refresh_from_db()
     services = set(line.enabled_services.values_list("service__code", flat=True))
@@ -356,6 +359,7 @@ def test_two_people_completing_conflicting_changes_at_once_end_with_one_change_a
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL")
 def test_two_plan_changes_opened_at_the_same_moment_open_one_case(procedures, team, line):
     barrier = threading.Barrier(2)
