@@ -17,7 +17,7 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import CaseDocument
 from posventa.cases.services import case_open, document_add
 from posventa.common.downloads import attachment_response, content_disposition
-from posventa.factories import UserFactory
+from posventa.factories import ProductFactory, UserFactory
 from posventa.indicators.definitions import Month
 from posventa.indicators.services import month_close
 from posventa.visits.ical import feed_token
@@ -82,12 +82,15 @@ def test_bytes_text_and_open_files_are_sent_whole():
 
 @pytest.fixture
 def case(procedures, team, customer_product):
+    # A product of its own: `plan_change_case` opens a plan change on
+    # `customer_product`, and one product takes one plan change at a time.
+    product = ProductFactory(company=customer_product.company, plan=customer_product.plan)
     return case_open(
         company=customer_product.company,
         procedure="B",
         channel="email",
         subject="Cambio de plan",
-        product=customer_product,
+        product=product,
         user=team[Role.EXECUTIVE],
         documents=[
             ("request_letter", SimpleUploadedFile("Carta de Peñaranda.pdf", PDF, "text/html"))
