@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from posventa.common.models import BaseModel, Channel
 from posventa.common.uploads import safe_filename
@@ -46,7 +47,7 @@ class Outcome(models.TextChoices):
     # A debtor who did not promise to pay got the dunning letter (procedure I).
     DUNNING_LETTER = "dunning_letter", _("Dunning letter delivered")
     # The team lead or the division head ended the case by hand, with a reason.
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("case outcome", "Cancelled")
 
 
 class CaseQuerySet(models.QuerySet):

@@ -303,6 +303,25 @@ def loose_ends(case: Case) -> dict:
     }
 
 
+def _back_to_worklists(case: Case) -> None:
+    """A call of a campaign (J) or a finding of the review list (K) whose case
+    was cancelled goes back to its list, to be called or reviewed again — unless
+    the review list found it again meanwhile (then that newer row stands)."""
+    from posventa.campaigns.models import CallResult, CampaignItem
+    from posventa.reviews.models import ReviewItem
+
+    CampaignItem.objects.filter(case=case, result=CallResult.IN_CALL).update(
+        case=None, result=CallResult.PENDING
+    )
+    for item in ReviewItem.objects.filter(case=case):
+        listed_again = ReviewItem.objects.filter(
+            kind=item.kind, product_id=item.product_id, offered_type=item.offered_type, case=None
+        ).exists()
+        if not listed_again:
+            item.case = None
+            item.save(update_fields=["case", "updated_at"])
+
+
 def _tie_loose_ends(case: Case, *, user, reason: str, now) -> None:
     """A scheduled visit of the case is cancelled as the calendar cancels one
     (the analyst's time is free again; its work order closes as attended
@@ -336,6 +355,7 @@ def _tie_loose_ends(case: Case, *, user, reason: str, now) -> None:
         WorkOrderChange.objects.create(
             work_order=order, at=now, state=order.state, by=user, note=note[:500]
         )
+    _back_to_worklists(case)
     for order in pending["work_orders"]:
         WorkOrderChange.objects.create(
             work_order=order, at=now, state=order.state, by=user, note=note[:500]

@@ -595,3 +595,16 @@ def test_the_campaign_form_offers_the_portfolios_customers(client, team, interne
         },
     )
     assert response.status_code == 200 and Campaign.objects.count() == 1
+
+
+def test_a_call_whose_case_is_cancelled_goes_back_to_the_campaigns_list(procedures, team, internet):
+    from posventa.cases.services import case_cancel
+
+    campaign = loyalty(team)
+    item = item_of(campaign, internet)
+    case = call_start(item=item, user=team[Role.EXECUTIVE])
+    case_cancel(case=case, user=team[Role.TEAM_LEAD], reason="Llamada abierta por error.")
+    item.refresh_from_db()
+    assert (item.case, item.result) == (None, "pending")
+    again = call_start(item=item, user=team[Role.EXECUTIVE])  # she can call again
+    assert again != case

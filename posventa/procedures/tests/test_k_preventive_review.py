@@ -571,3 +571,15 @@ def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
     assert DiagnosisRecord.objects.filter(product=damaged).count() == 2
     assert Product.objects.get(pk=damaged.pk).technology == "fiber"
+
+
+def test_a_review_whose_case_is_cancelled_goes_back_to_the_review_list(procedures, team, copper):
+    from posventa.cases.services import case_cancel
+
+    worklist_refresh()
+    item = item_of(copper, ItemKind.MIGRATION)
+    case = start(team, item)
+    case_cancel(case=case, user=team[Role.TEAM_LEAD], reason="Revisión abierta por error.")
+    item.refresh_from_db()
+    assert item.case is None
+    assert start(team, item) != case  # the analyst may review it again
