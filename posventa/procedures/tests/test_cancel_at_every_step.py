@@ -186,6 +186,18 @@ class Walk:
 # --- the twelve walks -------------------------------------------------------------------
 
 
+def open_request(team, procedure, subject, *, product=None, company=None, channel="phone"):
+    """A request of the executive's customer (on `product`, when given)."""
+    return case_open(
+        company=company or product.company,
+        procedure=procedure,
+        channel=channel,
+        subject=subject,
+        product=product,
+        user=team[Role.EXECUTIVE],
+    )
+
+
 def walk_a(team, stop, **_):
     from posventa.catalog.models import SupplementaryService
     from posventa.inventory.models import ProductSupplementaryService
@@ -205,16 +217,7 @@ def walk_a(team, stop, **_):
         "enable": [service("call_waiting").pk, service("centrex").pk],
         "disable": [service("caller_id").pk],
     }
-    stop(
-        case_open(
-            company=line.company,
-            procedure="A",
-            channel="letter",
-            subject="Habilitar llamada en espera",
-            product=line,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "A", "Habilitar llamada en espera", product=line, channel="letter"))
     case = stop.case
     complete(case, team[Role.EXECUTIVE], {**change, **ALL_DOCUMENTS}, step="check_requirements")
     stop()
@@ -224,16 +227,7 @@ def walk_a(team, stop, **_):
 
 
 def walk_b(team, stop, customer_product, internet_plans, **_):
-    stop(
-        case_open(
-            company=customer_product.company,
-            procedure="B",
-            channel="email",
-            subject="Cambio de plan",
-            product=customer_product,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "B", "Cambio de plan", product=customer_product, channel="email"))
     case, plan = stop.case, internet_plans[2].pk
     complete(case, team[Role.EXECUTIVE], {"new_plan": plan, **ALL_DOCUMENTS})
     stop()
@@ -261,16 +255,7 @@ def walk_c(team, stop, internet_plans, **_):
         "new_zone": "Zona Norte",
         "new_neighbourhood": "Queru Queru",
     }
-    stop(
-        case_open(
-            company=product.company,
-            procedure="C",
-            channel="letter",
-            subject="Traslado",
-            product=product,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "C", "Traslado", product=product, channel="letter"))
     case, manager = stop.case, team[Role.TECHNICAL_MANAGER]
     contact = {"contact_name": "Lic. Rosa Vargas", "contact_phone": "70712345"}
     complete(case, team[Role.EXECUTIVE], {**place, **contact}, step="receive_request")
@@ -310,16 +295,7 @@ def walk_c(team, stop, internet_plans, **_):
 def walk_d(team, stop, customer_product, **_):
     today = timezone.localdate()
     ends = today + timedelta(days=60)
-    stop(
-        case_open(
-            company=customer_product.company,
-            procedure="D",
-            channel="letter",
-            subject="Suspensión temporal",
-            product=customer_product,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "D", "Suspensión temporal", product=customer_product, channel="letter"))
     case = stop.case
     dates = {"starts_on": today.isoformat(), "ends_on": ends.isoformat()}
     complete(
@@ -385,16 +361,7 @@ def _internet(team, internet_plans):
 
 def walk_e(team, stop, internet_plans, **_):
     product = _internet(team, internet_plans)
-    stop(
-        case_open(
-            company=product.company,
-            procedure="E",
-            channel="phone",
-            subject="El internet no navega",
-            product=product,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "E", "El internet no navega", product=product))
     case, manager = stop.case, team[Role.TECHNICAL_MANAGER]
     complete(
         case,
@@ -439,16 +406,7 @@ def walk_f(team, stop, customer_product, **_):
     invoice = InvoiceFactory(
         product=customer_product, period=date(2026, 10, 1), amount=Decimal("250.00")
     )
-    stop(
-        case_open(
-            company=customer_product.company,
-            procedure="F",
-            channel="phone",
-            subject="Reclamo de facturación",
-            product=customer_product,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "F", "Reclamo de facturación", product=customer_product))
     case = stop.case
     reason = "Llamadas a celulares no reconocidas."
     complete(
@@ -502,16 +460,7 @@ def walk_g(team, stop, **_):
         source=CallSource.COMTECO,
     )
     previous = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    stop(
-        case_open(
-            company=line.company,
-            procedure="G",
-            channel="email",
-            subject="Detalle de llamadas",
-            product=line,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "G", "Detalle de llamadas", product=line, channel="email"))
     case = stop.case
     complete(
         case,
@@ -541,16 +490,7 @@ def walk_g(team, stop, **_):
 
 def walk_h(team, stop, customer_product, **_):
     EquipmentFactory(product=customer_product, serial="RTR-0001", kind="router")
-    stop(
-        case_open(
-            company=customer_product.company,
-            procedure="H",
-            channel="letter",
-            subject="Retiro del producto",
-            product=customer_product,
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "H", "Retiro del producto", product=customer_product, channel="letter"))
     case, executive, manager = stop.case, team[Role.EXECUTIVE], team[Role.COMMERCIAL_MANAGER]
     complete(case, executive, {"cause": "Cierre de la sucursal."}, step="receive_request")
     stop()
@@ -588,15 +528,7 @@ def walk_i(team, stop, customer_product, **_):
             due_date=today - timedelta(days=40),
         ),
     ]
-    stop(
-        case_open(
-            company=customer_product.company,
-            procedure="I",
-            channel="phone",
-            subject="Gestión de cobranza",
-            user=team[Role.EXECUTIVE],
-        )
-    )
+    stop(open_request(team, "I", "Gestión de cobranza", company=customer_product.company))
     case = stop.case
     promised = today + timedelta(days=3)
     complete(
@@ -728,12 +660,11 @@ def walk_l(team, stop, **_):
 
     analyst = team[Role.TECHNICAL_ANALYST]
     stop(
-        case_open(
+        open_request(
+            team,
+            "L",
+            "Visita: la red interna falla",
             company=CompanyFactory(executive=team[Role.EXECUTIVE]),
-            procedure="L",
-            channel="phone",
-            subject="Visita: la red interna falla",
-            user=team[Role.EXECUTIVE],
         )
     )
     case = stop.case
