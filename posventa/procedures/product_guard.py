@@ -15,14 +15,11 @@ is still as the person saw it, and what the step changed is kept with its case.
 import hashlib
 
 from posventa.cases.models import Case, ProductChange
-from posventa.cases.selectors import case_for_instance
 from posventa.inventory.models import Product
 
 
 def _services(product: Product) -> list[str]:
-    return sorted(
-        product.enabled_services.select_related("service").values_list("service__name", flat=True)
-    )
+    return sorted(product.enabled_services.values_list("service__name", flat=True))
 
 
 def product_fingerprint(product: Product) -> str:
@@ -82,11 +79,3 @@ def product_added_note(*, case: Case | None, old: Product, new: Product) -> None
             before=f"{old.service_number} · {old.plan.name}",
             after=f"{new.service_number} · {new.plan.name}",
         )
-
-
-def case_of(instance, case_id: int | None = None) -> Case | None:
-    """The case an action works for: its own instance's, or the one named
-    (the suspension's dates run in a process of their own)."""
-    if case_id:
-        return Case.objects.filter(pk=case_id).first()
-    return case_for_instance(instance)

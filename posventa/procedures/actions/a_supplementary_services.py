@@ -6,12 +6,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from posventa.billing.services import charge_add
+from posventa.cases.selectors import case_for_instance
 from posventa.catalog.models import SupplementaryService, TariffCode
 from posventa.catalog.selectors import tariff_get
 from posventa.engine.registry import registry
 from posventa.inventory.models import Product
 from posventa.inventory.services import supplementary_services_change
-from posventa.procedures.product_guard import case_of, changes_note, product_state
+from posventa.procedures.product_guard import changes_note, product_state
 
 
 @registry.register_action("change_supplementary_services")
@@ -23,7 +24,7 @@ def change_supplementary_services(instance, product_id: int, enable, disable) ->
     supplementary_services_change(
         product=product, enable=to_enable, disable=to_disable, on=timezone.localdate()
     )
-    changes_note(case=case_of(instance), product=product, before=before)
+    changes_note(case=case_for_instance(instance), product=product, before=before)
     fee = Decimal("0")
     if to_enable:
         tariff = tariff_get(TariffCode.SUPPLEMENTARY_SERVICE)

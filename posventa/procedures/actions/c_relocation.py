@@ -18,7 +18,6 @@ from posventa.inventory.models import Product
 from posventa.inventory.services import product_activate, product_relocate, product_withdraw
 from posventa.procedures.h_withdrawal import devices_with_parts
 from posventa.procedures.product_guard import (
-    case_of,
     changes_note,
     product_added_note,
     product_state,
@@ -72,7 +71,7 @@ def relocate_product(instance, product_id: int, address: str, zone: str, neighbo
     product = product_relocate(
         product=product, installation_address=address, zone=zone, neighbourhood=neighbourhood
     )
-    changes_note(case=case_of(instance), product=product, before=before)
+    changes_note(case=case_for_instance(instance), product=product, before=before)
     new_place = _place(product.installation_address, product.zone, product.neighbourhood)
     charge = _relocation_fee(product, f"Traslado del producto {product.service_number}")
     return {
@@ -91,7 +90,7 @@ def withdraw_product(instance, product_id: int) -> dict:
     product = Product.objects.get(pk=product_id)
     before = product_state(product)
     product = product_withdraw(product=product, on=timezone.localdate())
-    changes_note(case=case_of(instance), product=product, before=before)
+    changes_note(case=case_for_instance(instance), product=product, before=before)
     # What the customer must bring back, each device with its parts.
     equipment = devices_with_parts(product.equipment.filter(returned_on__isnull=True))
     return {
@@ -130,7 +129,7 @@ def activate_product(
         on=today,
         minimum_permanence_months=remaining_permanence_months(old, today),
     )
-    product_added_note(case=case_of(instance), old=old, new=new)
+    product_added_note(case=case_for_instance(instance), old=old, new=new)
     charge = _relocation_fee(
         new, f"Traslado con cambio de tecnología: {old.service_number} → {new.service_number}"
     )

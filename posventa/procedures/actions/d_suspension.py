@@ -33,7 +33,7 @@ from posventa.procedures.d_suspension import (
     reconnection_day,
     suspension_to_reconnect,
 )
-from posventa.procedures.product_guard import case_of, changes_note, product_state
+from posventa.procedures.product_guard import changes_note, product_state
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def record_suspension(instance, product_id: int, starts_on, ends_on) -> dict:
     if suspended_now:
         before = product_state(product)
         product_suspend(product=product, on=today)
-        changes_note(case=case_of(instance), product=product, before=before)
+        changes_note(case=case_for_instance(instance), product=product, before=before)
     back_on = reconnection_day(suspension)
     return {
         "id": suspension.pk,
@@ -163,11 +163,12 @@ def suspend_on_first_day(instance, suspension_id: int, case_id: int, note: str) 
     product = suspension.product
     if suspension.reconnected_on is not None or product.status == ProductStatus.WITHDRAWN:
         return {"suspended": False}
+    case = _case(instance, case_id)
     before = product_state(product)
     product_suspend(product=product, on=suspension.starts_on)
-    changes_note(case=case_of(instance, case_id), product=product, before=before)
+    changes_note(case=case, product=product, before=before)
     _record_on_case(
-        _case(instance, case_id),
+        case,
         f"{note}: {_product_line(product)} · "
         f"{suspension.starts_on:%d/%m/%Y} – {suspension.ends_on:%d/%m/%Y}",
     )
@@ -184,12 +185,11 @@ def reconnect_after_last_day(instance, suspension_id: int, case_id: int, note: s
     if suspension.reconnected_on is not None or product.status == ProductStatus.WITHDRAWN:
         return {"reconnected": False}
     back_on = reconnection_day(suspension)
+    case = _case(instance, case_id)
     before = product_state(product)
     product_reconnect(product=product, on=back_on)
-    changes_note(case=case_of(instance, case_id), product=product, before=before)
-    _record_on_case(
-        _case(instance, case_id), f"{note}: {_product_line(product)} · {back_on:%d/%m/%Y}"
-    )
+    changes_note(case=case, product=product, before=before)
+    _record_on_case(case, f"{note}: {_product_line(product)} · {back_on:%d/%m/%Y}")
     return {"reconnected": True, "on": back_on.isoformat()}
 
 
@@ -222,7 +222,7 @@ def reconnect_on_request(instance, product_id: int, reconnect_on) -> dict:
     if done:
         before = product_state(product)
         product_reconnect(product=product, on=reconnect_on)
-        changes_note(case=case_of(instance), product=product, before=before)
+        changes_note(case=case_for_instance(instance), product=product, before=before)
     return _reconnection(product, suspension, reconnect_on, done=done)
 
 
@@ -238,7 +238,7 @@ def reconnect_on_the_day(instance, suspension_id: int, reconnect_on, note: str) 
     if suspension.reconnected_on is None and product.status != ProductStatus.WITHDRAWN:
         before = product_state(product)
         product_reconnect(product=product, on=reconnect_on)
-        changes_note(case=case_of(instance), product=product, before=before)
+        changes_note(case=case_for_instance(instance), product=product, before=before)
         _record_on_case(
             case_for_instance(instance),
             f"{note}: {_product_line(product)} · {reconnect_on:%d/%m/%Y}",

@@ -32,7 +32,7 @@ from posventa.inventory.services import (
 from posventa.procedures.d_suspension import as_date
 from posventa.procedures.h_withdrawal import customer_history as history_of
 from posventa.procedures.h_withdrawal import penalty_for, request_date_of, return_text
-from posventa.procedures.product_guard import case_of, changes_note, product_state
+from posventa.procedures.product_guard import changes_note, product_state
 from posventa.workorders.models import WorkOrder
 from posventa.workorders.services import workorder_close
 
@@ -242,7 +242,7 @@ def finish_withdrawal(instance, product_id: int, request_date, received_by: str)
     invoice = final_invoice_issue(product=product, request_date=on)
     before = product_state(product)
     product_withdraw(product=product, on=on)
-    changes_note(case=case_of(instance), product=product, before=before)
+    changes_note(case=case_for_instance(instance), product=product, before=before)
     return {
         "invoice_id": invoice.pk,
         "invoice_amount": str(invoice.amount),

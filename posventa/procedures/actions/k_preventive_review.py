@@ -8,7 +8,7 @@ from posventa.cases.selectors import case_for_instance
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.inventory.models import Product
-from posventa.procedures.product_guard import case_of, changes_note, product_state
+from posventa.procedures.product_guard import changes_note, product_state
 from posventa.reviews.models import Opportunity
 from posventa.reviews.services import (
     excess_cable_quote,
@@ -60,5 +60,5 @@ def migrate_to_fiber(instance, product_id: int, metres: str, observations: str =
     summary = product_migrate_to_fiber(
         product=product, metres=metres, observations=observations, user=current_actor()
     )["summary"]
-    changes_note(case=case_of(instance), product=product, before=before)
+    changes_note(case=case_for_instance(instance), product=product, before=before)
     return summary

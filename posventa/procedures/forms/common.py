@@ -43,7 +43,8 @@ class CaseTaskForm(TaskForm):
                 required=False,
                 max_length=64,
             )
-            self.initial[PRODUCT_SEEN] = product_fingerprint(self.case.product)
+            if not self.is_bound:  # a submitted form brings back what it was shown
+                self.initial[PRODUCT_SEEN] = product_fingerprint(self.case.product)
 
     @cached_property
     def guards_product(self) -> bool:
