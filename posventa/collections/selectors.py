@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
 
 from posventa.billing.models import Charge
@@ -25,8 +25,8 @@ from posventa.billing.selectors import account_status, overdue_invoices, owing_i
 from posventa.cases.models import Case, CaseStatus
 from posventa.collections.models import PaymentPromise, ProformaRun
 from posventa.common.money import bs
-from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company
+from posventa.customers.selectors import companies_matching
 from posventa.inventory.models import Product
 
 ZERO = Decimal("0.00")
@@ -75,18 +75,6 @@ class BucketTotal:
     owed: Decimal
 
 
-def _search(companies: QuerySet[Company], text: str) -> QuerySet[Company]:
-    """As the portfolio's search: a piece of the name, or the NIT's first digits."""
-    text = (text or "").strip()
-    if not text:
-        return companies
-    condition = Q(legal_name__icontains=text) | Q(trade_name__icontains=text)
-    digits = normalize_nit(text)
-    if digits.isascii() and digits.isdigit():
-        condition |= Q(nit__startswith=digits)
-    return companies.filter(condition)
-
-
 def debtor_rows(
     *, user, today: date, search: str = "", executive_id: int | None = None, bucket: str = ""
 ) -> QuerySet:
@@ -96,7 +84,7 @@ def debtor_rows(
     Filtered by a name or NIT search, an executive and an ageing band (that
     of the customer's oldest overdue invoice). One grouped query, paginated
     in the database."""
-    companies = _search(Company.objects.visible_to(user), search)
+    companies = companies_matching(Company.objects.visible_to(user), search)
     if executive_id:
         companies = companies.filter(executive_id=executive_id)
     rows = (

@@ -11,19 +11,25 @@ def companies_visible_to(user) -> QuerySet[Company]:
     return Company.objects.visible_to(user)
 
 
+def companies_matching(companies: QuerySet[Company], search: str) -> QuerySet[Company]:
+    """The companies whose name holds `search`, or whose NIT starts with its digits."""
+    search = (search or "").strip()
+    if not search:
+        return companies
+    condition = Q(legal_name__icontains=search) | Q(trade_name__icontains=search)
+    digits = normalize_nit(search)
+    if digits.isascii() and digits.isdigit():
+        condition |= Q(nit__startswith=digits)
+    return companies.filter(condition)
+
+
 def portfolio(*, user, search: str = "", executive_id: int | None = None) -> QuerySet[Company]:
     """The companies the user may see, filtered by a NIT or name search and,
     for those who see every portfolio, by executive; by name."""
     companies = companies_visible_to(user).select_related("executive")
     if executive_id:
         companies = companies.filter(executive_id=executive_id)
-    search = (search or "").strip()
-    if search:
-        digits = normalize_nit(search)
-        condition = Q(legal_name__icontains=search) | Q(trade_name__icontains=search)
-        if digits.isdigit():
-            condition |= Q(nit__startswith=digits)
-        companies = companies.filter(condition)
+    companies = companies_matching(companies, search)
     return companies.annotate(
         product_count=Count("products", filter=~Q(products__status=ProductStatus.WITHDRAWN))
     ).order_by("legal_name", "pk")
