@@ -46,6 +46,9 @@ class Outcome(models.TextChoices):
     WITHDRAWN_BY_CUSTOMER = "withdrawn_by_customer", _("Customer gave up")
     # A debtor who did not promise to pay got the dunning letter (procedure I).
     DUNNING_LETTER = "dunning_letter", _("Dunning letter delivered")
+    # The customer was given the answer and chose: keeps the service rather
+    # than pay the penalty (H), declines an offer (K). An answer, not a failure.
+    DECLINED = "declined", _("Customer chose not to go ahead")
     # The team lead or the division head ended the case by hand, with a reason.
     CANCELLED = "cancelled", pgettext_lazy("case outcome", "Cancelled")
 
@@ -74,6 +77,12 @@ class Case(BaseModel):
     procedure = models.CharField(_("procedure"), max_length=1, choices=Procedure.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"))
+    # When the customer's request reached the team: the indicators count the
+    # case in this month and measure its 24 hours from here. A case the
+    # customer asked for has it at reception; one the team started (I, J, K:
+    # `catalog.TEAM_INITIATED`) has none, unless the customer reports a damage
+    # in it (`case_becomes_request`).
+    requested_at = models.DateTimeField(_("customer request at"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(
@@ -159,6 +168,13 @@ class Case(BaseModel):
                 condition=~models.Q(reiterates=models.F("pk")),
                 name="case_does_not_reiterate_itself",
             ),
+            # A customer's request is never answered before it reached us.
+            models.CheckConstraint(
+                condition=models.Q(requested_at__isnull=True)
+                | models.Q(attended_at__isnull=True)
+                | models.Q(attended_at__gte=models.F("requested_at")),
+                name="case_attended_after_requested",
+            ),
             # A cancelled case says who cancelled it and why.
             models.CheckConstraint(
                 condition=~models.Q(outcome="cancelled")
@@ -168,11 +184,12 @@ class Case(BaseModel):
         ]
         indexes = [
             models.Index(fields=["company", "-received_at"], name="case_company_idx"),
-            # The month's indicators: cases received in a period.
             models.Index(fields=["received_at"], name="case_received_idx"),
+            # The month's indicators: the customers' requests of a period.
+            models.Index(fields=["requested_at"], name="case_requested_idx"),
             # The 24-hour watch: the requests not answered yet.
             models.Index(
-                fields=["received_at"],
+                fields=["requested_at"],
                 name="case_unattended_idx",
                 condition=models.Q(attended_at__isnull=True),
             ),

@@ -107,6 +107,7 @@ def case_open(
         procedure=procedure,
         channel=channel,
         received_at=received_at,
+        requested_at=received_at if customer_asked(procedure) else None,
         subject=subject.strip(),
         description=(description or "").strip(),
         opened_by=user,
@@ -141,6 +142,35 @@ def case_open(
         actor=user,
     )
     case.save(update_fields=["instance", "updated_at"])
+    return case
+
+
+def case_becomes_request(*, case: Case, answered_by_role: str = "") -> Case:
+    """A case the team started (a loyalty call, a preventive review) becomes a
+    customer's request when the customer reports a damage in it: from now on
+    the indicators count it, in this month, with its 24 hours from now
+    (docs/indicators.md, "Which requests a month counts"). The call's own
+    "attended" mark is forgotten; the damage's registration answers it —
+    now, by `answered_by_role` when given (the analyst registered it herself,
+    K step 8), else at procedure E's registration step. A case already a request is left as it
+    is. Runs inside the step's transaction; saves the case."""
+    if case.requested_at is not None:
+        return case
+    now = timezone.now()
+    case.requested_at = now
+    case.attended_at = now if answered_by_role else None
+    case.attended_role = answered_by_role
+    case.attention_warned_at = case.attention_late_at = None
+    case.save(
+        update_fields=[
+            "requested_at",
+            "attended_at",
+            "attended_role",
+            "attention_warned_at",
+            "attention_late_at",
+            "updated_at",
+        ]
+    )
     return case
 
 
