@@ -203,9 +203,10 @@ def _reconnection(product: Product, suspension: Suspension, reconnect_on, *, don
         "on": f"{reconnect_on:%d/%m/%Y}",
         "at": day_starts_at(reconnect_on),
         "product": _product_line(product),
-        # The decision table's inputs: how the service comes back.
+        # The decision table's inputs: how the service comes back. A product
+        # off the access network (HSPA, long distance) has no technology.
         "product_type": product.plan.product_type.code,
-        "technology": product.technology,
+        "technology": product.technology if product.plan.product_type.uses_access_network else "",
     }
 
 
