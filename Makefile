@@ -47,6 +47,7 @@ bench: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	bin/lint-models
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
