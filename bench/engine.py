@@ -105,6 +105,7 @@ def _populate(closed_cases: int, open_tasks: int, start_at: int = 0) -> None:
                             procedure="B",
                             channel="email",
                             received_at=now - timedelta(minutes=offset + first + n),
+                            requested_at=now - timedelta(minutes=offset + first + n),
                             subject="Cambio de plan",
                             status="closed" if closed else "open",
                             outcome="fulfilled" if closed else "",

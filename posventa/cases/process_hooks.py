@@ -36,11 +36,13 @@ def _is_true(value) -> bool:
 
 
 def task_due(instance, info, ready_at):
-    """Before the request is answered, every step is due by the case's 24 h;
-    afterwards (the quality call), by the step's own `sla_hours`."""
+    """Before the customer's request is answered, every step is due by its
+    24 h from the request (`Case.requested_at`); afterwards (the quality
+    call), and in a case the team started with no request in it (yet), by
+    the step's own `sla_hours`."""
     case = case_for_instance(instance)
-    if case is not None and case.attended_at is None:
-        return attention_due(case.received_at)
+    if case is not None and case.requested_at is not None and case.attended_at is None:
+        return attention_due(case.requested_at)
     hours = float(info.properties.get("sla_hours") or ATTENTION_HOURS)
     return ready_at + timedelta(hours=hours)
 

@@ -1,7 +1,11 @@
-"""The 24-hour watch: every few minutes the worker looks at the requests not
-answered yet. At the warning hour (18 h by default) the owner of the pending
-step and the team lead are warned — an alert in their inbox and an e-mail;
-once the 24 hours pass, the case is marked. Each happens once per case.
+"""The 24-hour watch: every few minutes the worker looks at the customers'
+requests not answered yet, their 24 hours counted from the request
+(`Case.requested_at`). At the warning hour (18 h by default) the owner of the
+pending step and the team lead are warned — an alert in their inbox and an
+e-mail; once the 24 hours pass, the case is marked. Each happens once per
+case. A case the team started (I, J, K) is no request until the customer
+reports a damage in it: until then it is not watched (its steps are due by
+their own `sla_hours`); from then on, it is, from that moment.
 
 The orphan check: every hour the worker looks for cases nothing moves any
 more (`selectors.orphans`) and warns the team lead of each, once a day while
@@ -41,10 +45,15 @@ def _owners(case) -> tuple[set[str], list[str]]:
 @transaction.atomic
 def _warn(case, now) -> None:
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if case.attention_warned_at is not None or case.attended_at is not None:
+    if (
+        case.attention_warned_at is not None
+        or case.attended_at is not None
+        or case.requested_at is None
+    ):
         return
     roles, owners = _owners(case)
-    left = attention_due(case.received_at) - now
+    due_at = attention_due(case.requested_at)
+    left = due_at - now
     hours = max(int(left.total_seconds() // 3600), 0)
     message = _(
         "Case %(number)s (%(company)s): its 24 hours pass in less than %(hours)s h "
@@ -59,7 +68,7 @@ def _warn(case, now) -> None:
             template="cases/email/attention_warning",
             to=recipients,
             cc=copies,
-            context={"case": case, "message": message, "due_at": attention_due(case.received_at)},
+            context={"case": case, "message": message, "due_at": due_at},
             case=case,
         )
     case.attention_warned_at = now
@@ -67,15 +76,18 @@ def _warn(case, now) -> None:
 
 
 def attention_watch(now=None) -> dict:
-    """Warn about the requests whose 24 hours are about to pass; mark those
-    whose 24 hours passed. Returns how many of each."""
+    """Warn about the customers' requests whose 24 hours are about to pass;
+    mark those whose 24 hours passed (both from the request; a case with no
+    request in it is left alone). Returns how many of each."""
     now = now or timezone.now()
-    unanswered = Case.objects.filter(attended_at__isnull=True).exclude(status=CaseStatus.CLOSED)
+    unanswered = Case.objects.filter(attended_at__isnull=True, requested_at__isnull=False).exclude(
+        status=CaseStatus.CLOSED
+    )
     earliest_warning = now - timedelta(hours=warning_hours())
     to_warn = unanswered.filter(
         attention_warned_at__isnull=True,
-        received_at__lte=earliest_warning,
-        received_at__gt=now - timedelta(hours=ATTENTION_HOURS),
+        requested_at__lte=earliest_warning,
+        requested_at__gt=now - timedelta(hours=ATTENTION_HOURS),
     ).select_related("company__executive", "instance")
     warned = 0
     for case in to_warn:
@@ -83,7 +95,7 @@ def attention_watch(now=None) -> dict:
         warned += 1
     late = unanswered.filter(
         attention_late_at__isnull=True,
-        received_at__lte=now - timedelta(hours=ATTENTION_HOURS),
+        requested_at__lte=now - timedelta(hours=ATTENTION_HOURS),
     ).update(attention_late_at=now)
     return {"warned": warned, "late": late}
 

@@ -33,6 +33,13 @@ class BreakdownRowOut(Schema):
     figures: FiguresOut
 
 
+class TeamFigureOut(Schema):
+    key: str  # also the `indicator` of its cases (…/cases?indicator=key)
+    procedure: str
+    label: str
+    count: int
+
+
 class MonthOut(Schema):
     month: str
     measured_at: str
@@ -42,6 +49,8 @@ class MonthOut(Schema):
     timeliness_target: float
     figures: FiguresOut
     breakdowns: dict[str, list[BreakdownRowOut]]
+    # The team's own work (I, J, K): never in the indicators' denominator.
+    team: list[TeamFigureOut]
 
 
 class CaseRowOut(Schema):
@@ -50,6 +59,7 @@ class CaseRowOut(Schema):
     procedure: str
     channel: str
     received_at: str
+    requested_at: str | None  # when the customer's request reached the team (none: the team's own)
     attended_at: str | None
     closed_at: str | None
     outcome: str
@@ -91,12 +101,16 @@ def _refused(field: str, message: str) -> Status:
 
 @router.get("/{month}", response=responses({200: MonthOut}, 403), url_name="indicators_month")
 def month_indicators(request, month: MonthText):
-    """Efficacy and timeliness of a month (YYYY-MM), by procedure, executive and channel."""
+    """Efficacy and timeliness of a month (YYYY-MM) — the customers' requests
+    that reached the team in it — by procedure, executive, role and channel;
+    and the team's own work (collections, loyalty calls, preventive reviews
+    started in the month), counted apart."""
     try:
         parsed = _month(request, month)
     except ValueError as error:
         return _refused("month", str(error))
     report = selectors.month_report(request.user, parsed)
+    team = selectors.team_figures(request.user, parsed)
     return {
         "month": str(parsed),
         "measured_at": report.as_of.isoformat(),
@@ -112,6 +126,10 @@ def month_indicators(request, month: MonthText):
             ]
             for name, rows in report.breakdowns.items()
         },
+        "team": [
+            {"key": t.name, "procedure": t.procedure, "label": t.label, "count": t.count}
+            for t in team
+        ],
     }
 
 
@@ -123,7 +141,7 @@ def month_indicators(request, month: MonthText):
 def month_cases(
     request,
     month: MonthText,
-    indicator: Choice(selectors.INDICATOR_FILTERS) = "all",
+    indicator: Choice(selectors.CASE_LISTS) = "all",
     procedure: Choice(Procedure.values) | None = None,
     executive: Id | None = None,
     channel: Choice(Channel.values) | None = None,
@@ -131,9 +149,11 @@ def month_cases(
     limit: Count(5000, minimum=1) = 500,
 ):
     """The cases behind a figure: indicator is all, effective, not_effective,
-    timely, not_timely, open or cancelled; `limit` (at most 5000) cases from `offset`,
-    oldest first. Another portfolio's executive, as one that does not exist,
-    gives no cases."""
+    timely, not_timely, open or cancelled (the month's customers' requests,
+    oldest request first), or the key of one of the team's own figures (the
+    cases the team started in the month, oldest first); `limit` (at most
+    5000) cases from `offset`. Another portfolio's executive, as one that does
+    not exist, gives no cases."""
     try:
         parsed = _month(request, month)
     except ValueError as error:
@@ -153,6 +173,7 @@ def month_cases(
             "procedure": case.procedure,
             "channel": case.channel,
             "received_at": case.received_at.isoformat(),
+            "requested_at": case.requested_at.isoformat() if case.requested_at else None,
             "attended_at": case.attended_at.isoformat() if case.attended_at else None,
             "closed_at": case.closed_at.isoformat() if case.closed_at else None,
             "outcome": case.outcome,

@@ -1,8 +1,16 @@
-"""The manual's two indicators (section III), defined once.
+"""The manual's two indicators (section III), and the team's own figures,
+defined once.
 
 Written out, with the reasons, in docs/indicators.md. Every figure of the
 dashboard, the month's report and the API comes from these expressions; the
 counting happens in the database.
+
+The indicators count the requests "que realiza el cliente Empresas": a case
+with `requested_at` (when the customer's request reached the team). The
+cases the team starts itself (collections, loyalty calls, preventive
+reviews: `catalog.TEAM_INITIATED`) have none, unless the customer reports a
+damage in them; their work is counted apart (`TEAM_FIGURES`), never in the
+indicators' denominator.
 """
 
 from dataclasses import dataclass
@@ -27,6 +35,10 @@ from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Case, CaseStatus, Outcome
 from posventa.cases.rules import ATTENTION_HOURS
+from posventa.collections.models import PaymentPromise
+from posventa.engine.models import TaskEvent
+from posventa.procedures.catalog import TEAM_INITIATED
+from posventa.reviews.models import Opportunity, OpportunityOutcome
 from posventa.workorders.models import WorkOrder
 
 # Accepted at or above (the manual leaves exactly 98 % / 95 % unassigned:
@@ -35,17 +47,25 @@ EFFICACY_TARGET = Decimal("98")
 TIMELINESS_TARGET = Decimal("95")
 
 # The outcomes where the team gave the request its answer: done, retained,
-# answered with the rule or the network's "no", or — for a debtor who did not
-# promise to pay — the dunning letter delivered. A request that ended because
-# the customer did not bring the requirements or gave up was not attended
-# effectively.
+# answered with the rule or the network's "no", answered and the customer
+# chose not to go ahead (keeps the service rather than pay the penalty,
+# declines an offer), or — for a debtor who did not promise to pay — the
+# dunning letter delivered. A request that ended because the customer did not
+# bring the requirements or gave up was not attended effectively.
 EFFECTIVE_OUTCOMES = (
     Outcome.FULFILLED,
     Outcome.RETAINED,
     Outcome.REFUSED,
     Outcome.NOT_FEASIBLE,
+    Outcome.DECLINED,
     Outcome.DUNNING_LETTER,
 )
+
+# The definition the month's figures are counted by, frozen with each closed
+# month (`MonthClose.definition`): 1 counted every case received in the
+# month; 2 counts the customers' requests (`requested_at`) and a customer's
+# choice as an answer (docs/indicators.md, "Changes to the figures").
+DEFINITION = 2
 
 # A request repeated (e.g. the same damage again) within these days of the
 # first one's closing makes the first one not effective.
@@ -105,12 +125,29 @@ def measured_at(month: Month, now: datetime | None = None) -> datetime:
     return min(now, month.ends_at)
 
 
+def requested_in_q(month: Month) -> Q:
+    """The customers' requests of a month: those that reached the team in it
+    (La Paz time). A case the team started with no request in it (I, J, K,
+    `requested_at` empty) is in no month."""
+    return Q(requested_at__gte=month.starts_at, requested_at__lt=month.ends_at)
+
+
+def team_received_in_q(month: Month) -> Q:
+    """The cases the team started in a month (I, J, K): what its own figures
+    count, whether or not a damage made them customers' requests too."""
+    return Q(
+        procedure__in=TEAM_INITIATED,
+        received_at__gte=month.starts_at,
+        received_at__lt=month.ends_at,
+    )
+
+
 def timely_q(as_of: datetime, *, exclude_wait: bool | None = None) -> Q:
-    """Attended by `as_of`, in less than 24 hours from its reception (23:59:59
-    is in time, 24:00:00 is not)."""
+    """Attended by `as_of`, in less than 24 hours from the customer's request
+    (23:59:59 is in time, 24:00:00 is not)."""
     if exclude_wait is None:
         exclude_wait = excludes_customer_wait()
-    limit = F("received_at") + timedelta(hours=ATTENTION_HOURS)
+    limit = F("requested_at") + timedelta(hours=ATTENTION_HOURS)
     if exclude_wait:
         limit = limit + F("customer_wait")
     deadline = ExpressionWrapper(limit, output_field=DateTimeField())
@@ -124,7 +161,7 @@ def reiterated_q() -> Q:
         OuterRef("closed_at") + timedelta(days=REITERATION_DAYS), output_field=DateTimeField()
     )
     later = Exists(
-        Case.objects.filter(reiterates=OuterRef("pk"), received_at__lte=window).only("pk")
+        Case.objects.filter(reiterates=OuterRef("pk"), requested_at__lte=window).only("pk")
     )
     return Q(later) | Q(second_visit_q())
 
@@ -205,3 +242,166 @@ def verdict(part: int, whole: int, target: Decimal) -> str:
     if not whole:
         return Verdict.NO_REQUESTS
     return Verdict.ACCEPTED if Decimal(part) * 100 >= target * whole else Verdict.OBSERVED
+
+
+# --- the team's own work (I, J, K): counted apart, never in the indicators --------------
+
+# The steps and the end whose completion a figure reads (BPMN ids in
+# procedures/bpmn/): the engine's event log says when each was done.
+COLLECTION_CALL_STEP = "call_debtor"  # I 5: the debtor called by protocol
+LOYALTY_CALL_STEP = "call_customer"  # J 2: the call by protocol
+REVIEW_STEP = "review_customer"  # K 2: services, technology and damages checked
+MIGRATION_OFFER_STEP = "send_migration_offer"  # K 12: the offer, with the customer's answer
+MIGRATED_END = "end_migrated"  # K 17: migrated, the service checked with the customer
+
+
+def step_done_q(bpmn_id: str, as_of: datetime, **data) -> Q:
+    """The case's process completed that step by `as_of` (and the step's form
+    sent `data`, when given)."""
+    done = TaskEvent.objects.filter(
+        instance_id=OuterRef("instance_id"),
+        bpmn_id=bpmn_id,
+        cancelled=False,
+        ended_at__lte=as_of,
+        **{f"data__{key}": value for key, value in data.items()},
+    )
+    return Q(Exists(done.only("pk")))
+
+
+def became_request_q(as_of: datetime) -> Q:
+    """A damage the customer reported in the team's call was registered by
+    `as_of`: the case is a customer's request from then on (it counts in the
+    indicators, in the month of `requested_at`)."""
+    return Q(requested_at__lte=as_of)
+
+
+@dataclass(frozen=True)
+class TeamFigure:
+    """One figure of the team's own work: which procedure's cases it counts,
+    what it is called, and the condition a case meets by the measuring
+    instant."""
+
+    name: str
+    procedure: str
+    label: str
+    condition: object  # (as_of) -> Q
+
+    def q(self, as_of: datetime) -> Q:
+        """The cases of the month this figure counts: of its procedure, not
+        cancelled by `as_of` (as in the indicators), meeting the condition."""
+        return Q(procedure=self.procedure) & ~cancelled_q(as_of) & self.condition(as_of)
+
+
+def _opportunity_q(as_of: datetime, **extra) -> Q:
+    """The sales proposal was sent and the customer answered it (K 11) by
+    `as_of`: the opportunity has its outcome."""
+    decided = Opportunity.objects.filter(
+        case=OuterRef("pk"), decided_at__lte=as_of, **extra
+    ).exclude(outcome=OpportunityOutcome.PENDING)
+    return Q(Exists(decided.only("pk")))
+
+
+# Every figure counts cases (each links to its list), of the team's cases
+# received in the month, as they stood at the measuring instant.
+TEAM_FIGURES = {
+    figure.name: figure
+    for figure in (
+        # I · Collections: one case per debtor.
+        TeamFigure(
+            "collections_called",
+            "I",
+            _("Debtors called"),
+            lambda as_of: step_done_q(COLLECTION_CALL_STEP, as_of),
+        ),
+        TeamFigure(
+            "collections_promised",
+            "I",
+            _("Debtors who promised to pay"),
+            lambda as_of: Q(
+                Exists(
+                    PaymentPromise.objects.filter(case=OuterRef("pk"), created_at__lte=as_of).only(
+                        "pk"
+                    )
+                )
+            ),
+        ),
+        TeamFigure(
+            "collections_kept",
+            "I",
+            _("Debtors who kept their promise"),
+            lambda as_of: Q(
+                Exists(
+                    PaymentPromise.objects.filter(
+                        case=OuterRef("pk"), kept=True, checked_at__lte=as_of
+                    ).only("pk")
+                )
+            ),
+        ),
+        TeamFigure(
+            "collections_letters",
+            "I",
+            _("Dunning letters delivered"),
+            lambda as_of: Q(outcome=Outcome.DUNNING_LETTER, closed_at__lte=as_of),
+        ),
+        # J · Loyalty and quality calls: one case per call.
+        TeamFigure(
+            "loyalty_calls",
+            "J",
+            _("Calls made"),
+            lambda as_of: step_done_q(LOYALTY_CALL_STEP, as_of),
+        ),
+        TeamFigure(
+            "loyalty_damages",
+            "J",
+            _("Problems found (damage registered: a customer's request)"),
+            became_request_q,
+        ),
+        # K · Preventive review: one case per finding of the review list.
+        TeamFigure(
+            "reviews",
+            "K",
+            _("Customers' products reviewed"),
+            lambda as_of: step_done_q(REVIEW_STEP, as_of),
+        ),
+        TeamFigure(
+            "sales_offers",
+            "K",
+            _("Sales proposals made"),
+            lambda as_of: _opportunity_q(as_of),
+        ),
+        TeamFigure(
+            "sales_accepted",
+            "K",
+            _("Sales proposals accepted (passed to sales)"),
+            lambda as_of: _opportunity_q(as_of, outcome=OpportunityOutcome.TO_SALES),
+        ),
+        TeamFigure(
+            "fiber_offers",
+            "K",
+            _("Fiber migration offers made"),
+            lambda as_of: step_done_q(MIGRATION_OFFER_STEP, as_of),
+        ),
+        TeamFigure(
+            "fiber_accepted",
+            "K",
+            _("Fiber migration offers accepted"),
+            lambda as_of: step_done_q(MIGRATION_OFFER_STEP, as_of, offer_accepted=True),
+        ),
+        TeamFigure(
+            "migrations",
+            "K",
+            _("Migrations to fiber done"),
+            lambda as_of: Q(
+                status=CaseStatus.CLOSED,
+                closed_at__lte=as_of,
+                instance__result__end_event=MIGRATED_END,
+            ),
+        ),
+        TeamFigure(
+            "review_damages",
+            "K",
+            _("Damages found (registered: a customer's request)"),
+            became_request_q,
+        ),
+    )
+}

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Role
@@ -12,8 +13,8 @@ from posventa.accounts.selectors import executives
 from posventa.cases.models import Procedure
 from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
-from posventa.indicators.definitions import Month
-from posventa.indicators.selectors import INDICATOR_FILTERS, NO_ROLE, current_month
+from posventa.indicators.definitions import TEAM_FIGURES, Month
+from posventa.indicators.selectors import CASE_LISTS, NO_ROLE, current_month
 from posventa.procedures.catalog import PROCESS_IDS
 
 INDICATOR_LABELS = {
@@ -24,6 +25,11 @@ INDICATOR_LABELS = {
     "not_timely": _("Not attended in less than 24 h"),
     "open": _("Still open"),
     "cancelled": _("Cancelled by hand (counted in neither indicator)"),
+    # The team's own figures (I, J, K): never in the indicators.
+    **{
+        name: format_lazy("{} · {}", figure.procedure, figure.label)
+        for name, figure in TEAM_FIGURES.items()
+    },
 }
 
 
@@ -50,7 +56,7 @@ class MonthForm(BoundedForm):
 class CasesBehindForm(MonthForm):
     indicator = forms.ChoiceField(
         label=_("Indicator"),
-        choices=[(key, INDICATOR_LABELS[key]) for key in INDICATOR_FILTERS],
+        choices=[(key, INDICATOR_LABELS[key]) for key in CASE_LISTS],
         required=False,
     )
     procedure = forms.ChoiceField(

@@ -7,9 +7,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from posventa.common.models import BaseModel
+from posventa.indicators.definitions import DEFINITION
 
 
 class MonthClose(BaseModel):
+    """A month's figures, frozen by the team lead once it ended: the monthly
+    report."""
+
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
     measured_at = models.DateTimeField(_("measured at"))
@@ -27,6 +31,12 @@ class MonthClose(BaseModel):
     # The break-downs as shown then:
     # {"procedure": [[key, label, total, effective, timely, open], …], …}
     breakdowns = models.JSONField(_("break-downs"), default=dict)
+    # Which definition counted the month (`definitions.DEFINITION`): 1, every
+    # case received in it; 2, the customers' requests that reached the team in it.
+    definition = models.PositiveSmallIntegerField(_("definition"), default=DEFINITION)
+    # The team's own figures then (I, J, K; never in the indicators):
+    # [[name, procedure, count], …]; empty for a month closed before they existed.
+    team = models.JSONField(_("team's own figures"), default=list, blank=True)
 
     class Meta:
         ordering = ["-year", "-month"]
@@ -58,6 +68,9 @@ class ClosedCase(models.Model):
     timely = models.BooleanField()
     open = models.BooleanField()
     # What the verdict was made of, to explain a later difference.
+    # When the customer's request reached the team (empty in a month closed
+    # with the first definition, which measured from the reception).
+    requested_at = models.DateTimeField(null=True)
     attended_at = models.DateTimeField(null=True)
     closed_at = models.DateTimeField(null=True)
     outcome = models.CharField(max_length=32, blank=True)

@@ -29,6 +29,35 @@ BREAKDOWN_TITLES = {
     "role": "Por rol que respondió",
     "channel": "Por canal",
 }
+# The team's own figures (definitions.TEAM_FIGURES), as the report names them.
+TEAM_PROCEDURES = {
+    "I": "I · Gestión de cobranza (mora)",
+    "J": "J · Llamadas de fidelización y retención",
+    "K": "K · Gestión técnico preventivo",
+}
+TEAM_LABELS = {
+    "collections_called": "Deudores llamados",
+    "collections_promised": "Deudores que se comprometieron a pagar",
+    "collections_kept": "Deudores que cumplieron su compromiso",
+    "collections_letters": "Cartas de información mora entregadas",
+    "loyalty_calls": "Llamadas realizadas",
+    "loyalty_damages": "Problemas encontrados (daño registrado: solicitud del cliente)",
+    "reviews": "Productos de clientes revisados",
+    "sales_offers": "Propuestas comerciales realizadas",
+    "sales_accepted": "Propuestas aceptadas (pasan a venta)",
+    "fiber_offers": "Ofertas de migración a fibra realizadas",
+    "fiber_accepted": "Ofertas de migración a fibra aceptadas",
+    "migrations": "Migraciones a fibra concluidas",
+    "review_damages": "Daños encontrados (registrados: solicitud del cliente)",
+}
+
+
+def team_rows(close) -> list:
+    """The team's own figures frozen with the month: (procedure, [(label, count)])."""
+    blocks: dict[str, list] = {}
+    for name, procedure, count in close.team:
+        blocks.setdefault(procedure, []).append((TEAM_LABELS.get(name, name), count))
+    return [(TEAM_PROCEDURES.get(code, code), rows) for code, rows in blocks.items()]
 
 
 def month_label(close) -> str:
@@ -67,11 +96,17 @@ def report_pdf(close) -> bytes:
                 (BREAKDOWN_TITLES.get(name, name), [_row(*row[1:]) for row in rows])
                 for name, rows in close.breakdowns.items()
             ],
+            "team": team_rows(close),
         },
     )
 
 
 OUTCOMES = dict(Outcome.choices)
+# What the month counted, by the definition it was closed with.
+COUNTED = {
+    1: "todos los casos recibidos en el mes (definición anterior)",
+    2: "solicitudes de los clientes recibidas en el mes; el trabajo propio del equipo, aparte",
+}
 CASE_COLUMNS = [
     ("Caso", 16),
     ("Cliente", 36),
@@ -80,6 +115,7 @@ CASE_COLUMNS = [
     ("Procedimiento", 30),
     ("Canal", 12),
     ("Recibida", 17),
+    ("Solicitud del cliente", 17),
     ("Atendida", 17),
     ("Horas hasta la atención", 12),
     ("Espera del cliente (h)", 12),
@@ -130,9 +166,17 @@ def report_xlsx(close) -> bytes:
             "descontada" if close.excludes_customer_wait else "incluida en las 24 h",
         ]
     )
+    summary.append(["Solicitudes contadas", COUNTED[close.definition]])
     for cell in summary[3]:
         cell.font = Font(bold=True)
     summary.column_dimensions["A"].width = 22
+    if close.team:
+        summary.append([])
+        summary.append(["Trabajo propio del equipo (fuera de los indicadores)"])
+        summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
+        for procedure, rows in team_rows(close):
+            for label, count in rows:
+                summary.append([procedure, label, count])
 
     sheet = workbook.create_sheet("Casos")
     sheet.append([title for title, _width in CASE_COLUMNS])
@@ -146,10 +190,11 @@ def report_xlsx(close) -> bytes:
     for row in rows.iterator(chunk_size=2000):
         case = row.case
         executive = case.company.executive
+        # The 24 hours ran from the customer's request (from the reception in
+        # a month closed with the first definition).
+        since = row.requested_at or case.received_at
         hours = (
-            round((row.attended_at - case.received_at).total_seconds() / 3600, 2)
-            if row.attended_at
-            else None
+            round((row.attended_at - since).total_seconds() / 3600, 2) if row.attended_at else None
         )
         sheet.append(
             [
@@ -160,6 +205,7 @@ def report_xlsx(close) -> bytes:
                 case.get_procedure_display(),
                 case.get_channel_display(),
                 _local(case.received_at),
+                _local(row.requested_at),
                 _local(row.attended_at),
                 hours,
                 round(row.customer_wait.total_seconds() / 3600, 2),
@@ -172,7 +218,7 @@ def report_xlsx(close) -> bytes:
                 "Sí" if row.open else "No",
             ]
         )
-    for column in ("G", "H", "K"):
+    for column in ("G", "H", "I", "L"):
         for cell in sheet[column][1:]:
             cell.number_format = "DD/MM/YYYY HH:MM"
     buffer = BytesIO()

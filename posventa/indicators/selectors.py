@@ -8,14 +8,16 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from posventa.accounts.models import User
 from posventa.accounts.roles import Capability, Role, can
-from posventa.cases.models import Case, CaseStatus, Procedure
+from posventa.cases.models import Case, CaseStatus, Outcome, Procedure
 from posventa.cases.rules import ATTENTION_HOURS, warning_hours
 from posventa.common.models import Channel
 from posventa.indicators.definitions import (
     EFFICACY_TARGET,
+    TEAM_FIGURES,
     TIMELINESS_TARGET,
     Month,
     cancelled_q,
@@ -25,6 +27,8 @@ from posventa.indicators.definitions import (
     measured_at,
     open_q,
     percentage,
+    requested_in_q,
+    team_received_in_q,
     timely_q,
     verdict,
 )
@@ -49,6 +53,8 @@ INDICATOR_FILTERS = (
     "open",
     "cancelled",
 )
+# Every list a figure leads to: the indicators' and the team's own figures'.
+CASE_LISTS = (*INDICATOR_FILTERS, *TEAM_FIGURES)
 
 
 def may_see_indicators(user) -> bool:
@@ -66,10 +72,16 @@ def cases_measured_for(user) -> QuerySet[Case]:
 
 
 def month_cases(user, month: Month) -> QuerySet[Case]:
-    """The requests a month counts: those received in it."""
-    return cases_measured_for(user).filter(
-        received_at__gte=month.starts_at, received_at__lt=month.ends_at
-    )
+    """The requests a month counts: the customers' requests that reached the
+    team in it (`requested_at`). The team's own cases with no request in them
+    are in no month's indicators."""
+    return cases_measured_for(user).filter(requested_in_q(month))
+
+
+def team_month_cases(user, month: Month) -> QuerySet[Case]:
+    """The cases the team started in the month (I, J, K), which its own
+    figures count."""
+    return cases_measured_for(user).filter(team_received_in_q(month))
 
 
 @dataclass(frozen=True)
@@ -181,6 +193,31 @@ def _labels(name: str, keys: list) -> dict:
     return {user.pk: user.get_full_name() or user.username for user in users}
 
 
+@dataclass(frozen=True)
+class TeamCount:
+    """One figure of the team's own work in a month (`definitions.TEAM_FIGURES`)."""
+
+    name: str
+    procedure: str
+    label: str
+    count: int
+
+
+def team_figures(user, month: Month, *, now: datetime | None = None) -> list[TeamCount]:
+    """The team's own work of the month — collections (I), loyalty calls (J),
+    preventive reviews (K) — as it stood at the measuring instant: one
+    aggregate query over the cases the team started in the month. Never part
+    of the indicators' denominator."""
+    as_of = measured_at(month, now)
+    row = team_month_cases(user, month).aggregate(
+        **{name: Count("pk", filter=figure.q(as_of)) for name, figure in TEAM_FIGURES.items()}
+    )
+    return [
+        TeamCount(name, figure.procedure, str(figure.label), row[name])
+        for name, figure in TEAM_FIGURES.items()
+    ]
+
+
 def trend(user, last: Month, *, months: int = 12, now: datetime | None = None):
     """The two indicators month by month, the oldest first."""
     series, month = [], last
@@ -201,8 +238,12 @@ def cases_behind(
     role: str = "",
     now: datetime | None = None,
 ) -> QuerySet[Case]:
-    """The cases a number of the dashboard counts."""
+    """The cases a number of the dashboard counts: one of the indicators' or
+    one of the team's own figures (`CASE_LISTS`)."""
     as_of = measured_at(month, now)
+    if indicator in TEAM_FIGURES:
+        cases = team_month_cases(user, month).filter(TEAM_FIGURES[indicator].q(as_of))
+        return _filtered(cases, procedure, executive, channel, role).order_by("received_at", "pk")
     cases = month_cases(user, month)
     counted = ~cancelled_q(as_of)  # a cancelled case is behind no number but its own
     conditions = {
@@ -216,6 +257,10 @@ def cases_behind(
     }
     if indicator in conditions:
         cases = cases.filter(conditions[indicator])
+    return _filtered(cases, procedure, executive, channel, role).order_by("requested_at", "pk")
+
+
+def _filtered(cases, procedure: str, executive: int | None, channel: str, role: str):
     if procedure:
         cases = cases.filter(procedure=procedure)
     if executive:
@@ -224,7 +269,7 @@ def cases_behind(
         cases = cases.filter(channel=channel)
     if role:
         cases = cases.filter(attended_role="" if role == NO_ROLE else role)
-    return cases.select_related("company__executive", "cancelled_by").order_by("received_at", "pk")
+    return cases.select_related("company__executive", "cancelled_by")
 
 
 def current_month() -> Month:
@@ -235,12 +280,51 @@ def current_month() -> Month:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """How a case counted in a month's indicators (a case outside the
+    month's denominator has none: cancelled, or not among its requests)."""
+
+    effective: bool
+    timely: bool
+
+
+@dataclass(frozen=True)
 class Difference:
+    """A case that counts differently today than when its month was closed."""
+
     case_number: str
-    indicator: str  # "effective" or "timely"
-    then: bool
-    now: bool
-    reason: str
+    procedure: str
+    then: Counted | None  # None: not in the month's denominator at the close
+    now: Counted | None  # None: not in it today
+    reasons: tuple[str, ...]  # codes of REASONS
+    reason: str  # what the page says, with the case's dates
+
+
+# Why a case counts differently today: code → what it says, without the
+# case's own details (the summary of a recomputed month).
+REASONS = {
+    "team_initiated": gettext_lazy(
+        "outside the indicators: the team started it (procedure I, J or K)"
+    ),
+    "request_elsewhere": gettext_lazy(
+        "counted in the month the customer's request reached the team"
+    ),
+    "request_now": gettext_lazy("counted from the damage the customer reported in the team's call"),
+    "registered_late": gettext_lazy("registered after the month was closed"),
+    "declined": gettext_lazy("now counts as answered: the customer chose"),
+    "quality_visit": gettext_lazy("quality call of the visit: not conform"),
+    "quality": gettext_lazy("quality call result changed"),
+    "reiterated": gettext_lazy("reiterated by a later request"),
+    "outcome": gettext_lazy("outcome changed"),
+    "from_request": gettext_lazy(
+        "24 hours measured from the customer's request, not from the team's call"
+    ),
+    "attended": gettext_lazy("attended time changed"),
+    "closed": gettext_lazy("closing time changed"),
+    "wait": gettext_lazy("time waiting for the customer changed"),
+    "wait_setting": gettext_lazy("the customer-wait setting changed"),
+    "definitions": gettext_lazy("the definitions changed"),
+}
 
 
 def month_close_for(month: Month):
@@ -251,75 +335,158 @@ def month_close_for(month: Month):
     )
 
 
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def _detail(code: str, case) -> str:
+    """A reason with the case's own details, where it has any."""
+    if code == "team_initiated":
+        return _("outside the indicators: the team started it (procedure %(procedure)s)") % {
+            "procedure": case.procedure
+        }
+    if code == "request_elsewhere":
+        return _("counted in %(month)s: the customer's request reached the team on %(when)s") % {
+            "month": Month.of(case.requested_at).starts_at.strftime("%m/%Y"),
+            "when": _local(case.requested_at),
+        }
+    if code in ("request_now", "from_request"):
+        return _(
+            "counted from the damage the customer reported on %(when)s, not from the call "
+            "of %(call)s"
+        ) % {"when": _local(case.requested_at), "call": _local(case.received_at)}
+    return str(REASONS[code])
+
+
+def _text(codes: list[str], case) -> str:
+    return "; ".join(_detail(code, case) for code in codes).capitalize()
+
+
+def _counted_then(row, as_of: datetime) -> Counted | None:
+    if row.outcome == Outcome.CANCELLED and row.closed_at and row.closed_at <= as_of:
+        return None
+    return Counted(row.effective, row.timely)
+
+
 def month_close_differences(close, user) -> tuple[Figures, list[Difference]]:
     """Recompute a closed month now: its figures today and, case by case, what
-    counts differently from the close and why."""
+    counts differently from the close and why — the cases of the close no
+    longer among the month's requests (the team's own, a request counted in
+    another month), the ones among them now that were not then, and a
+    verdict that changed."""
     month = Month(close.year, close.month)
     as_of = close.measured_at
     exclude_wait = excludes_customer_wait()
-    now_figures = Figures(**month_cases(user, month).aggregate(**_counts(as_of, exclude_wait)))
-    snapshot = {row.case_id: row for row in close.cases.all()}
+    now_cases = month_cases(user, month)
+    now_figures = Figures(**now_cases.aggregate(**_counts(as_of, exclude_wait)))
+    snapshot = {
+        row.case_id: row
+        for row in close.cases.filter(case__in=cases_measured_for(user)).select_related("case")
+    }
     differences = []
-    for case in classified(month_cases(user, month), as_of, exclude_wait=exclude_wait):
-        then = snapshot.get(case.pk)
-        if then is None:
-            reason = _("Registered after the month was closed.")
-            for indicator in ("effective", "timely"):
+    for case in classified(now_cases, as_of, exclude_wait=exclude_wait):
+        now = None if case.is_cancelled else Counted(case.is_effective, case.is_timely)
+        then_row = snapshot.pop(case.pk, None)
+        if then_row is None:
+            if now is not None:
+                codes = _new_in_month(case, close, month)
                 differences.append(
                     Difference(
-                        case.number, indicator, False, getattr(case, f"is_{indicator}"), reason
+                        case.number, case.procedure, None, now, tuple(codes), _new_text(codes, case)
                     )
                 )
             continue
-        for indicator in ("effective", "timely"):
-            was, is_now = getattr(then, indicator), getattr(case, f"is_{indicator}")
-            if was != is_now:
-                differences.append(
-                    Difference(
-                        case.number, indicator, was, is_now, _why(then, case, close, exclude_wait)
-                    )
-                )
+        then = _counted_then(then_row, as_of)
+        if then != now:
+            codes = _why(then_row, case, close, exclude_wait)
+            differences.append(
+                Difference(case.number, case.procedure, then, now, tuple(codes), _text(codes, case))
+            )
+    # The cases of the close that are no longer among the month's requests.
+    for row in snapshot.values():
+        then = _counted_then(row, as_of)
+        if then is None:
+            continue
+        case = row.case
+        codes = ["team_initiated" if case.requested_at is None else "request_elsewhere"]
+        differences.append(
+            Difference(case.number, case.procedure, then, None, tuple(codes), _text(codes, case))
+        )
+    differences.sort(key=lambda d: d.case_number)
     return now_figures, differences
 
 
-def _why(then, case, close, exclude_wait) -> str:
+def _new_in_month(case, close, month: Month) -> list[str]:
+    received_in_month = month.starts_at <= case.received_at < month.ends_at
+    if received_in_month and case.created_at > close.created_at:
+        return ["registered_late"]
+    if not received_in_month or case.requested_at != case.received_at:
+        return ["request_now"]
+    return ["definitions"]
+
+
+def _new_text(codes: list[str], case) -> str:
+    if codes == ["registered_late"]:
+        return _("Registered after the month was closed.")
+    return _text(codes, case)
+
+
+def _why(then, case, close, exclude_wait) -> list[str]:
     reasons = []
     if then.reiterated != case.is_reiterated:
-        reasons.append(_("reiterated by a later request"))
+        reasons.append("reiterated")
     if then.quality_conform != case.quality_conform:
-        reasons.append(_("quality call result changed"))
+        not_conform_visit = case.procedure == "L" and case.quality_conform is False
+        reasons.append("quality_visit" if not_conform_visit else "quality")
     if then.outcome != case.outcome:
-        reasons.append(_("outcome changed"))
+        reasons.append("declined" if case.outcome == Outcome.DECLINED else "outcome")
+    elif case.outcome == Outcome.DECLINED and then.effective != case.is_effective:
+        reasons.append("declined")  # a customer's choice was not an answer then
+    # A closed month of the first definition measured the 24 hours from the
+    # reception (`ClosedCase.requested_at` empty).
+    then_from = then.requested_at or case.received_at
+    if then_from != case.requested_at:
+        reasons.append("from_request")
     if then.attended_at != case.attended_at:
-        reasons.append(_("attended time changed"))
+        reasons.append("attended")
     if then.closed_at != case.closed_at:
-        reasons.append(_("closing time changed"))
+        reasons.append("closed")
     if then.customer_wait != case.customer_wait:
-        reasons.append(_("time waiting for the customer changed"))
+        reasons.append("wait")
     if close.excludes_customer_wait != exclude_wait:
-        reasons.append(_("the customer-wait setting changed"))
-    if not reasons:
-        reasons.append(_("the definitions changed"))
-    return "; ".join(reasons).capitalize()
+        reasons.append("wait_setting")
+    return reasons or ["definitions"]
+
+
+def reason_summary(differences: list[Difference]) -> list[tuple[str, str, int]]:
+    """How many cases each reason moved: (code, what it says, cases), in
+    REASONS' order."""
+    counts = dict.fromkeys(REASONS, 0)
+    for difference in differences:
+        for code in set(difference.reasons):
+            counts[code] += 1
+    return [(code, str(REASONS[code]).capitalize(), n) for code, n in counts.items() if n]
 
 
 # --- the 24-hour watch --------------------------------------------------------
 
 
 def watch_cases(user, *, now: datetime | None = None) -> dict:
-    """The requests not answered yet whose 24 hours are about to pass
-    (`at_risk`, from the warning hour) or passed (`late`), oldest first."""
+    """The customers' requests not answered yet whose 24 hours (from the
+    request) are about to pass (`at_risk`, from the warning hour) or passed
+    (`late`), oldest first. A case the team started with no request in it is
+    never here."""
     now = now or timezone.now()
     unanswered = (
         cases_measured_for(user)
         .filter(attended_at__isnull=True)
         .exclude(status=CaseStatus.CLOSED)
-        .filter(received_at__lte=now - timedelta(hours=warning_hours()))
+        .filter(requested_at__lte=now - timedelta(hours=warning_hours()))
         .select_related("company__executive")
-        .order_by("received_at")
+        .order_by("requested_at")
     )
     passed = now - timedelta(hours=ATTENTION_HOURS)
     return {
-        "at_risk": unanswered.filter(received_at__gt=passed),
-        "late": unanswered.filter(received_at__lte=passed),
+        "at_risk": unanswered.filter(requested_at__gt=passed),
+        "late": unanswered.filter(requested_at__lte=passed),
     }

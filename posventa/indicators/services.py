@@ -6,15 +6,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.accounts.roles import Capability, can
-from posventa.indicators.definitions import Month, classified, excludes_customer_wait
+from posventa.indicators.definitions import (
+    DEFINITION,
+    Month,
+    classified,
+    excludes_customer_wait,
+)
 from posventa.indicators.models import ClosedCase, MonthClose
-from posventa.indicators.selectors import month_cases, month_report
+from posventa.indicators.selectors import month_cases, month_report, team_figures
 
 
 @transaction.atomic
 def month_close(*, month: Month, user) -> MonthClose:
-    """Freeze a finished month's figures and each case's verdict: the monthly
-    report. A month is closed once; recomputing later shows the differences."""
+    """Freeze a finished month's figures and each case's verdict, and the
+    team's own figures: the monthly report. A month is closed once;
+    recomputing later shows the differences."""
     if not can(user, Capability.CLOSE_MONTH):
         raise PermissionDenied(_("Only the team lead closes a month."))
     if timezone.now() < month.ends_at:
@@ -38,6 +44,8 @@ def month_close(*, month: Month, user) -> MonthClose:
         effective=figures.effective,
         timely=figures.timely,
         open=figures.open,
+        definition=DEFINITION,
+        team=[[t.name, t.procedure, t.count] for t in team_figures(user, month)],
         breakdowns={
             name: [
                 [key, str(label), f.total, f.effective, f.timely, f.open] for key, label, f in rows
@@ -56,6 +64,7 @@ def month_close(*, month: Month, user) -> MonthClose:
                 effective=case.is_effective,
                 timely=case.is_timely,
                 open=case.is_open,
+                requested_at=case.requested_at,
                 attended_at=case.attended_at,
                 closed_at=case.closed_at,
                 outcome=case.outcome,

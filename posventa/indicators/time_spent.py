@@ -2,6 +2,10 @@
 inbox and how long they are worked on, and which steps most often hold a
 request when its 24 hours pass.
 
+The period is the cases' reception (`received_at`), so the team's own
+procedures (I, J, K) have their steps timed too; a break of the 24 hours is
+counted for a customer's request only, from its `requested_at`.
+
 Waiting: from the step becoming ready to someone taking it (claiming it or
 opening its form); working: from then to its completion. A step completed
 without being opened first (e.g. through the API) counts as taken when it was
@@ -64,7 +68,10 @@ def _seconds(values) -> tuple[timedelta, timedelta]:
 
 def step_times(user, procedure: str, start: datetime, end: datetime, role: str = ""):
     """The steps of the procedure's cases received in [start, end): slowest
-    24-hour breakers first."""
+    24-hour breakers first. The period reads the reception, not the
+    customer's request: where time goes is about the work of every case, the
+    team's own calls (I, J, K) included; only the 24-hour breaks are the
+    requests' (from `requested_at`)."""
     cases = cases_measured_for(user).filter(
         procedure=procedure, received_at__gte=start, received_at__lt=end
     )
@@ -87,12 +94,18 @@ def step_times(user, procedure: str, start: datetime, end: datetime, role: str =
             step["waiting"].append((ended - started).total_seconds())
             step["working"].append(0.0)
 
+    # The 24 hours run from the customer's request: a case the team started
+    # with no request in it breaks none.
     due = ExpressionWrapper(
-        F("instance__case__received_at") + timedelta(hours=ATTENTION_HOURS),
+        F("instance__case__requested_at") + timedelta(hours=ATTENTION_HOURS),
         output_field=DateTimeField(),
     )
     breaks = dict(
-        TaskEvent.objects.filter(instance__case__in=cases, kind__in=TIMED_KINDS, cancelled=False)
+        TaskEvent.objects.filter(
+            instance__case__in=cases.filter(requested_at__isnull=False),
+            kind__in=TIMED_KINDS,
+            cancelled=False,
+        )
         .filter(started_at__lte=due)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=due))
         .filter(

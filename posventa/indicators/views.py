@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
+from posventa.cases.models import Procedure
 from posventa.cases.selectors import orphans as case_orphans
 from posventa.common.downloads import attachment_response
 from posventa.indicators import reports, selectors
 from posventa.indicators.definitions import (
+    DEFINITION,
     EFFICACY_TARGET,
     REITERATION_DAYS,
     TIMELINESS_TARGET,
@@ -81,6 +83,24 @@ def _filter_value(name, key):
     return selectors.NO_ROLE if name == "role" and not key else key
 
 
+def _team_blocks(counts, month) -> list:
+    """The team's own figures, by procedure: (letter, name, [(figure, link)])."""
+    names = dict(Procedure.choices)
+    blocks = {}
+    for figure in counts:
+        blocks.setdefault(figure.procedure, []).append(
+            (figure, cases_url(month, indicator=figure.name))
+        )
+    return [(code, names[code], rows) for code, rows in blocks.items()]
+
+
+def _team_then_and_now(close, counts) -> list:
+    """The team's own figures frozen at the close (None for a month closed
+    before they existed) against today's: (figure, then, now)."""
+    frozen = {name: count for name, _procedure, count in close.team}
+    return [(figure, frozen.get(figure.name), figure.count) for figure in counts]
+
+
 def _links(month, **filters) -> dict:
     return {
         indicator: cases_url(month, indicator=indicator, **filters)
@@ -94,6 +114,7 @@ def dashboard(request):
     form = MonthForm(request.GET or None)
     month = form.selected_month()
     report = selectors.month_report(request.user, month)
+    team_work = selectors.team_figures(request.user, month)
     series = selectors.trend(request.user, month)
     team = can(request.user, Capability.VIEW_TEAM_INDICATORS)
     close = selectors.month_close_for(month) if team else None
@@ -123,6 +144,7 @@ def dashboard(request):
             "series": series,
             "chart": _chart(series),
             "breakdowns": breakdowns,
+            "team_work": _team_blocks(team_work, month),
             "team": team,
             "close": close,
             "watch": {name: cases.count() for name, cases in watching.items()},
@@ -202,6 +224,9 @@ def closed_month(request):
         {
             "month": month,
             "close": close,
+            "earlier_definition": close.definition < DEFINITION,
+            "team_work": _team_then_and_now(close, selectors.team_figures(request.user, month)),
+            "summary": selectors.reason_summary(differences),
             "rows": [
                 (
                     _("At the close"),

@@ -12,6 +12,7 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.factories import CompanyFactory, UserFactory
 from posventa.indicators.definitions import Month, Verdict
 from posventa.indicators.selectors import cases_behind, month_figures, month_report, trend
+from posventa.procedures.catalog import customer_asked
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,14 @@ def received(day: int, hour: int = 9, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=LA_PAZ)
 
 
+ASKED = object()  # make_case's default: a customer's request when received
+
+
 def make_case(
     company,
     *,
     received_at,
+    requested_at=ASKED,
     attended_after=timedelta(hours=2),
     closed_after=timedelta(hours=30),
     outcome="fulfilled",
@@ -37,8 +42,15 @@ def make_case(
     channel="email",
     **extra,
 ):
-    attended_at = received_at + attended_after if attended_after is not None else None
-    closed_at = received_at + closed_after if closed_after is not None else None
+    """A case built by hand. A customer's procedure's request reached the team
+    when received; a case the team started (I, J, K) is none unless
+    `requested_at` is given (a damage reported in the call). Attended and
+    closed count from the request, else from the reception."""
+    if requested_at is ASKED:
+        requested_at = received_at if customer_asked(procedure) else None
+    start = requested_at or received_at
+    attended_at = start + attended_after if attended_after is not None else None
+    closed_at = start + closed_after if closed_after is not None else None
     return Case.objects.create(
         number=f"PV-2026-{next(_numbers):06d}",
         company=company,
@@ -46,6 +58,7 @@ def make_case(
         channel=channel,
         subject="Solicitud",
         received_at=received_at,
+        requested_at=requested_at,
         attended_at=attended_at,
         closed_at=closed_at,
         status=CaseStatus.CLOSED if closed_at else CaseStatus.OPEN,
@@ -143,6 +156,8 @@ def test_a_not_conform_quality_call_is_not_effective(lead, company):
         ("retained", True),
         ("refused", True),
         ("not_feasible", True),
+        ("declined", True),
+        ("dunning_letter", True),
         ("requirements_not_met", False),
         ("withdrawn_by_customer", False),
     ],

@@ -16,7 +16,7 @@ from posventa.factories import CompanyFactory, UserFactory
 from posventa.indicators.definitions import Month
 from posventa.indicators.models import ClosedCase, MonthClose
 from posventa.indicators.reports import report_pdf, report_xlsx
-from posventa.indicators.selectors import month_close_differences
+from posventa.indicators.selectors import Counted, month_close_differences
 from posventa.indicators.services import month_close
 from posventa.indicators.tests.test_definitions import make_case
 
@@ -92,13 +92,16 @@ def test_recomputing_later_shows_each_difference_with_its_reason(lead, october):
     make_case(first.company, received_at=datetime(2026, 10, 20, 9, 0, tzinfo=LA_PAZ))
     now, differences = month_close_differences(closed, lead)
     assert (now.total, now.effective) == (5, 2)
-    reasons = {(d.case_number, d.indicator): d.reason for d in differences}
-    assert reasons[(first.number, "effective")] == "Reiterada por una solicitud posterior"
-    assert reasons[(october["late"].number, "effective")] == (
-        "Cambió el resultado de la llamada de calidad"
-    )
-    registered_late = [d for d in differences if d.reason.startswith("Registrada después")]
-    assert len(registered_late) == 4  # two requests, each on both indicators
+    by_case = {d.case_number: d for d in differences}
+    reiterated = by_case[first.number]
+    assert (reiterated.then, reiterated.now) == (Counted(True, True), Counted(False, True))
+    assert reiterated.reasons == ("reiterated",)
+    assert reiterated.reason == "Reiterada por una solicitud posterior"
+    assert by_case[october["late"].number].reason == "Cambió el resultado de la llamada de calidad"
+    registered_late = [d for d in differences if d.reasons == ("registered_late",)]
+    assert len(registered_late) == 2  # two requests, outside the month at the close
+    assert all(d.then is None and d.now == Counted(True, True) for d in registered_late)
+    assert registered_late[0].reason.startswith("Registrada después")
 
     closed.refresh_from_db()
     assert closed.total == 3  # the close itself never changes
@@ -130,7 +133,7 @@ def test_the_monthly_report_reads_back_as_pdf_and_excel(lead, october):
     assert [row[0] for row in cases[1:]] == [c.number for c in october.values()]
     late = next(row for row in cases if row[0] == october["late"].number)
     assert late[1:3] == ("Cerámica Cochabamba S.A.", "1023456021")
-    assert late[8] == 26.0 and late[-3:] == ("Sí", "No", "No")
+    assert late[9] == 26.0 and late[-3:] == ("Sí", "No", "No")
 
 
 def test_the_pages_of_a_closed_month(client, lead, october):
