@@ -224,3 +224,20 @@ def report_recipients() -> list[str]:
         .order_by("role", "username")
         .values_list("email", flat=True)
     )
+
+
+def step_completed_by(*, case: Case, bpmn_id: str):
+    """Who last completed the step `bpmn_id` of the case's process (None if
+    nobody yet): the migration's charge is recorded by the commercial manager
+    who entered it, though it is added when the installation closes."""
+    if case.instance_id is None:
+        return None
+    event = (
+        TaskEvent.objects.filter(
+            instance_id=case.instance_id, bpmn_id=bpmn_id, ended_at__isnull=False, cancelled=False
+        )
+        .select_related("actor")
+        .order_by("-ended_at", "-pk")
+        .first()
+    )
+    return event.actor if event else None

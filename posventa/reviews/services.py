@@ -1,6 +1,7 @@
 """Writes of procedure K: refresh the review list, open a K case on an item,
-note an opportunity and its outcome, migrate a product to fiber with its
-excess-cable charge, send the analysts' daily reports."""
+note an opportunity and its outcome, issue the migration's installation and
+copper-withdrawal work orders, migrate a product to fiber with its
+excess-cable charge once installed, send the analysts' daily reports."""
 
 from datetime import date
 from decimal import Decimal
@@ -30,6 +31,8 @@ from posventa.reviews.models import (
     OpportunityOutcome,
     ReviewItem,
 )
+from posventa.workorders.models import WorkOrder, WorkOrderKind, WorkOrderState
+from posventa.workorders.services import workorder_create
 
 SUBJECTS = {
     ItemKind.OPPORTUNITY: "Revisión preventiva: oportunidad de venta ({offered})",
@@ -162,20 +165,109 @@ def fiber_at(product: Product):
     )
 
 
+def migration_errors(product: Product) -> list[str]:
+    """Why the product cannot migrate to fiber now (none: it can): it must be
+    in service on copper where the network has fiber with free ports. Asked
+    when the migration is entered (step 15) and before another installation
+    order is issued."""
+    if product.status == ProductStatus.WITHDRAWN:
+        return [_("A withdrawn product cannot migrate.")]
+    if product.technology != Technology.COPPER:
+        return [_("The product is no longer on copper.")]
+    network = fiber_at(product)
+    if Technology.FIBER not in network.available:
+        return [
+            _("The network has no fiber with free ports at this address any more: %(summary)s")
+            % {"summary": network.summary()}
+        ]
+    return []
+
+
+def _migration_note(product: Product, metres, observations: str) -> str:
+    quote = excess_cable_quote(metres)
+    note = f"Migración a fibra del producto {product.service_number}"
+    if Decimal(quote["metres"]) > 0:
+        note += f"; cable excedente {quote['metres']} m (Bs {quote['amount']}) aceptado"
+    if (observations or "").strip():
+        note += f". {observations.strip()}"
+    return note
+
+
 @transaction.atomic
-def product_migrate_to_fiber(*, product: Product, metres, observations: str, user=None) -> dict:
-    """Step 15: the product moves from copper to fiber (same number, plan and
-    address); the excess cable the customer accepted goes on the month's invoice."""
+def migration_installation_order(
+    *, case: Case, product: Product, metres, observations: str = "", user=None
+) -> WorkOrder:
+    """Step 15: the migration entered issues the installation work order for
+    the fiber at the product's address, on the case (Resources management
+    installs it; the technical manager assigns and closes it). The product
+    stays on copper until that order closes resolved."""
     product = Product.objects.select_for_update().get(pk=product.pk)
+    errors = migration_errors(product)
+    if errors:
+        raise ValidationError({"product": errors})
+    return workorder_create(
+        kind=WorkOrderKind.INSTALLATION,
+        company=product.company,
+        product=product,
+        case=case,
+        description=_migration_note(product, metres, observations)[:2000],
+        user=user,
+    )
+
+
+@transaction.atomic
+def copper_withdrawal_order(
+    *, case: Case, product: Product, installation: WorkOrder, user=None
+) -> WorkOrder:
+    """Once the fiber is installed, the work order that withdraws the copper
+    drop and its equipment: the customer is never without service between
+    the two. Issued again when a withdrawal closes without success."""
+    if installation.kind != WorkOrderKind.INSTALLATION or installation.product_id != product.pk:
+        raise ValidationError({"installation": _("That is not this product's installation.")})
+    if installation.state != WorkOrderState.CLOSED_RESOLVED:
+        raise ValidationError(
+            {"installation": _("The copper is withdrawn only once the fiber is installed.")}
+        )
+    devices = "; ".join(
+        str(device) for device in product.equipment.filter(returned_on__isnull=True)
+    )
+    description = (
+        f"Retiro de la red de cobre del producto {product.service_number}, migrado a fibra "
+        f"(instalación {installation.number})"
+        + (f". Equipos de cobre en el domicilio: {devices}" if devices else "")
+    )
+    return workorder_create(
+        kind=WorkOrderKind.WITHDRAWAL,
+        company=product.company,
+        product=product,
+        case=case,
+        description=description[:2000],
+        user=user,
+    )
+
+
+@transaction.atomic
+def product_migrate_to_fiber(
+    *, product: Product, installation: WorkOrder, metres, observations: str, user=None
+) -> dict:
+    """The fiber is installed (its work order closed resolved), not before:
+    the product moves from copper to fiber (same number, plan and address)
+    and the excess cable the customer accepted goes on the month's invoice.
+    The network is not asked again: the field unit installed it. Refused —
+    nothing changed, nothing charged — if the product was withdrawn or left
+    copper meanwhile (another case changed it)."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if installation.kind != WorkOrderKind.INSTALLATION or installation.product_id != product.pk:
+        raise ValidationError({"installation": _("That is not this product's installation.")})
+    if installation.state != WorkOrderState.CLOSED_RESOLVED:
+        raise ValidationError(
+            {"installation": _("The product moves to fiber only once the fiber is installed.")}
+        )
     if product.status == ProductStatus.WITHDRAWN:
         raise ValidationError({"product": _("A withdrawn product cannot migrate.")})
     if product.technology != Technology.COPPER:
         raise ValidationError({"product": _("Only a product on copper migrates to fiber.")})
     quote = excess_cable_quote(metres)
-    if Technology.FIBER not in fiber_at(product).available:
-        raise ValidationError(
-            {"product": _("The network has no fiber with free ports at the product's address.")}
-        )
     product.technology = Technology.FIBER
     product.full_clean()
     product.save(update_fields=["technology", "updated_at"])

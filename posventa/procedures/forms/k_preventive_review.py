@@ -12,7 +12,8 @@ from posventa.procedures.forms.common import CaseTaskForm, InteractionFields
 from posventa.procedures.forms.e_damage import RemoteDiagnosis
 from posventa.reviews.models import ItemKind
 from posventa.reviews.selectors import OFFERABLE
-from posventa.reviews.services import fiber_at
+from posventa.reviews.services import fiber_at, migration_errors
+from posventa.workorders.models import WorkOrder
 
 
 def _yes(value) -> bool:
@@ -145,7 +146,8 @@ class MigrationOffer(CaseTaskForm, InteractionFields):
 @registry.register_form("k/enter_migration")
 class EnterMigration(CaseTaskForm):
     """Step 15: the migration entered, with the customer's acceptance of the
-    excess-cable charge in the observations."""
+    excess-cable charge in the observations. Entering it issues the fiber's
+    installation work order; the product switches when that order closes."""
 
     customer_accepted_charge = forms.BooleanField(
         label=_("The customer accepted paying the excess cable"), required=False
@@ -159,13 +161,9 @@ class EnterMigration(CaseTaskForm):
         product = self.case.product if self.case else None
         if product is None:
             raise ValidationError(_("The case names no product."))
-        if product.technology != Technology.COPPER:
-            raise ValidationError(_("The product is no longer on copper."))
-        if Technology.FIBER not in fiber_at(product).available:
-            raise ValidationError(
-                _("The network has no fiber with free ports at this address any more: %(summary)s")
-                % {"summary": fiber_at(product).summary()}
-            )
+        errors = migration_errors(product)
+        if errors:
+            raise ValidationError(errors)
         amount = self.variables.get("excess_cable_amount") or "0"
         if Decimal(amount) > 0 and not cleaned.get("customer_accepted_charge"):
             self.add_error(
@@ -174,6 +172,69 @@ class EnterMigration(CaseTaskForm):
                 % {"amount": amount},
             )
         return cleaned
+
+
+def installation_story(variables: dict) -> str:
+    """Why the migration came back to the commercial manager: the
+    installation order's closing, or the product changed meanwhile."""
+    migration = variables.get("migration") or {}
+    closing = variables.get("installation_result") or {}
+    number = variables.get("installation_order_id", "")
+    order = WorkOrder.objects.filter(number=number).first() if number else None
+    if migration and not migration.get("migrated") and migration.get("reason"):
+        return _(
+            "Work order %(number)s installed the fiber, but the product did not switch: %(reason)s"
+        ) % {"number": number, "reason": migration["reason"]}
+    state = order.get_state_display() if order else closing.get("state_label", "")
+    result = order.result if order else closing.get("result", "")
+    return _("Work order %(number)s closed as “%(state)s”: %(result)s") % {
+        "number": number,
+        "state": state,
+        "result": result,
+    }
+
+
+@registry.register_form("k/installation_failed")
+class InstallationFailed(CaseTaskForm):
+    """The fiber was not installed (or the product changed meanwhile): the
+    commercial manager issues another installation order, or the migration
+    is not done — the product stays as it is and nothing is charged."""
+
+    install_again = _yes_no(
+        _("What now?"),
+        _("Issue another installation work order"),
+        _("The migration is not done: the customer is told"),
+    )
+    not_migrated_reason = forms.CharField(
+        label=_("Why the migration is not done (for the executive and the customer)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.task is not None:
+            self.fields["install_again"].help_text = installation_story(self.variables)
+
+    def clean(self):
+        cleaned = super().clean()
+        product = self.case.product if self.case else None
+        if product is None:
+            raise ValidationError(_("The case names no product."))
+        again = cleaned.get("install_again")
+        if again:
+            errors = migration_errors(product)
+            if errors:
+                self.add_error("install_again", errors)
+        elif again is False and not (cleaned.get("not_migrated_reason") or "").strip():
+            self.add_error("not_migrated_reason", _("Say why the migration is not done."))
+        return cleaned
+
+
+@registry.register_form("k/tell_not_migrated")
+class TellNotMigrated(CaseTaskForm, InteractionFields):
+    """The executive tells the customer the migration is not done."""
 
 
 @registry.register_form("k/check_internet")

@@ -1,8 +1,10 @@
 """Procedure K in a real browser, across the inboxes: the analyst takes a
 migration candidate from the review list, checks fiber feasibility and the
 excess cable; the executive sends the offer and the customer accepts; the
-commercial manager enters the migration (the product is on fiber, the excess
-cable on its next invoice); the executive verifies the service."""
+commercial manager enters the migration, which issues the installation work
+order; the technical manager closes it on its page (the product is on fiber,
+the excess cable on its next invoice), then the copper's withdrawal order;
+only then the executive verifies the service."""
 
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ from posventa.factories import ProductFactory
 from posventa.integrations.models import Coverage
 from posventa.procedures.tests.fixtures import deploy_only
 from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.workorders.models import WorkOrderKind, WorkOrderState
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,7 +35,7 @@ def procedures(db, media):
     runtime.specs.clear()
 
 
-def test_a_migration_to_fiber_from_the_review_list_to_the_verification(
+def test_a_migration_to_fiber_from_the_review_list_through_its_work_orders_to_the_verification(
     page, live_server, team, internet_plans
 ):
     Coverage.objects.create(
@@ -84,18 +87,35 @@ def test_a_migration_to_fiber_from_the_review_list_to_the_verification(
     manager.fill("#id_migration_observations", "Migración por revisión preventiva")
     submit(manager)
     manager.locator("#id_customer_accepted_charge").wait_for()
-    assert not Charge.objects.exists()
+    assert not case.work_orders.exists()
     manager.check("#id_customer_accepted_charge")
     submit(manager)
     manager.wait_for_url("**/bandeja/")
     manager.context.close()
+    # The installation order is issued; the product is still on copper, nothing charged.
+    installation = case.work_orders.get(kind=WorkOrderKind.INSTALLATION)
+    product.refresh_from_db()
+    assert product.technology == "copper" and not Charge.objects.exists()
+
+    # The technical manager assigns and closes the installation on its page:
+    # the product is on fiber, the excess cable on its next invoice.
+    technician = other_person(page, live_server, team[Role.TECHNICAL_MANAGER].username)
+    close_on_its_page(technician, installation, "Fibra instalada, ONT en servicio.")
     product.refresh_from_db()
     assert product.technology == "fiber"
     charge = Charge.objects.get(product=product)
     assert charge.quantity == Decimal("40") and charge.amount > 0
 
+    # Then the copper's withdrawal order; the check call waits for it.
+    withdrawal = case.work_orders.get(kind=WorkOrderKind.WITHDRAWAL)
+    executive.goto("/bandeja/")
+    assert "Verifica con el cliente" not in executive.locator("main").inner_text()
+    close_on_its_page(technician, withdrawal, "Par de cobre liberado; módem retirado.")
+    technician.context.close()
+
     # 17. The executive verifies the service.
     open_pending(executive, "Verifica con el cliente el funcionamiento del servicio")
+    assert withdrawal.number in executive.locator("main").inner_text()
     executive.check("input[name=conform][value=yes]")
     executive.fill("#id_interaction_summary", "Navega bien por fibra.")
     submit(executive)
@@ -103,3 +123,21 @@ def test_a_migration_to_fiber_from_the_review_list_to_the_verification(
     executive.context.close()
     case.refresh_from_db()
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def close_on_its_page(person, work_order, result):
+    """Assign the order to Resources management and close it resolved, on its page."""
+    person.goto(f"/ordenes-de-trabajo/{work_order.number}/")
+    assign = person.locator("form[data-form=assign]")
+    assign.locator("#id_unit").select_option("resources")
+    assign.locator("#id_technician").fill("Téc. Juan Pérez")
+    assign.locator("#id_scheduled_at").fill("2030-03-02T09:30")
+    assign.locator("button[type=submit]").click()
+    person.locator("form[data-form=close]").wait_for()
+    close = person.locator("form[data-form=close]")
+    close.locator("input[name=state][value=closed_resolved]").check()
+    close.locator("#id_result").fill(result)
+    close.locator("button[type=submit]").click()
+    person.locator("[data-testid=work-order-state]").wait_for()
+    work_order.refresh_from_db()
+    assert work_order.state == WorkOrderState.CLOSED_RESOLVED

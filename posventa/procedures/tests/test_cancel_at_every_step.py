@@ -47,7 +47,7 @@ from posventa.factories import (
 )
 from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import complete, pending, talk
-from posventa.workorders.models import FieldUnit, WorkOrderState
+from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
 from posventa.workorders.services import workorder_assign, workorder_close
 
 LA_PAZ = ZoneInfo("America/La_Paz")
@@ -121,6 +121,8 @@ MAIN_PATHS = {
         "verify_feasibility",
         "send_migration_offer",
         "enter_migration",
+        "·message",
+        "·message",
         "verify_migration",
     ],
     "L": ["diagnose", "schedule_visit", "record_service", "quality_call"],
@@ -649,6 +651,20 @@ def walk_k(team, stop, internet_plans, **_):
         {"customer_accepted_charge": "on", "migration_observations": "Acepta el cable"},
         step="enter_migration",
     )
+    manager = team[Role.TECHNICAL_MANAGER]
+    for kind in (WorkOrderKind.INSTALLATION, WorkOrderKind.WITHDRAWAL):
+        stop()  # waits for the fiber's installation, then the copper's withdrawal
+        order = case.work_orders.get(kind=kind)
+        workorder_assign(
+            work_order=order,
+            unit=FieldUnit.RESOURCES,
+            technician="Téc. Juan Pérez",
+            scheduled_at=timezone.now() + timedelta(hours=3),
+            user=manager,
+        )
+        workorder_close(
+            work_order=order, state=WorkOrderState.CLOSED_RESOLVED, result="Hecho.", user=manager
+        )
     stop()
     complete(
         case, team[Role.EXECUTIVE], talk("Navega bien.", conform="yes"), step="verify_migration"

@@ -1,10 +1,13 @@
 """Procedure K, preventive technical review, walked branch by branch through
-the services: the review list comes from the data, the migration really moves
-the product to fiber and charges the excess cable, the damage is registered
-through procedure E run as a call activity inside the K case."""
+the services: the review list comes from the data; the migration is field
+work — an installation work order, the product moved to fiber and the excess
+cable charged once it is installed, then the copper's withdrawal order, and
+the check call only after both close; the damage is registered through
+procedure E run as a call activity inside the K case."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +17,7 @@ from django.utils import timezone
 
 from posventa.accounts.roles import Role
 from posventa.billing.models import Charge
-from posventa.cases.models import CaseStatus
+from posventa.cases.models import CaseStatus, Outcome
 from posventa.catalog.models import TariffCode
 from posventa.catalog.selectors import tariff_get
 from posventa.customers.models import Interaction
@@ -24,6 +27,7 @@ from posventa.engine.models import MessageSubscription
 from posventa.factories import PlanFactory, ProductFactory, product_type
 from posventa.integrations.models import Coverage, DiagnosisRecord
 from posventa.inventory.models import Product
+from posventa.inventory.services import product_withdraw
 from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import (
     closed_damage_order,
@@ -40,7 +44,7 @@ from posventa.reviews.services import (
     worklist_refresh,
 )
 from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
-from posventa.workorders.services import workorder_close, workorder_create
+from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 
@@ -184,7 +188,56 @@ def migration_case(team, copper):
     return case
 
 
-def test_a_migration_accepted_moves_the_product_to_fiber_and_charges_the_excess_cable(
+def accept_migration(case, team, metres="35.5"):
+    """Steps 4 and 12: feasible with `metres` of excess cable; the customer accepts."""
+    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": metres})
+    complete(
+        case, team[Role.EXECUTIVE], talk("Acepta migrar y pagar el cable.", offer_accepted="yes")
+    )
+
+
+def enter_migration(case, team, observations="Cliente acepta cable excedente"):
+    """Step 15: the commercial manager enters the migration."""
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {"customer_accepted_charge": "on", "migration_observations": observations},
+        step="enter_migration",
+        role=Role.COMMERCIAL_MANAGER,
+    )
+
+
+def open_order(case, kind):
+    """The case's one open work order of `kind`."""
+    return case.work_orders.get(kind=kind, state__in=[WorkOrderState.REGISTERED])
+
+
+def waits_only_for(case, order):
+    """No step in anyone's inbox: the case waits for `order` to close."""
+    case.refresh_from_db()
+    assert not case.instance.human_tasks.exists()
+    [subscription] = MessageSubscription.objects.filter(instance=case.instance)
+    assert subscription.message_name == "work_order_closed"
+    assert subscription.correlation == f'{{"work_order_id": "{order.number}"}}'
+
+
+def close_order(case, team, order, *, state=WorkOrderState.CLOSED_RESOLVED, result="Hecho."):
+    """The technical manager assigns the order to the field unit and closes it
+    on its page, as the unit reports."""
+    manager = team[Role.TECHNICAL_MANAGER]
+    workorder_assign(
+        work_order=order,
+        unit=FieldUnit.RESOURCES,
+        technician="Téc. Juan Pérez",
+        scheduled_at=timezone.now() + timedelta(hours=3),
+        user=manager,
+    )
+    closing = workorder_close(work_order=order, state=state, result=result, user=manager)
+    case.refresh_from_db()
+    return closing
+
+
+def test_a_migration_is_field_work_the_product_switches_when_the_fiber_is_installed(
     procedures, team, copper
 ):
     case = migration_case(team, copper)
@@ -202,36 +255,55 @@ def test_a_migration_accepted_moves_the_product_to_fiber_and_charges_the_excess_
         case, team[Role.EXECUTIVE], talk("Acepta migrar y pagar el cable.", offer_accepted="yes")
     )
 
+    # 15. The commercial manager enters it; the acceptance of the charge must be noted.
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("enter_migration", Role.COMMERCIAL_MANAGER)
-    # The acceptance of the charge must be noted.
     with pytest.raises(ValidationError):
         engine.task_complete(
             task_id=task.task_id,
             user=team[Role.COMMERCIAL_MANAGER],
             data={"migration_observations": "Migración solicitada"},
         )
+    assert not case.work_orders.exists()
+    enter_migration(case, team)
+
+    # The installation work order for the fiber is issued on the case; the
+    # product stays on copper and nothing is charged until it is installed.
+    installation = open_order(case, WorkOrderKind.INSTALLATION)
+    assert installation.product == copper and installation.company == copper.company
+    assert "35.5 m" in installation.description and "Cliente acepta" in installation.description
+    assert installation.created_by == team[Role.COMMERCIAL_MANAGER]
     copper.refresh_from_db()
     assert copper.technology == "copper" and not Charge.objects.exists()
-    complete(
-        case,
-        team[Role.COMMERCIAL_MANAGER],
-        {
-            "customer_accepted_charge": "on",
-            "migration_observations": "Cliente acepta cable excedente",
-        },
-    )
+    assert not case.product_changes.exists()
+    waits_only_for(case, installation)
+
+    # Installed: now, not before, the product is on fiber, the change kept
+    # with the case, the excess cable on its next invoice, recorded by the
+    # commercial manager who entered the migration.
+    closing = close_order(case, team, installation, result="Fibra instalada, ONT en servicio.")
+    assert closing.cases == [case.number]
     copper.refresh_from_db()
     assert copper.technology == "fiber"
+    [change] = case.product_changes.all()
+    assert (change.field, change.product) == ("technology", copper)
     charge = Charge.objects.get(product=copper)
     assert charge.amount == expected and charge.quantity == Decimal("35.5")
     assert charge.tariff.code == TariffCode.EXCESS_CABLE_PER_METRE
     assert charge.recorded_by == team[Role.COMMERCIAL_MANAGER]
     assert charge.invoice_id is None  # on the next (the month's) invoice
 
+    # Then the copper is withdrawn by its own work order; the check call waits for it.
+    withdrawal = open_order(case, WorkOrderKind.WITHDRAWAL)
+    assert withdrawal.product == copper and installation.number in withdrawal.description
+    waits_only_for(case, withdrawal)
+    close_order(case, team, withdrawal, result="Par de cobre liberado, módem retirado.")
+
+    # 17. Only now the executive's check call.
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("verify_migration", Role.EXECUTIVE)
-    assert "migrado a fibra" in instructions(task)
+    text = instructions(task)
+    assert installation.number in text and withdrawal.number in text and "fibra" in text
     complete(case, team[Role.EXECUTIVE], talk("Navega bien por fibra.", conform="yes"))
     assert (case.status, case.outcome, case.quality_conform) == (
         CaseStatus.CLOSED,
@@ -244,21 +316,24 @@ def test_a_migration_accepted_moves_the_product_to_fiber_and_charges_the_excess_
     assert any("Navega bien" in s for s in summaries)
     # The team called: nothing was received from the customer.
     assert not case.interactions.filter(direction="inbound").exists()
+    assert Charge.objects.count() == 1
 
 
 def test_a_migration_without_excess_cable_charges_nothing(procedures, team, copper):
     case = migration_case(team, copper)
-    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "0"})
-    complete(case, team[Role.EXECUTIVE], talk("Acepta.", offer_accepted="yes"))
+    accept_migration(case, team, metres="0")
     complete(case, team[Role.COMMERCIAL_MANAGER], {"migration_observations": "Sin cable excedente"})
+    close_order(case, team, open_order(case, WorkOrderKind.INSTALLATION))
     copper.refresh_from_db()
     assert copper.technology == "fiber" and not Charge.objects.exists()
+    close_order(case, team, open_order(case, WorkOrderKind.WITHDRAWAL))
+    assert pending(case).bpmn_id == "verify_migration"
+    complete(case, team[Role.EXECUTIVE], talk("Funciona.", conform="yes"))
 
 
 def test_a_migration_is_refused_when_the_fiber_ports_are_gone_meanwhile(procedures, team, copper):
     case = migration_case(team, copper)
-    complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "12"})
-    complete(case, team[Role.EXECUTIVE], talk("Acepta.", offer_accepted="yes"))
+    accept_migration(case, team, metres="12")
     Coverage.objects.filter(technology="fiber").update(spare_ports=0)
     task = pending(case)
     with pytest.raises(ValidationError) as error:
@@ -270,20 +345,193 @@ def test_a_migration_is_refused_when_the_fiber_ports_are_gone_meanwhile(procedur
     assert "ya no tiene fibra" in str(error.value)
     copper.refresh_from_db()
     assert copper.technology == "copper" and not Charge.objects.exists()
+    assert not case.work_orders.exists()
     assert pending(case).task_id == task.task_id
 
 
-def test_the_migration_service_refuses_what_cannot_migrate(db, team, copper, internet_plans):
+def test_an_installation_without_success_goes_back_to_the_commercial_manager_for_another_order(
+    procedures, team, copper
+):
+    case = migration_case(team, copper)
+    accept_migration(case, team)
+    enter_migration(case, team)
+    first = open_order(case, WorkOrderKind.INSTALLATION)
+    close_order(
+        case,
+        team,
+        first,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="Sin ducto libre en el edificio.",
+    )
+    # Not installed: the product stays on copper, nothing charged, no withdrawal.
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+    assert not case.product_changes.exists()
+    assert not case.work_orders.filter(kind=WorkOrderKind.WITHDRAWAL).exists()
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("installation_failed", Role.COMMERCIAL_MANAGER)
+    assert first.number in instructions(task)
+    story = engine.task_form(task).fields["install_again"].help_text
+    assert first.number in story and "Sin ducto libre" in story
+    complete(case, team[Role.COMMERCIAL_MANAGER], {"install_again": "yes"})
+
+    second = open_order(case, WorkOrderKind.INSTALLATION)
+    assert second.number != first.number
+    waits_only_for(case, second)
+    close_order(case, team, second, result="Ducto habilitado; fibra instalada.")
+    copper.refresh_from_db()
+    assert copper.technology == "fiber" and Charge.objects.filter(product=copper).count() == 1
+    close_order(case, team, open_order(case, WorkOrderKind.WITHDRAWAL))
+    assert pending(case).bpmn_id == "verify_migration"
+    complete(case, team[Role.EXECUTIVE], talk("Navega bien.", conform="yes"))
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def test_a_migration_that_cannot_be_installed_ends_with_the_customer_told_and_nothing_charged(
+    procedures, team, copper
+):
+    case = migration_case(team, copper)
+    accept_migration(case, team)
+    enter_migration(case, team)
+    close_order(
+        case,
+        team,
+        open_order(case, WorkOrderKind.INSTALLATION),
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="La acometida de fibra no llega al edificio.",
+    )
+    task = pending(case)
+    # Giving up needs a reason for the executive and the customer.
+    with pytest.raises(ValidationError) as error:
+        engine.task_complete(
+            task_id=task.task_id, user=team[Role.COMMERCIAL_MANAGER], data={"install_again": "no"}
+        )
+    assert "not_migrated_reason" in error.value.message_dict
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {"install_again": "no", "not_migrated_reason": "La fibra no llega al edificio."},
+    )
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("tell_not_migrated", Role.EXECUTIVE)
+    assert "La fibra no llega al edificio." in instructions(task)
+    complete(case, team[Role.EXECUTIVE], talk("Se informó que sigue en cobre, sin cargo."))
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "not_feasible")
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+    assert Interaction.objects.filter(case=case, summary__contains="sigue en cobre").exists()
+
+
+def test_a_withdrawal_without_success_is_issued_again_and_the_check_call_waits(
+    procedures, team, copper
+):
+    case = migration_case(team, copper)
+    accept_migration(case, team)
+    enter_migration(case, team)
+    close_order(case, team, open_order(case, WorkOrderKind.INSTALLATION))
+    first = open_order(case, WorkOrderKind.WITHDRAWAL)
+    close_order(
+        case,
+        team,
+        first,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="El cliente no estaba.",
+    )
+    # Another withdrawal order, and still no check call; the product stays on fiber.
+    second = open_order(case, WorkOrderKind.WITHDRAWAL)
+    assert second.number != first.number
+    waits_only_for(case, second)
+    copper.refresh_from_db()
+    assert copper.technology == "fiber" and Charge.objects.count() == 1
+    close_order(case, team, second)
+    assert pending(case).bpmn_id == "verify_migration"
+    complete(case, team[Role.EXECUTIVE], talk("Funciona.", conform="yes"))
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def test_a_product_withdrawn_during_the_installation_is_not_migrated_and_the_order_still_closes(
+    procedures, team, copper
+):
+    case = migration_case(team, copper)
+    accept_migration(case, team)
+    enter_migration(case, team)
+    installation = open_order(case, WorkOrderKind.INSTALLATION)
+    # Another case (a withdrawal, which the door only warns about) takes the product away.
+    product_withdraw(product=copper, on=timezone.localdate())
+    closing = close_order(case, team, installation)
+    assert closing.cases == [case.number]  # the closing is not refused
+    copper.refresh_from_db()
+    assert (copper.technology, copper.status) == ("copper", "withdrawn")
+    assert not Charge.objects.exists() and not case.product_changes.exists()
+    assert not case.work_orders.filter(kind=WorkOrderKind.WITHDRAWAL).exists()
+    task = pending(case)
+    assert task.bpmn_id == "installation_failed"
+    assert "retirado" in engine.task_form(task).fields["install_again"].help_text
+    # Another installation is refused for a withdrawn product.
+    with pytest.raises(ValidationError) as error:
+        engine.task_complete(
+            task_id=task.task_id, user=team[Role.COMMERCIAL_MANAGER], data={"install_again": "yes"}
+        )
+    assert "install_again" in error.value.message_dict
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {"install_again": "no", "not_migrated_reason": "El producto fue retirado."},
+    )
+    complete(case, team[Role.EXECUTIVE], talk("Informado."), step="tell_not_migrated")
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "not_feasible")
+
+
+def test_the_migration_service_switches_only_an_installed_product_on_copper(
+    db, team, copper, internet_plans
+):
+    def installation_of(product, state=None):
+        order = workorder_create(
+            kind=WorkOrderKind.INSTALLATION,
+            company=product.company,
+            product=product,
+            user=team[Role.COMMERCIAL_MANAGER],
+        )
+        if state:
+            close_order_plain(team, order, state)
+        return order
+
+    def close_order_plain(team, order, state):
+        workorder_assign(
+            work_order=order,
+            unit=FieldUnit.RESOURCES,
+            technician="Téc. Ana",
+            scheduled_at=timezone.now() + timedelta(hours=1),
+            user=team[Role.TECHNICAL_MANAGER],
+        )
+        workorder_close(
+            work_order=order, state=state, result="Cerrada.", user=team[Role.TECHNICAL_MANAGER]
+        )
+
+    migrate = partial(product_migrate_to_fiber, metres="10", observations="")
+    # Not before the fiber is installed: an open order, one closed without success.
+    with pytest.raises(ValidationError):
+        migrate(product=copper, installation=installation_of(copper))
+    failed = installation_of(copper, WorkOrderState.ATTENDED_WITHOUT_SOLUTION)
+    with pytest.raises(ValidationError):
+        migrate(product=copper, installation=failed)
+    installed = installation_of(copper, WorkOrderState.CLOSED_RESOLVED)
+    # Not another product's installation, nor a product already on fiber.
     fiber = ProductFactory(company=copper.company, plan=internet_plans[0], technology="fiber")
     with pytest.raises(ValidationError):
-        product_migrate_to_fiber(product=fiber, metres="0", observations="")
+        migrate(product=fiber, installation=installed)
     with pytest.raises(ValidationError):
-        product_migrate_to_fiber(product=copper, metres="-3", observations="")
+        migrate(product=fiber, installation=installation_of(fiber, WorkOrderState.CLOSED_RESOLVED))
+    with pytest.raises(ValidationError):
+        migrate(product=copper, installation=installed, metres="-3")
+    copper.refresh_from_db()
+    assert copper.technology == "copper" and not Charge.objects.exists()
+    # A withdrawn product does not migrate, even installed.
     copper.status = "withdrawn"
     copper.withdrawn_on = timezone.localdate()
     copper.save()
     with pytest.raises(ValidationError):
-        product_migrate_to_fiber(product=copper, metres="10", observations="")
+        migrate(product=copper, installation=installed)
     copper.refresh_from_db()
     assert copper.technology == "copper" and not Charge.objects.exists()
 
@@ -296,13 +544,16 @@ def test_the_excess_cable_is_rounded_half_up_to_cents(db):
     assert quote == {"metres": "1.5", "per_metre": "3.35", "amount": "5.03"}
 
 
-def test_a_migration_offer_declined_changes_nothing(procedures, team, copper):
+def test_a_migration_offer_declined_is_an_answer_and_changes_nothing(procedures, team, copper):
     case = migration_case(team, copper)
     complete(case, team[Role.TECHNICAL_ANALYST], {"feasible": "yes", "excess_cable_metres": "20"})
     complete(case, team[Role.EXECUTIVE], talk("No desea pagar el cable.", offer_accepted="no"))
-    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "withdrawn_by_customer")
+    # The customer was answered and chose: "declined", not "gave up".
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, Outcome.DECLINED)
+    assert case.instance.events.filter(bpmn_id="end_offer_declined").exists()
     copper.refresh_from_db()
     assert copper.technology == "copper" and not Charge.objects.exists()
+    assert not case.work_orders.exists()
     assert Interaction.objects.filter(case=case, summary__contains="No desea pagar").exists()
 
 
@@ -393,11 +644,16 @@ def test_an_opportunity_is_noted_for_the_executive_and_handed_to_sales(
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
 
 
-def test_an_opportunity_the_customer_does_not_want_ends_noted(procedures, team, copper, tv_plan):
+def test_an_opportunity_the_customer_does_not_want_ends_declined_and_noted(
+    procedures, team, copper, tv_plan
+):
     case = opportunity_case(team, copper, tv_plan)
     complete(case, team[Role.EXECUTIVE], talk("No le interesa por ahora.", wants_it="no"))
     assert Opportunity.objects.get(case=case).outcome == OpportunityOutcome.NOT_INTERESTED
-    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "withdrawn_by_customer")
+    # The customer was answered and chose: "declined", not "gave up".
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, Outcome.DECLINED)
+    assert case.instance.events.filter(bpmn_id="end_not_interested").exists()
+    assert Interaction.objects.filter(case=case, summary__contains="No le interesa").exists()
 
 
 def test_an_opportunity_needs_the_product_to_offer(procedures, team, copper, tv_plan):
