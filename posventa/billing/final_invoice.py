@@ -16,8 +16,11 @@ distance, which the manual does not name here, is billed like the fixed line
 (its flat monthly plan, whole).
 
 Early-termination penalty (step 5): when the minimum permanence is not
-fulfilled on the request date, the tariff's percentage of the monthly price
-for each month still missing to fulfil it, a month begun counting whole.
+fulfilled on the request date, a percentage of the monthly price for each
+month still missing to fulfil it, a month begun counting whole — or, by the
+other formula, for the time missing with the last month prorated by its
+days. The manual gives neither: both, and the percentage, are the team's
+rule (`catalog.TeamRule` `h_penalty_formula`), read by the procedure.
 
 Every amount is a Decimal in Bs, rounded half up to cents.
 """
@@ -151,27 +154,57 @@ def months_missing(*, permanence_ends_on: date, on: date) -> int:
     return months
 
 
+def time_missing(*, permanence_ends_on: date, on: date) -> tuple[int, int, int]:
+    """The time missing on `on` to reach `permanence_ends_on`: whole months,
+    then the days left of the month after them and that month's length in
+    days; (0, 0, 0) when the permanence is fulfilled."""
+    if permanence_ends_on <= on:
+        return 0, 0, 0
+    months = 0
+    while add_months(on, months + 1) <= permanence_ends_on:
+        months += 1
+    start, end = add_months(on, months), add_months(on, months + 1)
+    return months, (permanence_ends_on - start).days, (end - start).days
+
+
 @dataclass(frozen=True)
 class Penalty:
+    """The penalty: `months` missing (whole) times the percentage of the
+    monthly price; prorated, plus `days` of the `period_days` of the last
+    month."""
+
     months: int
     percent: Decimal
     monthly_price: Decimal
     amount: Decimal
+    days: int = 0
+    period_days: int = 0
+    prorated: bool = False
 
     @property
     def applies(self) -> bool:
         return self.amount > 0
 
+    @property
+    def time_text(self) -> str:
+        if self.prorated and self.days:
+            return f"{self.months} mes(es) y {self.days}/{self.period_days} días"
+        return f"{self.months} mes(es)"
+
     def as_text(self) -> str:
         return (
             f"Penalidad por retiro anticipado: {self.percent} % × {format_bs(self.monthly_price)} "
-            f"× {self.months} mes(es) que faltan para cumplir la permanencia mínima = "
+            f"× {self.time_text} que faltan para cumplir la permanencia mínima = "
             f"{format_bs(self.amount)}"
         )
 
     def as_dict(self) -> dict:
         return {
             "months": self.months,
+            "days": self.days,
+            "period_days": self.period_days,
+            "prorated": self.prorated,
+            "time_text": self.time_text,
             "percent": str(self.percent),
             "monthly_price": str(self.monthly_price),
             "amount": str(self.amount),
@@ -181,12 +214,33 @@ class Penalty:
 
 
 def early_termination_penalty(
-    *, monthly_price: Decimal, percent: Decimal, permanence_ends_on: date, on: date
+    *,
+    monthly_price: Decimal,
+    percent: Decimal,
+    permanence_ends_on: date,
+    on: date,
+    prorated: bool = False,
 ) -> Penalty:
-    """The tariff's `percent` of the monthly price for each month missing to
-    fulfil the minimum permanence on `on`."""
-    months = months_missing(permanence_ends_on=permanence_ends_on, on=on)
+    """`percent` of the monthly price for each month missing to fulfil the
+    minimum permanence on `on`, a month begun counting whole; `prorated`, for
+    the whole months missing plus the last month's days missing over its
+    length."""
     percent = Decimal(percent)
     price = bs(monthly_price)
-    amount = bs(price * percent / 100 * months)
-    return Penalty(months=months, percent=percent, monthly_price=price, amount=amount)
+    if not prorated:
+        months = months_missing(permanence_ends_on=permanence_ends_on, on=on)
+        amount = bs(price * percent / 100 * months)
+        return Penalty(months=months, percent=percent, monthly_price=price, amount=amount)
+    months, days, period_days = time_missing(permanence_ends_on=permanence_ends_on, on=on)
+    # One division at the end: the share of the last month is not rounded first.
+    days_missing = months * period_days + days
+    amount = bs(price * percent * days_missing / (100 * period_days)) if period_days else ZERO
+    return Penalty(
+        months=months,
+        percent=percent,
+        monthly_price=price,
+        amount=amount,
+        days=days,
+        period_days=period_days,
+        prorated=True,
+    )

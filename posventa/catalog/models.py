@@ -239,3 +239,128 @@ class EquipmentType(BaseModel):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+
+# --- The team's own rules (not the manual's) --------------------------------------------
+#
+# Sensible defaults the procedures apply that the manual does not state. They
+# are the team's, editable in the admin and labelled "regla del equipo (no del
+# manual)", like the tariff table's editable defaults; the code reads them
+# through `catalog.selectors.team_rule`, and each step that applies one says
+# which rule and its value.
+
+
+class TeamRuleCode(models.TextChoices):
+    PROMISE_MAX_DAYS = "i_promise_max_days", _("I · Longest term of a payment promise")
+    DUNNING_LETTER_TRIGGER = "i_dunning_letter_trigger", _("I · When the dunning letter is issued")
+    PROMISE_KEPT = "i_promise_kept", _("I · When a payment promise is kept")
+    PENALTY_FORMULA = "h_penalty_formula", _("H · Early-termination penalty formula")
+
+
+class DunningLetterTrigger(models.TextChoices):
+    NO_PROMISE = "no_promise", _("Automatically, when the debtor makes no payment promise")
+    EXECUTIVE_DECIDES = (
+        "executive_decides",
+        _("Not automatically: the executive decides on the call"),
+    )
+
+
+class PromiseKept(models.TextChoices):
+    PROMISED_AMOUNT = (
+        "promised_amount",
+        _("The promised amount of what was overdue at the call is paid"),
+    )
+    ALL_OVERDUE = "all_overdue", _("Every invoice that was overdue at the call is paid")
+
+
+class PenaltyFormula(models.TextChoices):
+    WHOLE_MONTHS = (
+        "whole_months",
+        _("Percentage of the monthly price for each month missing (a month begun counts whole)"),
+    )
+    PRORATED_DAYS = (
+        "prorated_days",
+        _("Percentage of the monthly price for the time missing (the last month by its days)"),
+    )
+
+
+# The options of each rule whose value is a choice.
+TEAM_RULE_CHOICES: dict[str, type[models.TextChoices]] = {
+    TeamRuleCode.DUNNING_LETTER_TRIGGER: DunningLetterTrigger,
+    TeamRuleCode.PROMISE_KEPT: PromiseKept,
+    TeamRuleCode.PENALTY_FORMULA: PenaltyFormula,
+}
+# Bounds of the typed values (the database holds them too).
+PROMISE_DAYS_MIN, PROMISE_DAYS_MAX = 1, 31
+PENALTY_PERCENT_MAX = 100
+
+
+class TeamRule(BaseModel):
+    """A rule of the team's own that the procedures apply where the manual is
+    silent — I's longest promise, when I issues the dunning letter, when I
+    calls a promise kept, H's penalty formula. Never a figure of the manual
+    (`from_manual` is false, and the database says so); its value is typed by
+    its code: a number of days, an option, or an option and a percentage."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True, choices=TeamRuleCode.choices)
+    procedure = models.CharField(_("procedure"), max_length=1)
+    label = models.CharField(_("name"), max_length=150)
+    days = models.PositiveSmallIntegerField(_("days"), null=True, blank=True)
+    choice = models.CharField(_("option"), max_length=32, blank=True)
+    percent = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    from_manual = models.BooleanField(
+        _("figure given by the manual"),
+        default=False,
+        help_text=_("Team rule (not from the manual): the manual does not state it."),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("team rule (not from the manual)")
+        verbose_name_plural = _("team rules (not from the manual)")
+        ordering = ["procedure", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__in=TeamRuleCode.values), name="teamrule_code_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(from_manual=False), name="teamrule_not_from_manual"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(code=TeamRuleCode.PROMISE_MAX_DAYS)
+                | models.Q(
+                    days__gte=PROMISE_DAYS_MIN,
+                    days__lte=PROMISE_DAYS_MAX,
+                    choice="",
+                    percent__isnull=True,
+                ),
+                name="teamrule_promise_days_bounded",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(code=TeamRuleCode.DUNNING_LETTER_TRIGGER)
+                | models.Q(
+                    choice__in=DunningLetterTrigger.values, days__isnull=True, percent__isnull=True
+                ),
+                name="teamrule_letter_trigger_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(code=TeamRuleCode.PROMISE_KEPT)
+                | models.Q(choice__in=PromiseKept.values, days__isnull=True, percent__isnull=True),
+                name="teamrule_promise_kept_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(code=TeamRuleCode.PENALTY_FORMULA)
+                | models.Q(
+                    choice__in=PenaltyFormula.values,
+                    days__isnull=True,
+                    percent__gt=0,
+                    percent__lte=PENALTY_PERCENT_MAX,
+                ),
+                name="teamrule_penalty_formula_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

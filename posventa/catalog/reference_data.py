@@ -136,3 +136,64 @@ EQUIPMENT_TARIFFS = [
     (tariff_code, amount, "bs_per_unit", False, PLACEHOLDER_NOTE)
     for _kind, _parts, tariff_code, amount in EQUIPMENT_TYPES
 ]
+
+# --- The team's own rules (not the manual's) ------------------------------------------------
+#
+# What the procedures apply where the manual is silent, with today's values;
+# the team lead edits them in the administration (Catálogo › Reglas del
+# equipo). The notes say what the manual does say, and why the value.
+
+TEAM_RULES = [
+    # (code, procedure, label, days, option, percent, note)
+    (
+        "i_promise_max_days",
+        "I",
+        "Plazo máximo de la promesa de pago",
+        7,
+        "",
+        None,
+        "Regla del equipo (no del manual). El manual (I, paso 6) revisa «durante la semana» "
+        "la facturación de quienes se comprometieron a pagar; no fija plazo a la promesa. "
+        "El equipo acepta una fecha de pago de hasta estos días desde la llamada.",
+    ),
+    (
+        "i_dunning_letter_trigger",
+        "I",
+        "Cuándo se emite la carta de información mora",
+        None,
+        "no_promise",
+        None,
+        "Regla del equipo (no del manual). El manual lista la carta de información mora "
+        "(original y copia) entre los documentos del procedimiento, sin decir cuándo se "
+        "emite. El equipo la emite al cliente que no se compromete a pagar.",
+    ),
+    (
+        "i_promise_kept",
+        "I",
+        "Cuándo se cumple una promesa de pago",
+        None,
+        "promised_amount",
+        None,
+        "Regla del equipo (no del manual). El manual (I, paso 6) revisa si pagaron quienes "
+        "se comprometieron, sin definir cuándo se cumple la promesa. Lo que aún no vence no "
+        "cuenta en ninguna de las dos opciones.",
+    ),
+    (
+        "h_penalty_formula",
+        "H",
+        "Fórmula de la penalidad por retiro anticipado",
+        None,
+        "whole_months",
+        Decimal("50.00"),
+        "Regla del equipo (no del manual). El manual (H, paso 5) consulta si el cliente "
+        "acepta la penalidad por incumplir la permanencia mínima, sin dar su cálculo. El "
+        "porcentaje se aplica a la mensualidad del plan.",
+    ),
+]
+
+# The tariff the penalty's charge carries: its percentage is the team rule's.
+PENALTY_TARIFF_NOTE = (
+    "Regla del equipo (no del manual): el porcentaje y la fórmula se fijan en Catálogo › "
+    "Reglas del equipo › «Fórmula de la penalidad por retiro anticipado»; esta tarifa solo "
+    "clasifica el cargo."
+)

@@ -2,7 +2,15 @@
 
 from django.db.models import QuerySet
 
-from posventa.catalog.models import EquipmentPart, EquipmentType, Plan, Tariff, TariffCode
+from posventa.catalog.models import (
+    EquipmentPart,
+    EquipmentType,
+    Plan,
+    Tariff,
+    TariffCode,
+    TeamRule,
+    TeamRuleCode,
+)
 
 
 def tariff_get(code: TariffCode | str) -> Tariff:
@@ -41,3 +49,10 @@ def equipment_parts_by_kind(kinds) -> dict[str, list[EquipmentPart]]:
 def device_tariff(kind: str) -> Tariff | None:
     """The replacement price of a whole device of this kind, if the table has one."""
     return Tariff.objects.filter(equipment_type__kind=kind).first()
+
+
+def team_rule(code: TeamRuleCode | str) -> TeamRule:
+    """The team's own rule `code` as it stands now (every rule is loaded by
+    migration; the admin edits its value, never adds or deletes one). The one
+    way the procedures read a team rule."""
+    return TeamRule.objects.get(code=code)

@@ -5,8 +5,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from posventa.catalog.models import Plan, ProductType, ProductTypeCode, Tariff, TariffCode
-from posventa.catalog.rules import plan_errors
+from posventa.catalog.models import (
+    Plan,
+    ProductType,
+    ProductTypeCode,
+    Tariff,
+    TariffCode,
+    TeamRule,
+    TeamRuleCode,
+)
+from posventa.catalog.rules import plan_errors, team_rule_errors
 
 
 @transaction.atomic
@@ -43,3 +51,39 @@ def plan_create(
     plan.full_clean()
     plan.save()
     return plan
+
+
+@transaction.atomic
+def team_rule_update(
+    *,
+    rule: TeamRule,
+    days: int | None = None,
+    choice: str = "",
+    percent: Decimal | None = None,
+    note: str | None = None,
+) -> TeamRule:
+    """Change a team rule's value (and its note). Only the value its code
+    types is kept: days for the promise's term, an option, an option and a
+    percentage for the penalty. The penalty's percentage is mirrored on the
+    tariff its charge carries, so that no screen shows another figure."""
+    rule = TeamRule.objects.select_for_update().get(pk=rule.pk)
+    errors = team_rule_errors(code=rule.code, days=days, choice=choice or "", percent=percent)
+    if errors:
+        raise ValidationError(errors)
+    typed_days = rule.code == TeamRuleCode.PROMISE_MAX_DAYS
+    rule.days = days if typed_days else None
+    rule.choice = "" if typed_days else choice
+    rule.percent = percent if rule.code == TeamRuleCode.PENALTY_FORMULA else None
+    fields = ["days", "choice", "percent", "updated_at"]
+    if note is not None:
+        rule.note = note.strip()
+        fields.append("note")
+    rule.full_clean()
+    rule.save(update_fields=fields)
+    if rule.code == TeamRuleCode.PENALTY_FORMULA:
+        tariff = Tariff.objects.select_for_update().get(code=TariffCode.EARLY_TERMINATION_PENALTY)
+        if tariff.amount != rule.percent:
+            tariff.amount = rule.percent
+            tariff.full_clean()
+            tariff.save(update_fields=["amount", "updated_at"])
+    return rule

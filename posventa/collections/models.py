@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from posventa.catalog.models import PromiseKept
 from posventa.common.models import BaseModel, Channel
 from posventa.common.uploads import safe_filename
 
@@ -194,6 +195,11 @@ class PaymentPromise(BaseModel):
     # Set when the case checks, after the promised date, whether it was paid.
     kept = models.BooleanField(_("kept"), null=True, blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # The team's rule "when a promise is kept" as it stood when it was checked
+    # (catalog.TeamRule `i_promise_kept`): which reading judged this promise.
+    kept_rule = models.CharField(
+        _("kept by the rule"), max_length=32, choices=PromiseKept.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("payment promise")
@@ -210,6 +216,11 @@ class PaymentPromise(BaseModel):
                 condition=models.Q(kept__isnull=True, checked_at__isnull=True)
                 | models.Q(kept__isnull=False, checked_at__isnull=False),
                 name="promise_checked_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kept__isnull=True, kept_rule="")
+                | (models.Q(kept__isnull=False) & ~models.Q(kept_rule="")),
+                name="promise_checked_names_its_rule",
             ),
         ]
         indexes = [models.Index(fields=["company", "-created_at"], name="promise_company_idx")]

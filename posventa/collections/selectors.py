@@ -23,6 +23,7 @@ from posventa.billing.rules import (
 )
 from posventa.billing.selectors import account_status, overdue_invoices, owing_invoices
 from posventa.cases.models import Case, CaseStatus
+from posventa.catalog.models import PromiseKept
 from posventa.collections.models import PaymentPromise, ProformaRun
 from posventa.common.money import bs
 from posventa.customers.models import Company
@@ -243,14 +244,21 @@ def payment_paths(company: Company) -> list[str]:
     ]
 
 
-def promise_kept(*, promise: PaymentPromise, today: date) -> bool:
-    """Step 6: was the promise kept? Of what was overdue on the day of the
-    promise, the customer must have paid at least the promised amount: what
-    those invoices still owe now is at most what they owed then less the
-    promise. (A promise recorded before that amount was kept: all of it.)"""
+def promise_kept(*, promise: PaymentPromise, today: date, rule: str) -> bool:
+    """Step 6: was the promise kept? By the team's rule (`catalog.PromiseKept`,
+    not the manual's, which does not say):
+
+    - `promised_amount`: of what was overdue on the day of the promise, the
+      customer paid at least the promised amount — what those invoices still
+      owe now is at most what they owed then less the promise;
+    - `all_overdue`: every invoice that was overdue on the day of the promise
+      is paid.
+
+    What was not due yet that day counts in neither. (A promise recorded
+    before the amount owed was kept: all of it, whatever the rule.)"""
     promised_day = timezone.localdate(promise.created_at)
     still_owed = overdue_total(company=promise.company, today=promised_day)
-    if promise.owed_when_promised is None:
+    if promise.owed_when_promised is None or rule == PromiseKept.ALL_OVERDUE:
         return still_owed == 0
     return still_owed <= promise.owed_when_promised - promise.amount
 

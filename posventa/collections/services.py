@@ -15,6 +15,8 @@ from django.utils.translation import ngettext
 
 from posventa.cases.models import Case, CaseDocument, DocumentKind
 from posventa.cases.services import document_add
+from posventa.catalog.models import TeamRuleCode
+from posventa.catalog.selectors import team_rule
 from posventa.collections import selectors
 from posventa.collections.models import (
     PaymentPromise,
@@ -33,8 +35,11 @@ from posventa.outbox.services import Attachment, email_queue
 
 logger = logging.getLogger(__name__)
 
-# "During the week after a promise": the promised date is at most this far away.
-PROMISE_MAX_DAYS = 7
+
+def promise_max_days() -> int:
+    """How far away a promised payment date may be: the team's rule (not the
+    manual's, which checks "during the week"), edited in the admin."""
+    return team_rule(TeamRuleCode.PROMISE_MAX_DAYS).days
 
 
 def month_of(day: date) -> date:
@@ -224,14 +229,19 @@ def proforma_run_execute(*, run: ProformaRun) -> ProformaRun:
 
 
 def promise_errors(*, company: Company, promised_on: date | None, amount, today: date) -> dict:
+    """Why a payment promise is refused, by field. Its date is today at the
+    earliest and at most the team rule's days away; its amount, more than
+    nothing and at most what is overdue."""
     errors = {}
     if promised_on is not None:
+        max_days = promise_max_days()
         if promised_on < today:
             errors["promised_on"] = _("A promise cannot be in the past.")
-        elif promised_on > today + timedelta(days=PROMISE_MAX_DAYS):
+        elif promised_on > today + timedelta(days=max_days):
             errors["promised_on"] = _(
-                "The promised date must be within a week (%(days)s days)."
-            ) % {"days": PROMISE_MAX_DAYS}
+                "The promised date must be at most %(days)s days from today (team rule, "
+                "not the manual)."
+            ) % {"days": max_days}
     if amount is not None:
         # A promise is on what is overdue: what is not due yet is not collected.
         owed = selectors.overdue_total(company=company, today=today)
@@ -272,13 +282,16 @@ def check_at(promise: PaymentPromise) -> str:
 
 @transaction.atomic
 def promise_check(*, promise: PaymentPromise) -> bool:
-    """Step 6: was it paid? Kept when, of what was overdue on the day of the
-    promise, at least the promised amount is paid (`selectors.promise_kept`)."""
+    """Step 6: was it paid? Judged by the team's rule "when a promise is kept"
+    as it stands now (`selectors.promise_kept`), which the promise records."""
     promise = PaymentPromise.objects.select_for_update().get(pk=promise.pk)
-    kept = selectors.promise_kept(promise=promise, today=timezone.localdate())
+    rule = team_rule(TeamRuleCode.PROMISE_KEPT).choice
+    kept = selectors.promise_kept(promise=promise, today=timezone.localdate(), rule=rule)
     promise.kept = kept
+    promise.kept_rule = rule
     promise.checked_at = timezone.now()
-    promise.save(update_fields=["kept", "checked_at", "updated_at"])
+    promise.full_clean()
+    promise.save(update_fields=["kept", "kept_rule", "checked_at", "updated_at"])
     return kept
 
 

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from posventa.billing.final_invoice import Penalty, early_termination_penalty
-from posventa.catalog.models import TariffCode
-from posventa.catalog.selectors import equipment_parts_by_kind, tariff_get
+from posventa.catalog.models import PenaltyFormula, TeamRuleCode
+from posventa.catalog.rules import team_rule_text
+from posventa.catalog.selectors import equipment_parts_by_kind, team_rule
 from posventa.common.dates import add_months
 from posventa.customers.models import Company, Interaction
 from posventa.inventory.models import Equipment, Product
@@ -48,14 +49,21 @@ def interactions_last_12_months(*, company: Company, on: date) -> int:
 
 
 def penalty_for(*, product: Product, on: date) -> Penalty:
-    """The early-termination penalty by the tariff rule, on `on`."""
-    tariff = tariff_get(TariffCode.EARLY_TERMINATION_PENALTY)
+    """The early-termination penalty on `on`, by the team's rule (not the
+    manual's, which gives no formula): its formula and its percentage."""
+    rule = team_rule(TeamRuleCode.PENALTY_FORMULA)
     return early_termination_penalty(
         monthly_price=product.plan.monthly_price,
-        percent=tariff.amount,
+        percent=rule.percent,
         permanence_ends_on=product.permanence_ends_on,
         on=on,
+        prorated=rule.choice == PenaltyFormula.PRORATED_DAYS,
     )
+
+
+def penalty_rule_text() -> str:
+    """The penalty's team rule as step 5 shows it."""
+    return team_rule_text(team_rule(TeamRuleCode.PENALTY_FORMULA))
 
 
 def request_date_of(case) -> date:

@@ -31,7 +31,12 @@ from posventa.inventory.services import (
 )
 from posventa.procedures.d_suspension import as_date
 from posventa.procedures.h_withdrawal import customer_history as history_of
-from posventa.procedures.h_withdrawal import penalty_for, request_date_of, return_text
+from posventa.procedures.h_withdrawal import (
+    penalty_for,
+    penalty_rule_text,
+    request_date_of,
+    return_text,
+)
 from posventa.procedures.product_guard import changes_note, product_state
 from posventa.workorders.models import WorkOrder
 from posventa.workorders.services import workorder_close
@@ -60,8 +65,11 @@ def customer_history(instance, company_id: int, product_id: int) -> dict:
 
 @registry.register_action("withdrawal_penalty")
 def withdrawal_penalty(instance, product_id: int, request_date) -> dict:
-    """Step 5: the tariff's share of the months missing to fulfil the permanence."""
-    return penalty_for(product=_product(product_id), on=as_date(request_date)).as_dict()
+    """Step 5: the penalty by the team's rule (its formula and percentage),
+    with the rule as the step shows it."""
+    penalty = penalty_for(product=_product(product_id), on=as_date(request_date)).as_dict()
+    penalty["rule"] = penalty_rule_text()
+    return penalty
 
 
 @registry.register_action("charge_penalty")
@@ -74,7 +82,7 @@ def charge_penalty(instance, product_id: int, penalty: dict) -> dict:
         product=_product(product_id),
         concept=(
             f"Penalidad por retiro anticipado ({penalty['percent']} % × "
-            f"{penalty['months']} mes(es))"
+            f"{penalty.get('time_text') or str(penalty['months']) + ' mes(es)'})"
         ),
         amount=amount,
         tariff=tariff_get(TariffCode.EARLY_TERMINATION_PENALTY),

@@ -9,6 +9,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from posventa.cases.selectors import case_for_instance
+from posventa.catalog.models import TeamRuleCode
+from posventa.catalog.rules import team_rule_sentence, team_rule_text
+from posventa.catalog.selectors import team_rule
 from posventa.collections import selectors
 from posventa.collections.models import PaymentPromise
 from posventa.collections.services import check_at, promise_check, promise_record
@@ -41,6 +44,16 @@ def collection_debts(instance, company_id: int) -> str:
             f"El cliente no pagó lo comprometido para el {broken.promised_on:%d/%m/%Y} "
             f"(Bs {broken.amount}): vuelva a llamarlo. "
         )
+        if broken.kept_rule:
+            text += (
+                team_rule_sentence(
+                    code=TeamRuleCode.PROMISE_KEPT,
+                    days=None,
+                    choice=broken.kept_rule,
+                    percent=None,
+                )
+                + " "
+            )
     listed = "; ".join(line.as_text() for line in lines) if lines else "ninguna"
     paths = " ".join(selectors.payment_paths(company))
     text += (
@@ -68,18 +81,48 @@ def record_promise(instance, promised_on, promised_amount) -> dict:
     }
 
 
-@registry.register_action("check_payment")
-def check_payment(instance, company_id: int) -> bool:
-    """Step 6: was it paid? The case's open promise is marked kept or not;
-    without one (the customer said it is paid), nothing may be overdue today."""
+@registry.register_action("collection_team_rules")
+def collection_team_rules(instance) -> dict:
+    """The team's own rules the call applies (not the manual's), each as the
+    sentence its instructions show: the promise's longest term and when the
+    dunning letter is issued."""
+    return {
+        "promise_max_days": team_rule_text(team_rule(TeamRuleCode.PROMISE_MAX_DAYS)),
+        "dunning_letter": team_rule_text(team_rule(TeamRuleCode.DUNNING_LETTER_TRIGGER)),
+    }
+
+
+def _paid(instance, company_id: int) -> tuple[bool, PaymentPromise | None]:
     case = case_for_instance(instance)
     promise = (
         PaymentPromise.objects.filter(case=case, kept__isnull=True).order_by("-created_at").first()
     )
     if promise is not None:
-        return promise_check(promise=promise)
+        return promise_check(promise=promise), promise
     company = Company.objects.get(pk=company_id)
-    return selectors.nothing_overdue(company=company, today=timezone.localdate())
+    return selectors.nothing_overdue(company=company, today=timezone.localdate()), None
+
+
+@registry.register_action("check_payment")
+def check_payment(instance, company_id: int) -> bool:
+    """Step 6: was it paid? The case's open promise is marked kept or not, by
+    the team's rule; without one (the customer said it is paid), nothing may
+    be overdue today. (The models before the team rules were named.)"""
+    return _paid(instance, company_id)[0]
+
+
+@registry.register_action("promise_check_result")
+def promise_check_result(instance, company_id: int) -> dict:
+    """Step 6, as `check_payment`, with the team rule that judged the promise
+    (none when the customer said it is paid: nothing may be overdue today)."""
+    paid, promise = _paid(instance, company_id)
+    rule = ""
+    if promise is not None:
+        promise.refresh_from_db()
+        rule = team_rule_sentence(
+            code=TeamRuleCode.PROMISE_KEPT, days=None, choice=promise.kept_rule, percent=None
+        )
+    return {"paid": paid, "rule": rule}
 
 
 @registry.register_action("dunning_letter")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from posventa.billing.models import Invoice
@@ -206,6 +207,51 @@ class BillEquipment(EquipmentForm):
                 if f"amount_{e.pk}" in self.fields
             }
         }
+
+
+class ClosureRequestChannel(models.TextChoices):
+    """How the commercial manager asked the areas to close the orders (10.1)."""
+
+    WHATSAPP_GROUP = "whatsapp_group", _("The work orders' WhatsApp group")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone call")
+    IN_PERSON = "in_person", _("In person")
+
+
+# As the technical manager's step reads it: in the process's data, in Spanish
+# as the other texts of the instructions (kept as they were shown).
+CLOSURE_REQUEST_TEXT = {
+    ClosureRequestChannel.WHATSAPP_GROUP: "grupo de WhatsApp de las órdenes de trabajo",
+    ClosureRequestChannel.EMAIL: "correo electrónico",
+    ClosureRequestChannel.PHONE: "llamada",
+    ClosureRequestChannel.IN_PERSON: "en persona",
+}
+
+
+@registry.register_form("h/coordinate_closure")
+class CoordinateClosure(WithdrawalForm):
+    """Step 10: the commercial manager coordinates with the areas the closure
+    of the product's pending work orders (10.1: through the WhatsApp group).
+    The technical manager, who alone closes work orders, closes them next."""
+
+    closure_requested_via = forms.ChoiceField(
+        label=_("Closure requested through"),
+        choices=ClosureRequestChannel.choices,
+        initial=ClosureRequestChannel.WHATSAPP_GROUP,
+    )
+    closure_requested_to = forms.CharField(label=_("Requested to (area or person)"), max_length=200)
+
+    def clean_closure_requested_to(self):
+        to = " ".join(self.cleaned_data["closure_requested_to"].split())
+        if not to:
+            raise ValidationError(_("Say which area or person was asked."))
+        return to
+
+    def task_data(self) -> dict:
+        data = super().task_data()
+        via = CLOSURE_REQUEST_TEXT[data["closure_requested_via"]]
+        data["closure_request"] = f"{via}: {data['closure_requested_to']}"
+        return data
 
 
 @registry.register_form("h/close_work_orders")

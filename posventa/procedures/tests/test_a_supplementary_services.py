@@ -10,14 +10,24 @@ from posventa.billing.models import Charge
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
 from posventa.catalog.models import SupplementaryService
+from posventa.engine import runtime
 from posventa.engine import services as engine
 from posventa.factories import CompanyFactory, PlanFactory, ProductFactory, product_type
 from posventa.inventory.models import ProductSupplementaryService
 from posventa.inventory.rules import supplementary_service_errors
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.pdf import pdf_text
 from posventa.procedures.tests.steps import complete, pending
 
 ALL_DOCUMENTS = {"has_request_letter": "on", "has_nit_copy": "on", "has_id_copy": "on"}
+
+
+@pytest.fixture
+def procedures(db, media):
+    """Only A's model, deployed as `make run` deploys it: faster, and
+    independent of the other models."""
+    yield deploy_only("a_supplementary_services.bpmn")
+    runtime.specs.clear()
 
 
 def service(code: str) -> SupplementaryService:

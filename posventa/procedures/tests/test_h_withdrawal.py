@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
 from posventa.claims.models import Complaint
 from posventa.customers.models import Interaction
+from posventa.engine import runtime
 from posventa.engine import services as engine
 from posventa.engine.selectors import task_variables
 from posventa.factories import (
@@ -39,6 +41,7 @@ from posventa.procedures.h_withdrawal import (
     damages_last_12_months,
     interactions_last_12_months,
 )
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.pdf import pdf_text
 from posventa.procedures.tests.steps import complete, instructions, pending, talk
 from posventa.workorders.models import WorkOrder, WorkOrderKind, WorkOrderState
@@ -48,6 +51,14 @@ LA_PAZ = ZoneInfo("America/La_Paz")
 TODAY = date(2026, 3, 16)  # a Monday, in a 31-day month
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=LA_PAZ)
 D = Decimal
+
+
+@pytest.fixture
+def procedures(db, media):
+    """Only H's model, deployed as `make run` deploys it: faster, and
+    independent of the other models."""
+    yield deploy_only("h_withdrawal.bpmn")
+    runtime.specs.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -245,9 +256,12 @@ def test_without_the_signed_letter_the_customer_is_told_and_the_case_ends(
 # --- step 5: penalty refused ------------------------------------------------------------
 
 
-def test_permanence_not_fulfilled_and_the_penalty_refused_ends_the_case(
+def test_the_customer_who_refuses_the_penalty_keeps_the_service_declined_with_the_interaction(
     procedures, team, early_product
 ):
+    """H5 "not → ingresa interacción y concluye": the customer was answered
+    and chose to keep the service — outcome `declined`, the conversation
+    recorded as the step's interaction."""
     case = open_h_case(team, early_product)
     receive_and_review(case, team)
     offer = pending(case)
@@ -255,12 +269,44 @@ def test_permanence_not_fulfilled_and_the_penalty_refused_ends_the_case(
     text = instructions(offer)
     assert "hasta el 10/09/2026" in text
     assert "50.00 % × Bs 250,00 × 6 mes(es)" in text and "Bs 750,00" in text
-    complete(case, team[Role.EXECUTIVE], talk("No pagará la penalidad.", accepts_penalty="no"))
-    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "withdrawn_by_customer")
+    assert (
+        "Regla del equipo (no del manual): penalidad del 50 % de la mensualidad por cada mes "
+        "que falta para cumplir la permanencia mínima (el mes comenzado cuenta entero)."
+    ) in text
+    before = set(Interaction.objects.filter(case=case).values_list("pk", flat=True))
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        talk("Prefiere conservar el servicio antes que pagar Bs 750.", accepts_penalty="no"),
+    )
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "declined")
+    [interaction] = Interaction.objects.filter(case=case).exclude(pk__in=before)
+    assert interaction.summary == (
+        "Informa la penalidad por retiro anticipado: "
+        "Prefiere conservar el servicio antes que pagar Bs 750."
+    )
+    assert (interaction.channel, interaction.direction, interaction.recorded_by) == (
+        "phone",
+        "outbound",
+        team[Role.EXECUTIVE],
+    )
+    assert interaction.company == early_product.company
+    assert case.attended_at is not None  # answered: the customer chose
     assert not Charge.objects.filter(product=early_product).exists()
     early_product.refresh_from_db()
     assert early_product.status == ProductStatus.ACTIVE
     assert "negotiate_retention" not in path(case)  # the manual: not fulfilled → 5
+    assert path(case)[-3:] == ["offer_penalty", "penalty_gw", "end_penalty_refused"]
+
+
+def test_the_refused_penalty_needs_the_conversation_recorded(procedures, team, early_product):
+    case = open_h_case(team, early_product)
+    receive_and_review(case, team)
+    with pytest.raises(engine.FormInvalid) as excinfo:
+        complete(case, team[Role.EXECUTIVE], {"accepts_penalty": "no"})
+    assert "interaction_summary" in excinfo.value.form.errors
+    assert pending(case).bpmn_id == "offer_penalty"
+    complete(case, team[Role.EXECUTIVE], talk("No pagará.", accepts_penalty="no"))
 
 
 # --- the main path: penalty accepted, a pending work order, the product withdrawn -------------
@@ -311,9 +357,21 @@ def test_penalty_accepted_final_invoice_work_order_closed_and_product_withdrawn(
     ont = early_product.equipment.get()
     assert (ont.return_condition, ont.returned_on) == (ReturnCondition.COMPLETE, TODAY)
 
+    coordinate = pending(case)
+    assert (coordinate.bpmn_id, coordinate.role) == (
+        "coordinate_closure",
+        Role.COMMERCIAL_MANAGER,
+    )
+    assert damage.number in instructions(coordinate)
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {"closure_requested_via": "whatsapp_group", "closure_requested_to": "Gestión técnica"},
+    )
     close = pending(case)
     assert (close.bpmn_id, close.role) == ("close_work_orders", Role.TECHNICAL_MANAGER)
     assert damage.number in instructions(close)
+    assert "Gestión técnica" in instructions(close)
     complete(
         case,
         team[Role.TECHNICAL_MANAGER],
@@ -334,11 +392,12 @@ def test_penalty_accepted_final_invoice_work_order_closed_and_product_withdrawn(
     assert penalty.invoice == invoice
     ont.refresh_from_db()
     assert (ont.warehouse_on, ont.warehouse_received_by) == (TODAY, "Juan Mamani (almacén)")
-    assert path(case)[-12:] == [
+    assert path(case)[-13:] == [
         "show_equipment",
         "equipment_gw",
         "find_open_work_orders",
         "work_orders_gw",
+        "coordinate_closure",
         "close_work_orders",
         "do_close_work_orders",
         "find_open_work_orders",
@@ -446,6 +505,71 @@ def test_missing_and_damaged_equipment_is_billed_and_the_withdrawal_entered_agai
     assert "close_work_orders" not in path(case)
 
 
+# --- step 10: the commercial manager coordinates, the technical manager closes ---------------
+
+
+def test_step_10_coordinating_the_closure_is_in_the_commercial_managers_lane(
+    procedures, team, fulfilled_product
+):
+    """The manual puts step 10 ("Coordina con las áreas correspondientes el
+    cierre de órdenes de trabajo", 10.1 by the WhatsApp group) under GESTOR(A)
+    COMERCIAL: the commercial manager asks; the technical manager, who alone
+    may close work orders, closes them."""
+    order = workorder_create(
+        kind=WorkOrderKind.INSTALLATION,
+        company=fulfilled_product.company,
+        product=fulfilled_product,
+        user=team[Role.EXECUTIVE],
+    )
+    workorder_assign(
+        work_order=order,
+        unit="resources",
+        technician="Ana Rojas",
+        scheduled_at=timezone.now() + timedelta(hours=1),
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    case = open_h_case(team, fulfilled_product)
+    leave_with_requirements(case, team)
+    manager_enters(case, team)
+    check_all(case, team, fulfilled_product)
+    coordinate = pending(case)
+    assert (coordinate.bpmn_id, coordinate.lane, coordinate.role) == (
+        "coordinate_closure",
+        "Gestor(a) comercial",
+        Role.COMMERCIAL_MANAGER,
+    )
+    assert order.number in instructions(coordinate)
+    request = {"closure_requested_via": "whatsapp_group", "closure_requested_to": "USM"}
+    with pytest.raises(PermissionDenied):
+        engine.task_complete(
+            task_id=coordinate.task_id, user=team[Role.TECHNICAL_MANAGER], data=request
+        )
+    with pytest.raises(engine.FormInvalid) as excinfo:
+        complete(case, team[Role.COMMERCIAL_MANAGER], {**request, "closure_requested_to": " "})
+    assert "closure_requested_to" in excinfo.value.form.errors
+    complete(case, team[Role.COMMERCIAL_MANAGER], request)
+
+    close = pending(case)
+    assert (close.bpmn_id, close.lane, close.role) == (
+        "close_work_orders",
+        "Gestor(a) técnico",
+        Role.TECHNICAL_MANAGER,
+    )
+    assert "grupo de WhatsApp de las órdenes de trabajo: USM" in instructions(close)
+    closing = {f"state_{order.pk}": "closed_resolved", "closing_result": "Retiro"}
+    with pytest.raises(PermissionDenied):  # closing work orders is not hers
+        engine.task_complete(
+            task_id=close.task_id, user=team[Role.COMMERCIAL_MANAGER], data=closing
+        )
+    complete(case, team[Role.TECHNICAL_MANAGER], closing)
+    order.refresh_from_db()
+    assert (order.state, order.closed_by) == ("closed_resolved", team[Role.TECHNICAL_MANAGER])
+    assert pending(case).bpmn_id == "receive_equipment"
+    lanes = dict(case.instance.events.filter(kind="UserTask").values_list("bpmn_id", "lane"))
+    assert lanes["coordinate_closure"] == "Gestor(a) comercial"
+    assert lanes["close_work_orders"] == "Gestor(a) técnico"
+
+
 # --- bad input: a clear message, nothing changes --------------------------------------------
 
 
@@ -462,6 +586,12 @@ def test_a_registered_work_order_must_be_assigned_before_it_is_closed(
     leave_with_requirements(case, team)
     manager_enters(case, team)
     check_all(case, team, fulfilled_product)
+    complete(
+        case,
+        team[Role.COMMERCIAL_MANAGER],
+        {"closure_requested_via": "phone", "closure_requested_to": "Gestor técnico"},
+        step="coordinate_closure",
+    )
     assert pending(case).bpmn_id == "close_work_orders"
     with pytest.raises(engine.FormInvalid) as excinfo:
         complete(case, team[Role.TECHNICAL_MANAGER], {"closing_result": "Retiro"})
