@@ -47,8 +47,13 @@ class DamageCause(models.TextChoices):
 
 
 class Priority(models.TextChoices):
+    """How soon the field unit attends the order. A reiteration starts high;
+    otherwise the technical manager agrees it with the Operations Center
+    (a `Prioritisation`), and the order carries the last one agreed."""
+
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High (prioritised with the Operations Center)")
+    URGENT = "urgent", _("Urgent: attended the same day")
 
 
 class WorkOrderState(models.TextChoices):
@@ -303,3 +308,59 @@ class WorkOrderChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.work_order} · {self.get_state_display()}"
+
+
+class Prioritisation(BaseModel):
+    """The technical manager's call to the Operations Center to have a work
+    order attended first (procedure E step 11, J 5.1, K 9.1 and 14): whom
+    she spoke to, when, the priority agreed and what was agreed. The order
+    carries the priority of its latest prioritisation."""
+
+    work_order = models.ForeignKey(
+        WorkOrder,
+        verbose_name=_("work order"),
+        on_delete=models.PROTECT,
+        related_name="prioritisations",
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prioritisations",
+    )
+    operations_contact = models.CharField(_("spoke with at the Operations Center"), max_length=150)
+    called_at = models.DateTimeField(_("called at"))
+    priority = models.CharField(_("priority agreed"), max_length=8, choices=Priority.choices)
+    agreement = models.TextField(_("what was agreed"), max_length=1000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("prioritisation")
+        verbose_name_plural = _("prioritisations")
+        ordering = ["called_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__in=Priority.values),
+                name="prioritisation_priority_known",
+            ),
+            # Someone was spoken to, and something was agreed.
+            models.CheckConstraint(
+                condition=~models.Q(operations_contact="") & ~models.Q(agreement=""),
+                name="prioritisation_says_who_and_what",
+            ),
+            # The call was made before it was recorded, never in the future.
+            models.CheckConstraint(
+                condition=models.Q(called_at__lte=models.F("created_at")),
+                name="prioritisation_called_before_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order} · {self.get_priority_display()}"

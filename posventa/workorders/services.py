@@ -6,7 +6,7 @@ transaction: the order is closed and the case moves on, or neither happens.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,6 +20,8 @@ from posventa.customers.models import Company
 from posventa.engine import services as engine
 from posventa.inventory.models import Product
 from posventa.workorders.models import (
+    DamagedService,
+    Prioritisation,
     Priority,
     WorkOrder,
     WorkOrderChange,
@@ -244,22 +246,189 @@ def workorder_assign(
     return work_order
 
 
+# How far back a call to the Operations Center may be recorded: the step is
+# done as the call ends; a week covers a weekend and a forgotten entry.
+PRIORITISATION_LOOKBACK = timedelta(days=7)
+AGREEMENT_MAX_LENGTH = 1000
+
+
+def prioritisation_errors(
+    *,
+    work_order: WorkOrder,
+    operations_contact: str,
+    called_at: datetime | None,
+    priority: str,
+    agreement: str,
+    now: datetime | None = None,
+) -> dict:
+    """What is wrong with a call to the Operations Center as recorded, by
+    field (the step's form shows them as the service refuses them): someone
+    spoken to, something agreed, a known priority, and a time that is past,
+    not before the order existed and not older than a week."""
+    now = now or timezone.now()
+    errors = {}
+    if not " ".join((operations_contact or "").split()):
+        errors["operations_contact"] = _("Say whom you spoke to at the Operations Center.")
+    if not (agreement or "").strip():
+        errors["agreement"] = _("Say what was agreed with the Operations Center.")
+    elif len(agreement.strip()) > AGREEMENT_MAX_LENGTH:
+        errors["agreement"] = _("Say what was agreed in at most %(max)s characters.") % {
+            "max": AGREEMENT_MAX_LENGTH
+        }
+    if priority not in Priority.values:
+        errors["priority"] = _("Choose the priority agreed.")
+    if called_at is None:
+        errors["called_at"] = _("Say when you called the Operations Center.")
+    elif called_at > now:
+        errors["called_at"] = _("The call to the Operations Center cannot be in the future.")
+    elif called_at < work_order.created_at.replace(second=0, microsecond=0):
+        errors["called_at"] = _("The call cannot be before the work order was registered.")
+    elif called_at < now - PRIORITISATION_LOOKBACK:
+        errors["called_at"] = _("The call was more than a week ago: record it when it is made.")
+    return errors
+
+
 @transaction.atomic
-def workorder_prioritise(*, work_order: WorkOrder, note: str, user) -> WorkOrder:
-    """The technical manager agreed priority attention with the Operations
-    Center (procedure E, step 11): the order is marked high priority."""
+def workorder_prioritise(
+    *,
+    work_order: WorkOrder,
+    operations_contact: str,
+    called_at: datetime | None,
+    priority: str,
+    agreement: str,
+    user,
+    case: Case | None = None,
+) -> Prioritisation:
+    """The technical manager agreed with the Operations Center how soon the
+    order is attended (procedure E step 11, J 5.1, K 9.1 and 14): the call is
+    kept as a `Prioritisation` (whom she spoke to, when, the priority, what
+    was agreed) and the order takes the priority agreed."""
     _require(user, Capability.MANAGE_WORK_ORDERS)
     work_order = _locked(work_order)
     if not work_order.is_open:
         raise ValidationError(
             _("Work order %(number)s is already closed.") % {"number": work_order.number}
         )
-    if not (note or "").strip():
-        raise ValidationError({"note": _("Say what was agreed with the Operations Center.")})
-    work_order.priority = Priority.HIGH
+    now = timezone.now()
+    operations_contact = " ".join((operations_contact or "").split())
+    agreement = (agreement or "").strip()
+    errors = prioritisation_errors(
+        work_order=work_order,
+        operations_contact=operations_contact,
+        called_at=called_at,
+        priority=priority,
+        agreement=agreement,
+        now=now,
+    )
+    if case is not None and case.company_id != work_order.company_id:
+        errors["case"] = _("The case is not of this customer.")
+    if errors:
+        raise ValidationError(errors)
+    prioritisation = Prioritisation(
+        work_order=work_order,
+        case=case,
+        operations_contact=operations_contact,
+        called_at=called_at,
+        priority=priority,
+        agreement=agreement,
+        recorded_by=user,
+        created_at=now,  # saved as the moment of saving, just after
+    )
+    validated_save(prioritisation)
+    work_order.priority = priority
     validated_save(work_order, update_fields=["priority", "updated_at"])
-    _log(work_order, user=user, note=_("Prioritised: %(note)s") % {"note": note.strip()})
-    return work_order
+    _log(
+        work_order,
+        user=user,
+        note=_(
+            "Prioritised with the Operations Center (%(contact)s, %(when)s): %(priority)s. "
+            "%(agreement)s"
+        )
+        % {
+            "contact": operations_contact,
+            "when": timezone.localtime(called_at).strftime("%d/%m/%Y %H:%M"),
+            "priority": prioritisation.get_priority_display(),
+            "agreement": agreement,
+        },
+    )
+    return prioritisation
+
+
+@dataclass(frozen=True)
+class DamageRegistration:
+    """What registering a product's damage came to: the order the case now
+    follows, and how — `register` (a new damage order), `reiterate` (the
+    last one was closed without solution) or `follow` (one is in repair)."""
+
+    work_order: WorkOrder
+    way: str
+
+
+@transaction.atomic
+def damage_register(
+    *,
+    product: Product,
+    case: Case | None,
+    damaged_service: str,
+    cause: str,
+    user,
+    problem: str = "",
+    address: str = "",
+    zone: str = "",
+    neighbourhood: str = "",
+    reference_phone: str = "",
+) -> DamageRegistration:
+    """Register a product's damage once, as procedure E's step 2 reads the
+    product's damage orders — under the product's row lock, so two cases on
+    the product meet here one after the other: one in repair is followed by
+    this case (step 2 → 8), the last one closed without solution is
+    reiterated with the same cause (step 10), otherwise a new damage order is
+    registered at the checked address with the reference phone (step 3).
+
+    The technical analyst registering the damage herself (procedure K, step
+    8) calls this; the diagnoses she recorded on the product in this case
+    (with no order yet) are linked to the order, so E never asks for them
+    again."""
+    from posventa.integrations.models import DiagnosisRecord
+    from posventa.workorders.selectors import (
+        DAMAGE_IN_REPAIR,
+        LAST_UNSOLVED,
+        damage_situation,
+    )
+
+    list(Product.objects.select_for_update().filter(pk=product.pk).values_list("pk"))
+    situation, order = damage_situation(product)
+    if situation == DAMAGE_IN_REPAIR:
+        work_order, way = workorder_follow(work_order=order, case=case, user=user), "follow"
+    else:
+        errors = {}
+        if situation != LAST_UNSOLVED and damaged_service not in DamagedService.values:
+            errors["damaged_service"] = _("Say which service fails.")
+        if situation != LAST_UNSOLVED and not cause:
+            errors["cause"] = _("Say what happens.")
+        if errors:
+            raise ValidationError(errors)
+        work_order = workorder_create(
+            kind=WorkOrderKind.DAMAGE,
+            company=product.company,
+            product=product,
+            case=case,
+            address=address,
+            zone=zone,
+            neighbourhood=neighbourhood,
+            description=problem,
+            damaged_service=damaged_service,
+            cause=cause,
+            reference_phone=reference_phone,
+            reiterates=order if situation == LAST_UNSOLVED else None,
+            user=user,
+        )
+        way = "reiterate" if situation == LAST_UNSOLVED else "register"
+    if case is not None:
+        DiagnosisRecord.objects.filter(
+            product=product, work_order=None, created_at__gte=case.received_at
+        ).update(work_order=work_order)
+    return DamageRegistration(work_order=work_order, way=way)
 
 
 def closing_payload(work_order: WorkOrder) -> dict:

@@ -5,20 +5,38 @@ Help Desk, closes a damage solved remotely as unfounded,
 gives the order to the technician for a visit the same day.
 
 Everything is driven by the process variable `product_id`, so procedures that
-call E as a call activity (J, K) reuse it as it is."""
+call E as a call activity (J, K) reuse it as it is.
+
+Calling E from a procedure the team started (`catalog.TEAM_INITIATED`: J, K)
+— the contract, read by E's first gateways:
+
+- E's start (`damage_request_opened`) makes the case a customer's request
+  (`case_becomes_request`) and routes the damage through the technical
+  manager's prioritisation with the Operations Center before the field visit
+  (J 5.1, K 9.1 and 14).
+- The caller sets `damage_registered`: False when E is to register the damage
+  (J: the executive registers it in E), True when the caller registered it
+  already (K step 8: the analyst, with `register_damage_for_case` as a service
+  task of her step, which leaves `work_order_id`). Then E skips the
+  report, the registration and the remote diagnosis and goes from its look-up
+  straight to the prioritisation."""
 
 from django.utils import timezone
 
 from posventa.cases.models import Case
+from posventa.cases.rules import attention_due
 from posventa.cases.selectors import case_for_instance
+from posventa.cases.services import case_becomes_request
 from posventa.common.dates import datetime_or_none
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
 from posventa.inventory.models import Product
+from posventa.procedures.catalog import TEAM_INITIATED
 from posventa.workorders.models import OPEN_STATES, WorkOrder, WorkOrderKind, WorkOrderState
 from posventa.workorders.selectors import damage_orders_of, damage_situation
 from posventa.workorders.services import (
+    damage_register,
     workorder_assign,
     workorder_close,
     workorder_create,
@@ -58,6 +76,73 @@ def damage_orders(instance, product_id: int) -> dict:
 
 def _case(instance) -> Case | None:
     return case_for_instance(instance)
+
+
+@registry.register_action("damage_request_opened")
+def damage_request_opened(instance, attention_due_at: str = "") -> dict:
+    """E's start. In a case the team started (a loyalty or quality call, a
+    preventive review), the damage found makes it a customer's request from
+    now on (`case_becomes_request`: the indicators count it, its 24 hours
+    run from now, E's registration step answers it) — unless the caller
+    already made it one. Such a damage is prioritised with the Operations
+    Center before the field visit (J 5.1, K 9.1 and 14).
+
+    Returns `team_initiated` (the prioritisation's branch) and
+    `attention_due`, the request's 24 hours (the steps' SLA timers)."""
+    case = _case(instance)
+    if case is None:
+        return {"team_initiated": False, "attention_due": attention_due_at}
+    team_initiated = case.procedure in TEAM_INITIATED
+    if team_initiated:
+        case_becomes_request(case=case)
+    requested_at = case.requested_at or case.received_at
+    return {
+        "team_initiated": team_initiated,
+        "attention_due": attention_due(requested_at).isoformat(),
+    }
+
+
+@registry.register_action("register_damage_for_case")
+def register_damage_for_case(
+    instance,
+    product_id: int,
+    damaged_service: str,
+    cause: str,
+    problem: str = "",
+    reference_phone: str = "",
+    address: str = "",
+    zone: str = "",
+    neighbourhood: str = "",
+) -> str:
+    """The damage registered by whoever found it, before E is called with
+    `damage_registered` (procedure K step 8: the technical analyst, once,
+    with her diagnosis): a new damage order, the reiteration of the last one
+    closed without solution, or the one in repair followed — read under the
+    product's lock (`workorders.services.damage_register`). A case the team
+    started becomes a customer's request answered now, by the role that
+    registered it. Returns the order's number (`work_order_id`)."""
+    product = Product.objects.get(pk=product_id)
+    case = _case(instance)
+    actor = current_actor()
+    registration = damage_register(
+        product=product,
+        case=case,
+        damaged_service=damaged_service,
+        cause=cause,
+        problem=problem,
+        reference_phone=reference_phone,
+        address=address,
+        zone=zone,
+        neighbourhood=neighbourhood,
+        user=actor,
+    )
+    order = registration.work_order
+    if case is not None:
+        if registration.way == "reiterate":
+            _link_reiteration(case, order.reiterates)
+        if case.procedure in TEAM_INITIATED:
+            case_becomes_request(case=case, answered_by_role=getattr(actor, "role", "") or "")
+    return order.number
 
 
 @registry.register_action("register_damage_order")

@@ -4,13 +4,17 @@ The process variables they leave (read by the model's gateways and actions):
 damaged_service, cause, problem (step 1); address / zone / neighbourhood,
 reference_phone, way_on (register / reiterate / follow) and, by the way,
 reiterated_work_order or work_order_id (steps 3 and 10); solved_remotely,
-diagnosis_summary (step 4); customer_conform, remote_result (step 5);
-work_order_id, unit, technician, visit_at (steps 6–8); order_closed and
-wo_result when a step finds its order already closed; second_visit and
-conform after a visit without solution (step 12).
+diagnosis_summary (step 4); customer_conform, ask_executive, contact_request,
+remote_result (step 5) and customer_reached, customer_contact_summary (5.1);
+operations_contact, called_at, priority (step 11, J 5.1, K 14); work_order_id,
+unit, technician, visit_at (steps 6–8); order_closed and wo_result when a
+step finds its order already closed; second_visit and conform after a visit
+without solution (step 12).
 
 Every form reads the product from the process variable `product_id`, so E
-also runs as a call activity of another procedure (J, K).
+also runs as a call activity of another procedure (J, K). `RegisterDamageFound`
+(form key "e/register_damage_found") is the step of a caller that registers
+the damage itself before calling E (K step 8), with `damage_registered`.
 """
 
 from datetime import timedelta
@@ -31,12 +35,15 @@ from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
 from posventa.integrations.models import RouterState, WifiCoverage
 from posventa.inventory.models import Product
+from posventa.procedures.catalog import TEAM_INITIATED
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields
 from posventa.workorders.models import (
     DamageCause,
     DamagedService,
     FieldUnit,
+    Priority,
     WorkOrder,
+    WorkOrderKind,
 )
 from posventa.workorders.selectors import (
     FOLLOW,
@@ -45,7 +52,11 @@ from posventa.workorders.selectors import (
     damage_orders_of,
     damage_way,
 )
-from posventa.workorders.services import closing_payload, workorder_prioritise
+from posventa.workorders.services import (
+    closing_payload,
+    prioritisation_errors,
+    workorder_prioritise,
+)
 
 # The services a product of each type carries, the first one offered first.
 SERVICES_BY_PRODUCT_TYPE = {
@@ -444,6 +455,71 @@ class RegisterReiteration(RegisterStep):
         return (variables.get("damages") or {}).get("work_order_id") or ""
 
 
+@registry.register_form("e/register_damage_found")
+class RegisterDamageFound(PlaceFields):
+    """The damage registered by whoever found it, before E is called — the
+    technical analyst in a preventive review (K step 8), once, after her
+    diagnosis: the failing service and its cause, the place and the reference
+    phone checked with the customer, what the customer is told. The caller's
+    next element, a service task `register_damage_for_case`, registers it
+    (or follows the order in repair, or reiterates the last one closed
+    without solution); E, called with `damage_registered`, then goes straight
+    to the technical manager's prioritisation.
+
+    Leaves damaged_service, cause, problem, the place, reference_phone and
+    damage_registered (True)."""
+
+    damaged_service = forms.ChoiceField(
+        label=gettext_lazy("Which service fails?"), widget=forms.RadioSelect, choices=()
+    )
+    cause = forms.ChoiceField(label=gettext_lazy("What happens"), choices=DamageCause.choices)
+    problem = forms.CharField(
+        label=gettext_lazy("The damage as diagnosed"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    field_order = ["damaged_service", "cause", "problem", *PLACE_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        product = self.product
+        services = services_of(product) if product is not None else ALL_SERVICES
+        field = self.fields["damaged_service"]
+        field.choices = [(s.value, s.label) for s in services]
+        if product is not None:
+            field.help_text = orders_overview(product)
+        if not self.is_bound:
+            self.initial["damaged_service"] = services[0].value
+            diagnosis = self.variables.get("diagnosis_summary", "")
+            self.initial["problem"] = diagnosis
+            self.initial["interaction_summary"] = _(
+                "Damage registered after the remote diagnosis (%(diagnosis)s); the customer "
+                "was told the field unit will attend it promptly."
+            ) % {"diagnosis": diagnosis}
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.require_product()
+        service, cause = cleaned.get("damaged_service"), cleaned.get("cause")
+        if service and cause and cause not in CAUSES_BY_SERVICE[DamagedService(service)]:
+            self.add_error(
+                "cause",
+                _("“%(cause)s” is not a failure of %(service)s.")
+                % {
+                    "cause": DamageCause(cause).label,
+                    "service": str(DamagedService(service).label).lower(),
+                },
+            )
+        return cleaned
+
+    def task_data(self) -> dict:
+        data = super().task_data()
+        data["damage_registered"] = True
+        return data
+
+
 def reiteration_note(earlier: WorkOrder) -> str:
     """The earlier order a reiteration repeats, as the form shows it."""
     return _(
@@ -552,26 +628,57 @@ class RemoteDiagnosis(DamageForm):
         )
 
 
+# Step 5's ways on: conform (close as unfounded), ask the executive to
+# contact the customer (5.1, back to the tests afterwards), not conform (field).
+CONFORM, ASK_EXECUTIVE, NOT_CONFORM = "yes", "executive", "no"
+
+
 @registry.register_form("e/test_with_customer")
 class TestWithCustomer(DamageForm, InteractionFields):
     """Step 5: the analyst tests with the customer until conformity; then the
-    system closes the work order as unfounded. Not conform: to the field."""
+    system closes the work order as unfounded. Not conform: to the field.
+    Step 5.1: when she cannot reach the customer, or the executive's contact
+    is needed, she hands the contact to the executive, and the step comes
+    back to her with what the customer said (no interaction is recorded for
+    the hand-over: the customer was not spoken to)."""
 
-    customer_conform = forms.TypedChoiceField(
+    customer_conform = forms.ChoiceField(
         label=gettext_lazy("Does the customer confirm the service works?"),
         choices=[
-            ("yes", gettext_lazy("Yes: close the work order as unfounded")),
-            ("no", gettext_lazy("No: it goes to the field unit (USM)")),
+            (CONFORM, gettext_lazy("Yes: close the work order as unfounded")),
+            (
+                ASK_EXECUTIVE,
+                gettext_lazy("The executive must contact the customer first (step 5.1)"),
+            ),
+            (NOT_CONFORM, gettext_lazy("No: it goes to the field unit (USM)")),
         ],
-        coerce=_yes,
         widget=forms.RadioSelect,
     )
+    contact_request = forms.CharField(
+        label=gettext_lazy("What the executive should tell or ask the customer"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Only when the executive contacts the customer."),
+    )
 
-    field_order = ["customer_conform"]
+    field_order = ["customer_conform", "contact_request"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         order = self.work_order
+        self.fields["interaction_summary"].required = False
+        variables = self.variables
+        if variables.get("customer_contact_summary"):
+            # Back from the executive (step 5.1): what the customer said.
+            text = (
+                _("The executive reached the customer: %(summary)s")
+                if variables.get("customer_reached")
+                else _("The executive could not reach the customer: %(summary)s")
+            )
+            self.fields["customer_conform"].help_text = text % {
+                "summary": variables["customer_contact_summary"]
+            }
         if self.closed_meanwhile:
             # Closed on its page (or by the visit another case following it
             # coordinated): nothing to close as unfounded, the case goes on
@@ -584,46 +691,198 @@ class TestWithCustomer(DamageForm, InteractionFields):
         if not self.is_bound:
             self.initial["interaction_summary"] = _(
                 "Remote tests with the customer: %(diagnosis)s"
-            ) % {"diagnosis": self.variables.get("diagnosis_summary", "")}
+            ) % {"diagnosis": variables.get("diagnosis_summary", "")}
         self.order_fields(self.field_order)
 
     @property
     def closed_meanwhile(self) -> bool:
         return self.work_order is not None and not self.work_order.is_open
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.closed_meanwhile:
+            return cleaned
+        way = cleaned.get("customer_conform")
+        if way == ASK_EXECUTIVE and not (cleaned.get("contact_request") or "").strip():
+            self.add_error(
+                "contact_request", _("Say what the executive should tell or ask the customer.")
+            )
+        if way in (CONFORM, NOT_CONFORM) and not (cleaned.get("interaction_summary") or "").strip():
+            self.add_error("interaction_summary", _("Say what was tested with the customer."))
+        return cleaned
+
     def task_data(self) -> dict:
         data = super().task_data()
+        way = data.get("customer_conform")
+        data["customer_conform"] = way == CONFORM and not self.closed_meanwhile
+        data["ask_executive"] = way == ASK_EXECUTIVE and not self.closed_meanwhile
+        if data["ask_executive"]:
+            # Handed over: the customer was not spoken to, so no interaction.
+            data.pop("interaction_summary", None)
+            data.pop("interaction_channel", None)
+            data["contact_request"] = " ".join(data["contact_request"].split())
+            return data
         data["remote_result"] = _("Solved remotely. %(diagnosis)s Tests: %(tests)s") % {
             "diagnosis": self.variables.get("diagnosis_summary", ""),
             "tests": data.get("interaction_summary", ""),
         }
-        if self.closed_meanwhile:
-            data["customer_conform"] = False  # to the technical manager, who goes on with it
         return data
+
+
+@registry.register_form("e/contact_customer")
+class ContactCustomer(DamageForm, InteractionFields):
+    """Step 5.1: the executive contacts the customer for the analyst's remote
+    tests and records the contact (an interaction); the analyst's tests go
+    on with what the customer said."""
+
+    customer_reached = forms.TypedChoiceField(
+        label=gettext_lazy("Did you reach the customer?"),
+        choices=[
+            ("yes", gettext_lazy("Yes: the customer is ready for the analyst's tests")),
+            ("no", gettext_lazy("No: the customer could not be reached")),
+        ],
+        coerce=_yes,
+        widget=forms.RadioSelect,
+    )
+
+    field_order = ["customer_reached"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.variables.get("contact_request")
+        if request:
+            self.fields["customer_reached"].help_text = _("The analyst asks: %(request)s") % {
+                "request": request
+            }
+        self.order_fields(self.field_order)
+
+    def task_data(self) -> dict:
+        data = super().task_data()
+        data["customer_contact_summary"] = data["interaction_summary"]
+        return data
+
+
+def _this_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
 
 
 @registry.register_form("e/prioritise")
 class Prioritise(DamageForm):
-    """Step 11: the technical manager agrees priority attention of the
-    reiteration with the Operations Center."""
+    """Step 11 (a reiteration), J 5.1 and K 9.1/14 (a damage the team's call
+    or review found): the technical manager calls the Operations Center for
+    priority attention of the order until it closes, and records whom she
+    spoke to, when, the priority agreed and what was agreed. The order
+    carries that priority (`workorder_prioritise`)."""
 
-    priority_note = forms.CharField(
+    operations_contact = forms.CharField(
+        label=gettext_lazy("Whom you spoke to at the Operations Center"), max_length=150
+    )
+    called_at = forms.DateTimeField(
+        label=gettext_lazy("When you called"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    priority = forms.ChoiceField(
+        label=gettext_lazy("Priority agreed"),
+        choices=Priority.choices,
+        initial=Priority.HIGH,
+        widget=forms.RadioSelect,
+    )
+    agreement = forms.CharField(
         label=gettext_lazy("What was agreed with the Operations Center"),
-        max_length=400,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        order = self.work_order
+        if order is not None:
+            self.fields["operations_contact"].help_text = self.why(order)
+        if self.closed_meanwhile:
+            for name in ("operations_contact", "called_at", "priority", "agreement"):
+                self.fields[name].required = False
+            self.fields["operations_contact"].help_text = _(
+                "Work order %(number)s is already closed (%(state)s): %(result)s. Complete "
+                "this step to go on with that result."
+            ) % {"number": order.number, "state": order.get_state_display(), "result": order.result}
+        if not self.is_bound:
+            self.initial["called_at"] = _this_minute()
+
+    def why(self, order: WorkOrder) -> str:
+        """The order, and why it is prioritised (the manual's step)."""
+        case = self.case
+        if order.reiterates_id:
+            reason = _("it reiterates %(number)s, closed without solution (step 11).") % {
+                "number": order.reiterates.number
+            }
+        elif case is not None and case.procedure in TEAM_INITIATED:
+            reason = _("the damage was found by %(procedure)s (J 5.1, K 9.1 and 14).") % {
+                "procedure": case.get_procedure_display()
+            }
+        else:
+            reason = _("priority attention until the order closes.")
+        return _(
+            "Work order %(number)s (%(state)s), %(service)s: %(cause)s, priority %(priority)s. "
+            "Prioritised because %(reason)s"
+        ) % {
+            "number": order.number,
+            "state": order.get_state_display(),
+            "service": order.get_damaged_service_display() or order.get_kind_display(),
+            "cause": order.get_cause_display() or order.description,
+            "priority": str(order.get_priority_display()).lower(),
+            "reason": reason,
+        }
+
+    @property
+    def closed_meanwhile(self) -> bool:
+        return self.work_order is not None and not self.work_order.is_open
+
     def clean(self):
         cleaned = super().clean()
-        if self.work_order is None:
+        order = self.work_order
+        if order is None:
             raise ValidationError(_("The case follows no damage work order."))
+        product = self.product
+        if order.kind != WorkOrderKind.DAMAGE or (
+            product is not None and order.product_id != product.pk
+        ):
+            raise ValidationError(
+                _("Work order %(number)s is not a damage of this product.")
+                % {"number": order.number}
+            )
+        if self.closed_meanwhile:
+            return cleaned
+        errors = prioritisation_errors(
+            work_order=order,
+            operations_contact=cleaned.get("operations_contact", ""),
+            called_at=cleaned.get("called_at"),
+            priority=cleaned.get("priority", ""),
+            agreement=cleaned.get("agreement", ""),
+        )
+        for name, message in errors.items():
+            if name in cleaned:  # a field already refused keeps its own message
+                self.add_error(name, message)
         return cleaned
 
+    def task_data(self) -> dict:
+        data = super().task_data()
+        data["work_order_id"] = self.work_order.number
+        when = data.get("called_at")
+        data["called_at"] = timezone.localtime(when).isoformat() if when else ""
+        return data
+
     def apply_to_case(self, *, case, user) -> None:
-        if not self.work_order.is_open:
+        if self.closed_meanwhile:
             return  # closed meanwhile: the next step goes on with how it ended
+        data = self.cleaned_data
         workorder_prioritise(
-            work_order=self.work_order, note=self.cleaned_data["priority_note"], user=user
+            work_order=self.work_order,
+            operations_contact=data["operations_contact"],
+            called_at=data["called_at"],
+            priority=data["priority"],
+            agreement=data["agreement"],
+            case=case,
+            user=user,
         )
 
 

@@ -101,4 +101,8 @@ class CallCustomer(CaseTaskForm, InteractionFields):
     def task_data(self) -> dict:
         data = super().task_data()
         data["call_kind"] = str(self.call_kind)
+        # The damage a call finds is registered by E, called inside this case
+        # (step 5): E asks for the report and registers it, then the technical
+        # manager prioritises it (5.1).
+        data["damage_registered"] = False
         return data

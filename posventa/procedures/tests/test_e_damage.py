@@ -17,6 +17,7 @@ from posventa.campaigns.services import call_start, campaign_create
 from posventa.cases.models import Alert, Case, CaseStatus
 from posventa.cases.services import case_open
 from posventa.customers.models import Interaction
+from posventa.engine import runtime
 from posventa.engine import services as engine
 from posventa.engine.models import MessageSubscription
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
@@ -24,6 +25,7 @@ from posventa.indicators.definitions import classified
 from posventa.integrations.models import DiagnosisRecord
 from posventa.procedures import collisions
 from posventa.procedures.actions import e_damage as e_actions
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import complete, pending
 from posventa.workorders.models import (
     FieldUnit,
@@ -35,6 +37,13 @@ from posventa.workorders.models import (
 from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
 
 LA_PAZ = ZoneInfo("America/La_Paz")
+
+
+@pytest.fixture
+def procedures(db, media):
+    """Only the models these tests run: E, and J, which calls it."""
+    yield deploy_only("e_damage.bpmn", "j_loyalty_calls.bpmn")
+    runtime.specs.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +158,23 @@ def coordinate(case, team, *, when=None, technician="Téc. Luis Quiroga", **extr
     }
     complete(case, team[Role.TECHNICAL_MANAGER], data)
     return when
+
+
+def prioritise(case, team, *, priority="urgent", agreement="Cuadrilla prioritaria esta tarde."):
+    """The technical manager's call to the Operations Center, just made."""
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("prioritise", Role.TECHNICAL_MANAGER)
+    called = timezone.localtime().replace(second=0, microsecond=0)
+    complete(
+        case,
+        team[Role.TECHNICAL_MANAGER],
+        {
+            "operations_contact": "Ing. Rosa Vargas (Centro de Operaciones)",
+            "called_at": called.strftime("%Y-%m-%dT%H:%M"),
+            "priority": priority,
+            "agreement": agreement,
+        },
+    )
 
 
 def the_order(case) -> WorkOrder:
@@ -583,12 +609,16 @@ def test_the_last_damage_closed_without_solution_is_reiterated_with_the_same_cau
     # Step 11: the technical manager prioritises it with the Operations Center.
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("prioritise", Role.TECHNICAL_MANAGER)
-    complete(
+    prioritise(case, team, priority="urgent")
+    [agreed] = reiteration.prioritisations.all()
+    assert (agreed.case, agreed.priority, agreed.recorded_by) == (
         case,
+        Priority.URGENT,
         team[Role.TECHNICAL_MANAGER],
-        {"priority_note": "Centro de Operaciones: cuadrilla prioritaria esta tarde."},
     )
-    assert "cuadrilla prioritaria" in reiteration.changes.last().note
+    reiteration.refresh_from_db()
+    assert reiteration.priority == Priority.URGENT  # the order carries what was agreed
+    assert "Cuadrilla prioritaria esta tarde." in reiteration.changes.last().note
     coordinate(case, team)
     workorder_close(
         work_order=reiteration,
@@ -616,7 +646,7 @@ def test_a_failed_visit_inside_the_case_counts_as_a_reiteration(procedures, team
     second = the_order(case)
     assert (second.reiterates, second.cause, second.priority) == (first, "noise", Priority.HIGH)
     assert case.reiterates is None  # not another request: its own visit failed
-    complete(case, team[Role.TECHNICAL_MANAGER], {"priority_note": "Cuadrilla de cable aéreo."})
+    prioritise(case, team, agreement="Cuadrilla de cable aéreo.")
     coordinate(case, team)
     workorder_close(
         work_order=second,
@@ -693,7 +723,7 @@ def test_two_damage_reports_that_reach_the_reiteration_the_second_follows_the_fi
 
     # It follows the order as its own: the visit, then waiting for its closing.
     assert pending(second).bpmn_id == "coordinate_visit"
-    complete(first, manager, {"priority_note": "Cuadrilla de cable aéreo hoy."})
+    prioritise(first, team, agreement="Cuadrilla de cable aéreo hoy.")
     coordinate(first, team)
     coordinate(second, team)
     assert not second.instance.human_tasks.exists()
@@ -746,8 +776,10 @@ def test_a_loyalty_call_that_finds_the_damage_being_reiterated_follows_that_reit
     assert call.reiterates == damage
     assert WorkOrder.objects.filter(product=line).count() == 2
 
-    complete(damage, manager, {"priority_note": "Cuadrilla prioritaria."})
+    prioritise(damage, team)
     coordinate(damage, team)
+    # J 5.1: the damage the call found goes through the prioritisation too.
+    prioritise(call, team, agreement="Ya priorizada; se confirma la cuadrilla.")
     coordinate(call, team)
     workorder_close(
         work_order=reiteration,
@@ -1101,3 +1133,135 @@ def test_two_reports_registering_the_reiteration_at_the_same_moment_register_it_
     assert reiteration.number in outcomes[loser.number]
     follow(loser, team, "register_reiteration")
     assert pending(loser).bpmn_id == "coordinate_visit"
+
+
+# ------------------------------------------------------------ the damage registered by the caller
+# The contract procedure K (step 8) builds on, pinned here with a caller of
+# K's shape: the analyst registers the damage herself ("e/register_damage_found"),
+# a service task registers the order (`register_damage_for_case`), then E.
+
+CALLER = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  id="defs_caller" targetNamespace="http://posventa.example/bpmn">
+  <bpmn:process id="k_preventive_review" name="Registers the damage" isExecutable="true">
+    <bpmn:laneSet id="lanes"><bpmn:lane id="lane_analyst" name="Analista técnico">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>register_found</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>do_register_found</bpmn:flowNodeRef><bpmn:flowNodeRef>call_damage</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="register_found" name="Digita el daño">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="e/register_damage_found" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:serviceTask id="do_register_found" name="Registra la orden de daño">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="register_damage_for_case"
+          resultVariable="work_order_id">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="product_id" type="int" value="product_id" />
+            <spiffworkflow:parameter id="damaged_service" type="str" value="damaged_service" />
+            <spiffworkflow:parameter id="cause" type="str" value="cause" />
+            <spiffworkflow:parameter id="problem" type="str" value="problem" />
+            <spiffworkflow:parameter id="reference_phone" type="str" value="reference_phone" />
+            <spiffworkflow:parameter id="address" type="str" value="address" />
+            <spiffworkflow:parameter id="zone" type="str" value="zone" />
+            <spiffworkflow:parameter id="neighbourhood" type="str" value="neighbourhood" />
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:callActivity id="call_damage" name="Procedimiento E" calledElement="e_damage">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    </bpmn:callActivity>
+    <bpmn:endEvent id="end" name="Daño atendido"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="register_found" />
+    <bpmn:sequenceFlow id="f2" sourceRef="register_found" targetRef="do_register_found" />
+    <bpmn:sequenceFlow id="f3" sourceRef="do_register_found" targetRef="call_damage" />
+    <bpmn:sequenceFlow id="f4" sourceRef="call_damage" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+@pytest.fixture
+def caller(db, media):
+    """E and a caller of K's shape, deployed as procedure K's model."""
+    from posventa.engine.deployment import deploy_files, read_directory
+    from posventa.procedures.apps import MODELS_DIR
+
+    runtime.specs.clear()
+    files = {"caller.bpmn": CALLER, "e_damage.bpmn": read_directory(MODELS_DIR)["e_damage.bpmn"]}
+    yield deploy_files(files)
+    runtime.specs.clear()
+
+
+def register_found(case, team, **extra):
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("register_found", Role.TECHNICAL_ANALYST)
+    form = engine.task_form(task)
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {
+            "damaged_service": "internet",
+            "cause": "outages",
+            "problem": "Cortes cada hora; la red del sector no responde al reinicio.",
+            "address": form.initial["address"],
+            "zone": form.initial["zone"],
+            "neighbourhood": form.initial["neighbourhood"],
+            "reference_phone": form.initial["reference_phone"],
+            "address_checked": "on",
+            "interaction_channel": "phone",
+            "interaction_summary": "Se le dijo que la unidad de campo lo atiende hoy.",
+            **extra,
+        },
+    )
+
+
+def test_e_called_with_the_damage_registered_goes_from_its_look_up_to_the_prioritisation(
+    caller, team, internet
+):
+    analyst, manager = team[Role.TECHNICAL_ANALYST], team[Role.TECHNICAL_MANAGER]
+    case = case_open(
+        company=internet.company,
+        procedure="K",
+        channel="phone",
+        subject="Revisión preventiva",
+        product=internet,
+        user=analyst,
+    )
+    assert case.requested_at is None  # the team's own review: not a request yet
+    register_found(case, team)
+    order = the_order(case)
+    assert (order.case, order.cause, order.state) == (case, "outages", WorkOrderState.REGISTERED)
+    # Registered once, by the analyst: the request is answered by her, now.
+    case.refresh_from_db()
+    assert case.requested_at is not None
+    assert (case.attended_at, case.attended_role) == (case.requested_at, Role.TECHNICAL_ANALYST)
+    # E neither asks the executive for the report nor the analyst to diagnose:
+    # its look-up, then the technical manager's prioritisation (K 9.1, 14).
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("prioritise", Role.TECHNICAL_MANAGER)
+    done = set(
+        case.instance.events.filter(ended_at__isnull=False).values_list("bpmn_id", flat=True)
+    )
+    assert {"do_open_request", "look_up_registered"} <= done
+    assert not done & {"receive_report", "register_damage", "remote_diagnosis"}
+    prioritise(case, team, priority="urgent")
+    order.refresh_from_db()
+    assert order.priority == Priority.URGENT
+    coordinate(case, team)
+    workorder_close(
+        work_order=the_order(case),
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Empalme cambiado.",
+        user=manager,
+    )
+    quality_call(case, team)
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    assert WorkOrder.objects.filter(product=internet).count() == 1

@@ -136,6 +136,24 @@ def register_damage_in_e(case, team, service, cause, problem):
     )
 
 
+def prioritise(case, team, priority="high"):
+    """J 5.1: the technical manager prioritises the damage the call found
+    with the Operations Center, before the visit."""
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("prioritise", Role.TECHNICAL_MANAGER)
+    called = timezone.localtime().replace(second=0, microsecond=0)
+    complete(
+        case,
+        team[Role.TECHNICAL_MANAGER],
+        {
+            "operations_contact": "Lic. Jorge Arce",
+            "called_at": called.strftime("%Y-%m-%dT%H:%M"),
+            "priority": priority,
+            "agreement": "Cuadrilla de la mañana.",
+        },
+    )
+
+
 def coordinate(case, team):
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
@@ -365,7 +383,9 @@ def test_a_call_with_a_line_problem_goes_to_the_field_unit(procedures, team, lin
     case = call_start(item=item_of(campaign, line), user=team[Role.EXECUTIVE])
     call(case, team, "problem", "La línea no tiene tono.")
     register_damage_in_e(case, team, "line", "no_dial_tone", "Sin tono.")
-    # Line/TV: no analyst; the technical manager sends it to the field (step 9).
+    # Line/TV: no analyst; the technical manager prioritises it with the
+    # Operations Center (5.1) and sends it to the field (step 9).
+    prioritise(case, team)
     coordinate(case, team)
     order = line.work_orders.get()
     assert order.state == WorkOrderState.ASSIGNED and order.case == case
