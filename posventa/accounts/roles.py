@@ -41,9 +41,16 @@ class Capability(StrEnum):
     RECORD_UTAR_ANSWER = "record_utar_answer"
     # Work the debtors list and run the monthly proformas (procedure I).
     MANAGE_COLLECTIONS = "manage_collections"
-    # Plan the shared visit calendar: schedule, move and cancel visits, give
-    # each visit's work order to its analyst, make the quality call (procedure L).
+    # Plan the shared visit calendar's support visits: schedule, move and
+    # cancel them, give each visit's work order to its analyst, make the
+    # quality call (procedure L: the analyst schedules in coordination with
+    # the team lead and the technical manager, who move and cancel as well).
     PLAN_VISITS = "plan_visits"
+    # Plan one's own commercial visits ("ofertas de servicio", Annex 1) in the
+    # visit calendar: record, move and cancel them, print one's schedule.
+    PLAN_COMMERCIAL_VISITS = "plan_commercial_visits"
+    # See every executive's commercial visits and print any executive's Annex 1.
+    VIEW_COMMERCIAL_VISITS = "view_commercial_visits"
     # End any open case by hand, with a reason: its process stops where it
     # stands and the case closes as "cancelled" (no case stuck for good).
     CANCEL_CASES = "cancel_cases"
@@ -54,7 +61,12 @@ _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # The executive works only her own portfolio.
     Role.EXECUTIVE: frozenset(
-        {*_EVERYONE_WORKING_WITH_CUSTOMERS, Capability.OWN_PORTFOLIO, Capability.MANAGE_COLLECTIONS}
+        {
+            *_EVERYONE_WORKING_WITH_CUSTOMERS,
+            Capability.OWN_PORTFOLIO,
+            Capability.MANAGE_COLLECTIONS,
+            Capability.PLAN_COMMERCIAL_VISITS,
+        }
     ),
     # Back-office roles serve every executive's customers.
     Role.COMMERCIAL_MANAGER: frozenset(
@@ -81,6 +93,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_ALL_PORTFOLIOS,
             Capability.VIEW_WORK_ORDERS,
             Capability.CLOSE_UNFOUNDED_DAMAGES,
+            Capability.PLAN_VISITS,
         }
     ),
     # The team lead and the division head oversee the whole team.
@@ -94,6 +107,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RECORD_UTAR_ANSWER,
             Capability.MANAGE_COLLECTIONS,
             Capability.PLAN_VISITS,
+            Capability.VIEW_COMMERCIAL_VISITS,
             Capability.CANCEL_CASES,
         }
     ),
@@ -104,6 +118,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_TEAM_INDICATORS,
             Capability.VIEW_WORK_ORDERS,
             Capability.MANAGE_COLLECTIONS,
+            Capability.VIEW_COMMERCIAL_VISITS,
             Capability.CANCEL_CASES,
         }
     ),

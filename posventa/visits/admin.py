@@ -6,8 +6,17 @@ from posventa.visits.models import EngineeringService, Visit
 
 @admin.register(Visit)
 class VisitAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ("starts_at", "ends_at", "analyst", "company", "state", "work_order")
-    list_filter = ("state", "analyst")
+    list_display = (
+        "starts_at",
+        "ends_at",
+        "kind",
+        "analyst",
+        "executive",
+        "company",
+        "state",
+        "work_order",
+    )
+    list_filter = ("kind", "state", "analyst", "executive")
     raw_id_fields = ("company", "product", "case", "work_order")
 
 

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class VisitsConfig(AppConfig):
     name = "posventa.visits"
-    verbose_name = _("Technical support visits")
+    verbose_name = _("Visit calendar")

@@ -1,6 +1,7 @@
-"""Procedure L, technical support visits: the shared visit calendar (which
-replaces the team's calendar template) and the engineering service record
-that closes each visit's work order."""
+"""The shared visit calendar (which replaces the team's calendar template):
+the technical analysts' support visits of procedure L, each with its work
+order and the engineering service that closes it, and the executives' own
+commercial visits ("ofertas de servicio", the manual's Annex 1)."""
 
 from django.conf import settings
 from django.db import models
@@ -16,20 +17,41 @@ class VisitState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class VisitKind(models.TextChoices):
+    SUPPORT = "support", _("Technical support visit")
+    COMMERCIAL = "commercial", _("Commercial visit")
+
+
 class QualityResult(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     NOT_SATISFIED = "not_satisfied", _("Not satisfied")
 
 
 class Visit(BaseModel):
-    """A visit in the shared calendar: which analyst goes, when, to which
-    company, whom to interview and where (the Annex 1 schedule form)."""
+    """A visit in the shared calendar: when, to which company, whom to
+    interview and where. Either a technical analyst's support visit
+    (procedure L: it has its work order, and perhaps its case) or an
+    executive's commercial visit (Annex 1, "ofertas de servicio": no work
+    order, no case) — never both, never neither (`visit_support_or_commercial`)."""
 
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=VisitKind.choices, default=VisitKind.SUPPORT
+    )
     analyst = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("analyst"),
         on_delete=models.PROTECT,
         related_name="visits",
+        null=True,
+        blank=True,
+    )
+    executive = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("executive"),
+        on_delete=models.PROTECT,
+        related_name="commercial_visits",
+        null=True,
+        blank=True,
     )
     company = models.ForeignKey(
         "customers.Company",
@@ -58,6 +80,8 @@ class Visit(BaseModel):
         verbose_name=_("work order"),
         on_delete=models.PROTECT,
         related_name="visit",
+        null=True,
+        blank=True,
     )
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"))
@@ -92,6 +116,26 @@ class Visit(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=VisitState.values), name="visit_state_known"
+            ),
+            # A support visit: an analyst goes, with the visit's work order.
+            # A commercial visit: the executive goes; no work order, no case,
+            # no quality call (those are procedure L's).
+            models.CheckConstraint(
+                condition=Q(
+                    kind=VisitKind.SUPPORT,
+                    analyst__isnull=False,
+                    executive__isnull=True,
+                    work_order__isnull=False,
+                )
+                | Q(
+                    kind=VisitKind.COMMERCIAL,
+                    executive__isnull=False,
+                    analyst__isnull=True,
+                    work_order__isnull=True,
+                    case__isnull=True,
+                    quality_result="",
+                ),
+                name="visit_support_or_commercial",
             ),
         ]
 

@@ -1,28 +1,54 @@
-"""Reads of procedure L: the calendar's weeks and months, an analyst's
-visits, and the Annex 1 schedule of an executive's customers."""
+"""Reads of the visit calendar: which visits a person may see, the weeks and
+months, an analyst's visits, the analysts' support schedule and an
+executive's commercial schedule (Annex 1)."""
 
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
-from posventa.accounts.roles import Role
+from posventa.accounts.roles import Capability, Role, can
 from posventa.customers.models import Company
-from posventa.visits.models import Visit, VisitState
+from posventa.visits.models import Visit, VisitKind, VisitState
 
 
 def _aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def visits_between(*, start: date, end: date, analyst=None):
-    """Visits starting on start..end-1 (local days), cancelled ones left out."""
-    visits = Visit.objects.filter(starts_at__gte=_aware(start), starts_at__lt=_aware(end)).exclude(
-        state=VisitState.CANCELLED
+def visible_visits(user):
+    """The calendar's visits this user may see, in one place: the support
+    visits to the customers she may open (an executive: her portfolio's);
+    the commercial visits, every executive's for whoever oversees them (the
+    team lead, the division head), an executive's own for her — never another
+    executive's sales agenda."""
+    seen = Q(kind=VisitKind.SUPPORT, company__in=Company.objects.visible_to(user))
+    if can(user, Capability.VIEW_COMMERCIAL_VISITS):
+        seen |= Q(kind=VisitKind.COMMERCIAL)
+    elif can(user, Capability.PLAN_COMMERCIAL_VISITS):
+        seen |= Q(kind=VisitKind.COMMERCIAL, executive_id=user.pk)
+    return Visit.objects.filter(seen)
+
+
+def visits_between(
+    *, start: date, end: date, analyst=None, executive=None, kind: str | None = None, visits=None
+):
+    """Visits starting on start..end-1 (local days), cancelled ones left out;
+    of `visits` (a scoped queryset) when given."""
+    visits = (visits if visits is not None else Visit.objects.all()).filter(
+        starts_at__gte=_aware(start), starts_at__lt=_aware(end)
     )
+    visits = visits.exclude(state=VisitState.CANCELLED)
     if analyst is not None:
         visits = visits.filter(analyst=analyst)
-    return visits.select_related("analyst", "company", "work_order", "case").order_by("starts_at")
+    if executive is not None:
+        visits = visits.filter(executive=executive)
+    if kind is not None:
+        visits = visits.filter(kind=kind)
+    return visits.select_related("analyst", "executive", "company", "work_order", "case").order_by(
+        "starts_at", "pk"
+    )
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -37,11 +63,9 @@ def month_of(day: date) -> tuple[date, date]:
 
 
 def calendar_days(*, user, start: date, end: date, analyst=None) -> list[dict]:
-    """Each day of the period with the visits to the customers the user may
-    see (an executive, her portfolio's), for the calendar page."""
-    visits = visits_between(start=start, end=end, analyst=analyst).filter(
-        company__in=Company.objects.visible_to(user)
-    )
+    """Each day of the period with the visits the user may see
+    (`visible_visits`), for the calendar page; with an analyst, hers only."""
+    visits = visits_between(start=start, end=end, analyst=analyst, visits=visible_visits(user))
     by_day: dict[date, list] = {}
     for visit in visits:
         by_day.setdefault(timezone.localtime(visit.starts_at).date(), []).append(visit)
@@ -61,6 +85,31 @@ def analysts():
     )
 
 
+def annex1_executives(user):
+    """Whose Annex 1 (commercial schedule) the user may print: an executive,
+    her own; the team lead and the division head, every executive's; the
+    other roles, none."""
+    executives = get_user_model().objects.filter(role=Role.EXECUTIVE).order_by("username")
+    if can(user, Capability.VIEW_COMMERCIAL_VISITS):
+        return executives
+    if can(user, Capability.PLAN_COMMERCIAL_VISITS):
+        return executives.filter(pk=user.pk)
+    return executives.none()
+
+
 def schedule_for_executive(*, executive, start: date, end: date):
-    """Annex 1: the visits to the executive's customers in the period."""
-    return visits_between(start=start, end=end).filter(company__executive=executive)
+    """Annex 1, "Cronograma de visitas a empresas – ofertas de servicio": the
+    executive's own commercial visits in the period."""
+    return visits_between(start=start, end=end, executive=executive, kind=VisitKind.COMMERCIAL)
+
+
+def support_schedule(*, user, start: date, end: date, analyst=None):
+    """The analysts' support visits in the period that the user may see (one
+    analyst's, when given): the support visits' own schedule sheet."""
+    return visits_between(
+        start=start,
+        end=end,
+        analyst=analyst,
+        kind=VisitKind.SUPPORT,
+        visits=visible_visits(user),
+    )

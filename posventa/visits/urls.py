@@ -6,6 +6,7 @@ app_name = "visits"
 
 urlpatterns = [
     path("visitas/", views.calendar, name="calendar"),
+    path("visitas/comercial/nueva/", views.plan_commercial, name="plan_commercial"),
     path("visitas/<id:pk>/mover/", views.move, name="move"),
     path("visitas/<id:pk>/cancelar/", views.cancel, name="cancel"),
     path("visitas/<id:pk>/servicio/", views.engineering_service, name="engineering_service"),
@@ -17,4 +18,5 @@ urlpatterns = [
         name="subscribed_feed",
     ),
     path("visitas/cronograma.pdf", views.schedule_form, name="schedule_form"),
+    path("visitas/cronograma-soporte.pdf", views.support_schedule, name="support_schedule"),
 ]

@@ -1,11 +1,12 @@
-"""The shared visit calendar (week and month), moving or cancelling a visit,
-the engineering service and quality call, the analyst's iCalendar feed and the
-Annex 1 visit schedule form as PDF."""
+"""The shared visit calendar (week and month): moving or cancelling a visit,
+the engineering service and quality call of a support visit, an executive
+planning her commercial visit; the analyst's iCalendar feed; the two
+schedules as PDF — Annex 1, an executive's commercial visits, and the
+analysts' support visits."""
 
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -21,16 +22,22 @@ from posventa.common.dates import date_or_none, datetime_or_none
 from posventa.common.downloads import attachment_response
 from posventa.common.forms import query_id
 from posventa.common.pdf import render_pdf
-from posventa.customers.models import Company
 from posventa.visits import ical, selectors, services
-from posventa.visits.forms import CancelForm, EngineeringServiceForm, QualityCallForm, cleaned
+from posventa.visits.forms import (
+    CancelForm,
+    CommercialVisitForm,
+    EngineeringServiceForm,
+    QualityCallForm,
+    cleaned,
+)
 from posventa.visits.models import QualityResult, Visit
-from posventa.web.errors import as_text
+from posventa.web.errors import add_to_form, as_text
 
 
 def _may_view(user) -> bool:
     return (
         services.may_plan(user)
+        or services.may_plan_commercial(user)
         or user.role == Role.TECHNICAL_ANALYST
         or can(user, Capability.VIEW_WORK_ORDERS)
         or can(user, Capability.OWN_PORTFOLIO)
@@ -57,25 +64,29 @@ def calendar(request):
             "end": end - timedelta(days=1),
             "previous": (start - step if view == "week" else (start - timedelta(days=1))),
             "following": start + step if view == "week" else end,
-            "days": selectors.calendar_days(
-                user=request.user, start=start, end=end, analyst=analyst
+            "days": _with_permissions(
+                selectors.calendar_days(user=request.user, start=start, end=end, analyst=analyst),
+                request.user,
             ),
             "analyst": analyst,
             "analysts": selectors.analysts(),
             "may_plan": services.may_plan(request.user),
+            "may_plan_commercial": services.may_plan_commercial(request.user),
             "subscription": _subscription_url(request),
             "may_see_feed": analyst is not None
             and (request.user == analyst or can(request.user, Capability.VIEW_ALL_PORTFOLIOS)),
             "quality_results": QualityResult.choices,
-            "executives": _annex1_executives(request.user),
+            "executives": selectors.annex1_executives(request.user),
         },
     )
 
 
-def _annex1_executives(user):
-    """Whose Annex 1 form the user may print: an executive, her own."""
-    executives = get_user_model().objects.filter(role=Role.EXECUTIVE).order_by("username")
-    return executives.filter(pk=user.pk) if user.role == Role.EXECUTIVE else executives
+def _with_permissions(days: list[dict], user) -> list[dict]:
+    """Each visit says whether this user may move or cancel it."""
+    for day in days:
+        for visit in day["visits"]:
+            visit.changeable = services.may_change(user, visit)
+    return days
 
 
 def _subscription_url(request) -> str:
@@ -89,10 +100,54 @@ def _subscription_url(request) -> str:
 
 
 def _visit(request, pk) -> Visit:
-    # A visit to another portfolio's customer is not found, as one that does
-    # not exist; one the user sees but may not change is refused (403).
-    return get_object_or_404(
-        Visit.objects.filter(company__in=Company.objects.visible_to(request.user)), pk=pk
+    # A visit the user may not see (to another portfolio's customer, another
+    # executive's commercial visit) is not found, as one that does not exist;
+    # one the user sees but may not change is refused (403).
+    return get_object_or_404(selectors.visible_visits(request.user), pk=pk)
+
+
+def _on_the_calendar(day) -> HttpResponse:
+    return redirect(f"{reverse('visits:calendar')}?day={day:%Y-%m-%d}")
+
+
+@login_required
+def plan_commercial(request):
+    """Annex 1: the executive plans a commercial visit of her own."""
+    if not services.may_plan_commercial(request.user):
+        raise PermissionDenied
+    day = date_or_none(request.GET.get("day")) or timezone.localdate()
+    form = CommercialVisitForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        initial={"day": day},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.commercial_visit_plan(
+                company=data["company"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                person=data["person"],
+                location=data["location"],
+                observations=data["observations"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_to_form(form, _on_the_form(error))
+        else:
+            messages.success(request, _("Commercial visit planned."))
+            return _on_the_calendar(timezone.localtime(visit.starts_at).date())
+    return render(request, "visits/commercial_new.html", {"form": form, "day": day})
+
+
+def _on_the_form(error: ValidationError) -> ValidationError:
+    """The service names the moments; the form asks for a day and hours."""
+    if not hasattr(error, "error_dict"):
+        return error
+    fields = {"starts_at": "start", "ends_at": "end"}
+    return ValidationError(
+        {fields.get(name, name): errors for name, errors in error.error_dict.items()}
     )
 
 
@@ -114,8 +169,7 @@ def move(request, pk: int):
     else:
         messages.success(request, _("Visit moved."))
     visit.refresh_from_db()
-    day = timezone.localtime(visit.starts_at).date()
-    return redirect(f"{reverse('visits:calendar')}?day={day:%Y-%m-%d}")
+    return _on_the_calendar(timezone.localtime(visit.starts_at).date())
 
 
 @login_required
@@ -128,9 +182,11 @@ def cancel(request, pk: int):
     except ValidationError as error:
         messages.error(request, as_text(error))
     else:
-        messages.success(request, _("Visit cancelled; its work order is closed."))
-    day = timezone.localtime(visit.starts_at).date()
-    return redirect(f"{reverse('visits:calendar')}?day={day:%Y-%m-%d}")
+        if visit.work_order_id is None:
+            messages.success(request, _("Visit cancelled."))
+        else:
+            messages.success(request, _("Visit cancelled; its work order is closed."))
+    return _on_the_calendar(timezone.localtime(visit.starts_at).date())
 
 
 @login_required
@@ -203,25 +259,43 @@ def subscribed_feed(request, analyst_id: int, token: str):
     return _feed_response(request, analyst)
 
 
+def _period(request):
+    start = date_or_none(request.GET.get("start"))
+    end = date_or_none(request.GET.get("end"))
+    if start is None or end is None or end < start:
+        return None
+    return start, end
+
+
+def _rows(visits) -> list[dict]:
+    return [
+        {
+            "visit": visit,
+            "local": timezone.localtime(visit.starts_at),
+            "local_end": timezone.localtime(visit.ends_at),
+        }
+        for visit in visits
+    ]
+
+
 @login_required
 def schedule_form(request):
-    """Annex 1, the visit schedule form, for one executive and a period."""
-    if not _may_view(request.user):
+    """Annex 1, "Cronograma de visitas a empresas – ofertas de servicio": one
+    executive's commercial visits in a period."""
+    executives = selectors.annex1_executives(request.user)
+    if not executives.exists():
         raise PermissionDenied
-    executives = get_user_model().objects.filter(role=Role.EXECUTIVE)
-    if request.user.role == Role.EXECUTIVE:
-        # Her own form only: another executive's id is as unknown as a wrong one.
-        executives = executives.filter(pk=request.user.pk)
     executive_id = query_id(request.GET, "executive")
     if executive_id:
+        # Another executive's id is as unknown to an executive as a wrong one.
         executive = executives.filter(pk=executive_id).first()
     else:
         executive = request.user if request.user.role == Role.EXECUTIVE else None
-    start = date_or_none(request.GET.get("start"))
-    end = date_or_none(request.GET.get("end"))
-    if executive is None or start is None or end is None or end < start:
+    period = _period(request)
+    if executive is None or period is None:
         messages.error(request, _("Choose an executive and a period (from, to) for the form."))
         return redirect("visits:calendar")
+    start, end = period
     visits = selectors.schedule_for_executive(
         executive=executive, start=start, end=end + timedelta(days=1)
     )
@@ -231,19 +305,46 @@ def schedule_form(request):
             "executive": executive,
             "start": start,
             "end": end,
-            "visits": [
-                {
-                    "visit": visit,
-                    "local": timezone.localtime(visit.starts_at),
-                    "local_end": timezone.localtime(visit.ends_at),
-                }
-                for visit in visits
-            ],
+            "visits": _rows(visits),
             "printed_at": timezone.localtime(),
         },
     )
     return attachment_response(
         pdf,
         filename=f"cronograma-visitas-{executive.username}-{start:%Y%m%d}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def support_schedule(request):
+    """The analysts' support visits in a period (all analysts, or one): the
+    schedule sheet of procedure L's visits, apart from Annex 1."""
+    if not _may_view(request.user):
+        raise PermissionDenied
+    analyst_id = query_id(request.GET, "analyst")
+    analyst = selectors.analysts().filter(pk=analyst_id).first() if analyst_id else None
+    period = _period(request)
+    if period is None or (analyst_id and analyst is None):
+        messages.error(request, _("Choose a period (from, to) for the support schedule."))
+        return redirect("visits:calendar")
+    start, end = period
+    visits = selectors.support_schedule(
+        user=request.user, start=start, end=end + timedelta(days=1), analyst=analyst
+    )
+    pdf = render_pdf(
+        "visits/support_schedule.html",
+        {
+            "analyst": analyst,
+            "start": start,
+            "end": end,
+            "visits": _rows(visits),
+            "printed_at": timezone.localtime(),
+        },
+    )
+    who = analyst.username if analyst else "analistas"
+    return attachment_response(
+        pdf,
+        filename=f"cronograma-soporte-{who}-{start:%Y%m%d}.pdf",
         content_type="application/pdf",
     )

@@ -10,7 +10,13 @@ C = Capability
 EXPECTED = {
     # Collections (procedure I): the executive calls her debtors; the commercial
     # side oversees them and runs the monthly proformas.
-    Role.EXECUTIVE: {C.RECORD_INTERACTION, C.OWN_PORTFOLIO, C.MANAGE_COLLECTIONS},
+    # Her own commercial visits in the calendar ("ofertas de servicio", Annex 1).
+    Role.EXECUTIVE: {
+        C.RECORD_INTERACTION,
+        C.OWN_PORTFOLIO,
+        C.MANAGE_COLLECTIONS,
+        C.PLAN_COMMERCIAL_VISITS,
+    },
     # The commercial manager and the team lead record UTAR's answers (procedure F).
     Role.COMMERCIAL_MANAGER: {
         C.RECORD_INTERACTION,
@@ -33,6 +39,7 @@ EXPECTED = {
         C.VIEW_ALL_PORTFOLIOS,
         C.VIEW_WORK_ORDERS,
         C.CLOSE_UNFOUNDED_DAMAGES,
+        C.PLAN_VISITS,  # procedure L step 5: she schedules, with the team lead and manager
     },
     # The team lead measures the month and closes it (manual, section III).
     Role.TEAM_LEAD: {
@@ -44,6 +51,7 @@ EXPECTED = {
         C.RECORD_UTAR_ANSWER,
         C.MANAGE_COLLECTIONS,
         C.PLAN_VISITS,
+        C.VIEW_COMMERCIAL_VISITS,  # every executive's Annex 1
         C.CANCEL_CASES,  # issue 12: no case stuck for good
     },
     Role.DIVISION_HEAD: {
@@ -52,6 +60,7 @@ EXPECTED = {
         C.VIEW_TEAM_INDICATORS,
         C.VIEW_WORK_ORDERS,
         C.MANAGE_COLLECTIONS,
+        C.VIEW_COMMERCIAL_VISITS,
         C.CANCEL_CASES,
     },
 }

@@ -1,6 +1,8 @@
-"""Procedure L's calendar: scheduling (never two visits of one analyst at
-once), moving, the engineering service closing the work order, the
-quality-control call, the iCalendar feed and the Annex 1 form."""
+"""The visit calendar: procedure L's support visits (never two visits of one
+analyst at once), moving, the engineering service closing the work order,
+the quality-control call, the iCalendar feed and the support schedule sheet;
+the executives' commercial visits and their Annex 1 form; a visit is one or
+the other, in the database."""
 
 import io
 from datetime import datetime
@@ -430,24 +432,44 @@ def test_a_calendar_app_subscribes_with_the_secret_address(client, visit, team):
     assert client.get(url).status_code == 404  # a new password revokes the old address
 
 
-def test_the_annex1_schedule_form_reads_back(client, visit, team):
-    client.force_login(team[Role.TEAM_LEAD])
-    response = client.get(
-        reverse("visits:schedule_form"),
-        {"executive": team[Role.EXECUTIVE].pk, "start": "2026-11-23", "end": "2026-11-29"},
-    )
+def pdf_text(response) -> str:
+    """The PDF's text as a person reads it, whitespace collapsed."""
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    reader = PdfReader(io.BytesIO(response.content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_the_support_schedule_sheet_reads_back(client, visit, team):
+    client.force_login(team[Role.TEAM_LEAD])
+    text = pdf_text(
+        client.get(
+            reverse("visits:support_schedule"),
+            {"start": "2026-11-23", "end": "2026-11-29"},
+        )
+    )
+    analyst = team[Role.TECHNICAL_ANALYST]
     for expected in (
-        "Cronograma de visitas",
+        "Cronograma de visitas de soporte técnico",
         "25/11/2026",
         "10:00",
+        analyst.get_full_name() or analyst.username,
         "Minera Andina",
         "Ing. Rocío Mamani",
         "Av. Blanco Galindo km 4",
+        visit.work_order.number,
+        "Revisión de la red interna",
         "Llevar credencial",
     ):
         assert expected in text, expected
+    assert "ofertas de servicio" not in text
+    other = UserFactory(role=Role.TECHNICAL_ANALYST, username="analista2")
+    text = pdf_text(
+        client.get(
+            reverse("visits:support_schedule"),
+            {"analyst": other.pk, "start": "2026-11-23", "end": "2026-11-29"},
+        )
+    )
+    assert "Minera Andina" not in text and "Sin visitas de soporte" in text
 
 
 def test_the_annex1_form_needs_an_executive_and_a_period(client, visit, team):
