@@ -29,6 +29,7 @@ from posventa.customers.models import Direction
 from posventa.customers.services import interaction_record
 from posventa.engine.models import InstanceStatus
 from posventa.engine.registry import registry
+from posventa.procedures.catalog import TEAM_INITIATED
 
 
 def _is_true(value) -> bool:
@@ -47,11 +48,27 @@ def task_due(instance, info, ready_at):
     return ready_at + timedelta(hours=hours)
 
 
+def _ready_before_the_request(case, task) -> bool:
+    """In a case the team started, a step that was ready before the customer's
+    request existed does not answer it: the loyalty call during which the
+    customer reported the damage (`case_becomes_request`, run as the call
+    completes) is not the damage's answer — E's registration is."""
+    return (
+        case.procedure in TEAM_INITIATED
+        and case.requested_at is not None
+        and case.requested_at > task.created_at
+    )
+
+
 def on_task_completed(*, instance, task, user, data, form) -> None:
     case = case_for_instance(instance)
     if case is None:
         return
-    if _is_true(task.properties.get("marks_attended")) and case.attended_at is None:
+    if (
+        _is_true(task.properties.get("marks_attended"))
+        and case.attended_at is None
+        and not _ready_before_the_request(case, task)
+    ):
         case.attended_at = timezone.now()
         case.attended_role = task.role
         # the request is answered

@@ -358,8 +358,13 @@ def _detail(code: str, case) -> str:
     return str(REASONS[code])
 
 
+def _sentence(text: str) -> str:
+    """The first letter upper case, the rest as written (a procedure's letter stays)."""
+    return text[:1].upper() + text[1:]
+
+
 def _text(codes: list[str], case) -> str:
-    return "; ".join(_detail(code, case) for code in codes).capitalize()
+    return _sentence("; ".join(_detail(code, case) for code in codes))
 
 
 def _counted_then(row, as_of: datetime) -> Counted | None:
@@ -465,7 +470,7 @@ def reason_summary(differences: list[Difference]) -> list[tuple[str, str, int]]:
     for difference in differences:
         for code in set(difference.reasons):
             counts[code] += 1
-    return [(code, str(REASONS[code]).capitalize(), n) for code, n in counts.items() if n]
+    return [(code, _sentence(str(REASONS[code])), n) for code, n in counts.items() if n]
 
 
 # --- the 24-hour watch --------------------------------------------------------
