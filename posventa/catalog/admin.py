@@ -14,14 +14,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from posventa.catalog.models import (
+    TEAM_RULE_CHOICES,
     EquipmentPart,
     EquipmentType,
     Plan,
     ProductType,
     SupplementaryService,
     Tariff,
+    TariffCode,
+    TeamRule,
+    TeamRuleCode,
 )
-from posventa.catalog.rules import plan_errors
+from posventa.catalog.rules import plan_errors, team_rule_errors, team_rule_text
+from posventa.catalog.services import team_rule_update
 from posventa.common.admin import AuditedAdmin
 from posventa.common.forms import BoundedModelForm
 
@@ -111,7 +116,11 @@ class TariffAdmin(ReferenceDataAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Whether a figure comes from the manual is a fact, not a setting.
-        return ("code", "unit", "from_manual", *AUDIT_FIELDS)
+        fields = ("code", "unit", "from_manual", *AUDIT_FIELDS)
+        if obj is not None and obj.code == TariffCode.EARLY_TERMINATION_PENALTY:
+            # The penalty's percentage is the team rule's, edited there.
+            fields = ("amount", *fields)
+        return fields
 
 
 # --- The equipment catalogue (procedures H and C: the equipment returned) ----------------
@@ -212,3 +221,115 @@ class EquipmentTypeAdmin(ReferenceDataAdmin):
     )
     def device_price(self, obj):
         return _tariff_link(obj.replacement_tariff)
+
+
+# --- The team's own rules (not the manual's) -----------------------------------------------
+
+
+def value_fields(code: str) -> tuple[str, ...]:
+    """The fields that hold a team rule's value, by its code."""
+    if code == TeamRuleCode.PROMISE_MAX_DAYS:
+        return ("days",)
+    if code == TeamRuleCode.PENALTY_FORMULA:
+        return ("choice", "percent")
+    return ("choice",)
+
+
+class TeamRuleForm(BoundedModelForm):
+    """A team rule's value, in the field its code types: the days of the
+    promise's term; an option; an option and a percentage for the penalty."""
+
+    choice = forms.ChoiceField(label=_("option"), required=False)
+
+    class Meta:
+        model = TeamRule
+        fields = ("days", "choice", "percent", "note")
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.instance.code
+        for name in ("days", "choice", "percent"):
+            if name not in value_fields(code):
+                self.fields.pop(name, None)
+            elif name in self.fields:
+                self.fields[name].required = True
+        if "days" in self.fields:
+            self.fields["days"].help_text = _(
+                "A promised payment date may be at most this many days from the call."
+            )
+        if "choice" in self.fields:
+            self.fields["choice"].choices = TEAM_RULE_CHOICES[code].choices
+        if "percent" in self.fields:
+            self.fields["percent"].help_text = _(
+                "Of the plan's monthly price: more than 0, at most 100."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = team_rule_errors(
+            code=self.instance.code,
+            days=cleaned.get("days"),
+            choice=cleaned.get("choice") or "",
+            percent=cleaned.get("percent"),
+        )
+        for field, message in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+            elif field not in self.fields:
+                self.add_error(None, message)
+        return cleaned
+
+
+@admin.register(TeamRule)
+class TeamRuleAdmin(ReferenceDataAdmin):
+    """The team's own rules, each labelled "regla del equipo (no del manual)":
+    what the procedures apply where the manual is silent. Their value is
+    edited here (through the service, which checks it); the set is as loaded."""
+
+    form = TeamRuleForm
+    list_display = ("label", "procedure", "value", "source", "note")
+    list_filter = ("procedure",)
+    search_fields = ("label", "code", "note")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "procedure", "label", "source", "applied", *AUDIT_FIELDS)
+
+    def get_fields(self, request, obj=None):
+        return (
+            "code",
+            "procedure",
+            "label",
+            "source",
+            *value_fields(obj.code if obj is not None else ""),
+            "note",
+            "applied",
+            *AUDIT_FIELDS,
+        )
+
+    @admin.display(description=_("source"))
+    def source(self, obj):
+        return _("team rule (not from the manual)")
+
+    @admin.display(description=_("value"))
+    def value(self, obj):
+        if obj.code == TeamRuleCode.PROMISE_MAX_DAYS:
+            return _("%(days)s days") % {"days": obj.days}
+        label = TEAM_RULE_CHOICES[obj.code](obj.choice).label
+        if obj.code == TeamRuleCode.PENALTY_FORMULA:
+            return f"{obj.percent} % · {label}"
+        return label
+
+    @admin.display(description=_("as the steps show it"))
+    def applied(self, obj):
+        return team_rule_text(obj) if obj is not None and obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        team_rule_update(
+            rule=obj,
+            days=data.get("days"),
+            choice=data.get("choice") or "",
+            percent=data.get("percent"),
+            note=data.get("note", ""),
+        )

@@ -331,6 +331,7 @@ class TeamRule(BaseModel):
             models.CheckConstraint(
                 condition=~models.Q(code=TeamRuleCode.PROMISE_MAX_DAYS)
                 | models.Q(
+                    days__isnull=False,
                     days__gte=PROMISE_DAYS_MIN,
                     days__lte=PROMISE_DAYS_MAX,
                     choice="",
@@ -355,6 +356,7 @@ class TeamRule(BaseModel):
                 | models.Q(
                     choice__in=PenaltyFormula.values,
                     days__isnull=True,
+                    percent__isnull=False,
                     percent__gt=0,
                     percent__lte=PENALTY_PERCENT_MAX,
                 ),

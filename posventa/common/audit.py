@@ -43,6 +43,7 @@ ALWAYS: dict[str, dict] = {
     "catalog.Plan": {},
     "catalog.SupplementaryService": {},
     "catalog.Tariff": {},
+    "catalog.TeamRule": {},
     "catalog.EquipmentPart": {},
     "catalog.EquipmentType": {"m2m_fields": ["parts"]},
     "integrations.Coverage": {

@@ -10,6 +10,7 @@ from posventa.billing.models import Charge
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
 from posventa.catalog.models import SupplementaryService
+from posventa.customers.models import Interaction
 from posventa.engine import runtime
 from posventa.engine import services as engine
 from posventa.factories import CompanyFactory, PlanFactory, ProductFactory, product_type
@@ -134,21 +135,58 @@ def test_missing_documents_wait_for_the_customer_then_continue(procedures, team,
     assert pending(case).bpmn_id == "enter_services"
 
 
-def test_the_customer_gives_up_and_nothing_changes(procedures, team, line):
+def test_the_customer_gives_up_the_interaction_is_recorded_and_nothing_changes(
+    procedures, team, line
+):
+    """A4 "caso contrario ingresa interacción y concluye el procedimiento":
+    the customer does not complete the requirements; what was said is the
+    case's interaction, and the line stays as it was."""
     case = open_a_case(team, line)
     complete(case, team[Role.EXECUTIVE], change())
+    ask = pending(case)
+    assert (ask.bpmn_id, ask.role) == ("ask_documents", Role.EXECUTIVE)
+    before = set(Interaction.objects.filter(case=case).values_list("pk", flat=True))
     complete(
         case,
         team[Role.EXECUTIVE],
         {
             "completed": "no",
-            "interaction_channel": "phone",
+            "interaction_channel": "whatsapp",
             "interaction_summary": "El cliente ya no necesita los servicios.",
         },
     )
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "requirements_not_met")
+    [interaction] = Interaction.objects.filter(case=case).exclude(pk__in=before)
+    assert interaction.summary == (
+        "Solicita documentos al cliente: El cliente ya no necesita los servicios."
+    )
+    assert (interaction.channel, interaction.direction, interaction.recorded_by) == (
+        "whatsapp",
+        "outbound",
+        team[Role.EXECUTIVE],
+    )
+    assert interaction.company == line.company
     assert set(line.enabled_services.values_list("service__code", flat=True)) == {"caller_id"}
     assert not Charge.objects.filter(product=line).exists()
+    assert list(case.instance.events.values_list("bpmn_id", flat=True))[-3:] == [
+        "ask_documents",
+        "customer_completed",
+        "end_not_met",
+    ]
+
+
+def test_giving_up_without_saying_what_was_said_is_refused(procedures, team, line):
+    case = open_a_case(team, line)
+    complete(case, team[Role.EXECUTIVE], change())
+    with pytest.raises(engine.FormInvalid) as excinfo:
+        complete(case, team[Role.EXECUTIVE], {"completed": "no", "interaction_channel": "phone"})
+    assert "interaction_summary" in excinfo.value.form.errors
+    assert pending(case).bpmn_id == "ask_documents"
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"completed": "no", "interaction_channel": "phone", "interaction_summary": "Desiste."},
+    )
 
 
 @pytest.mark.parametrize(

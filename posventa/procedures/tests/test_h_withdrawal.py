@@ -19,6 +19,8 @@ from posventa.accounts.roles import Role
 from posventa.billing.models import Charge, Invoice
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
+from posventa.catalog.models import TeamRuleCode
+from posventa.catalog.tests.team_rules import set_team_rule
 from posventa.claims.models import Complaint
 from posventa.customers.models import Interaction
 from posventa.engine import runtime
@@ -307,6 +309,61 @@ def test_the_refused_penalty_needs_the_conversation_recorded(procedures, team, e
     assert "interaction_summary" in excinfo.value.form.errors
     assert pending(case).bpmn_id == "offer_penalty"
     complete(case, team[Role.EXECUTIVE], talk("No pagará.", accepts_penalty="no"))
+
+
+# --- step 5 by the team's rule (not the manual's), changed in the admin --------------------
+
+
+@pytest.mark.parametrize(
+    ("formula", "percent", "shown", "amount", "concept"),
+    [
+        # 16/03/2026 → 10/09/2026: 6 months, a month begun counting whole.
+        ("whole_months", "50", "50.00 % × Bs 250,00 × 6 mes(es)", "750.00", "6 mes(es)"),
+        ("whole_months", "30", "30.00 % × Bs 250,00 × 6 mes(es)", "450.00", "6 mes(es)"),
+        # 5 whole months to 16/08, then 25 of the 31 days to 16/09: 250 × 50 % × 5 25/31.
+        (
+            "prorated_days",
+            "50",
+            "50.00 % × Bs 250,00 × 5 mes(es) y 25/31 días",
+            "725.81",
+            "5 mes(es) y 25/31 días",
+        ),
+        (
+            "prorated_days",
+            "30",
+            "30.00 % × Bs 250,00 × 5 mes(es) y 25/31 días",
+            "435.48",
+            "5 mes(es) y 25/31 días",
+        ),
+    ],
+)
+def test_rule_penalty_formula_changed_in_the_admin_is_what_step_5_charges_and_names(
+    procedures, team, early_product, admin_client, formula, percent, shown, amount, concept
+):
+    set_team_rule(admin_client, TeamRuleCode.PENALTY_FORMULA, choice=formula, percent=percent)
+    case = open_h_case(team, early_product)
+    receive_and_review(case, team)
+    text = instructions(pending(case, "offer_penalty"))
+    assert f"{shown} que faltan para cumplir la permanencia mínima = Bs " in text
+    how = (
+        "por cada mes que falta para cumplir la permanencia mínima (el mes comenzado cuenta entero)"
+        if formula == "whole_months"
+        else "por el tiempo que falta para cumplir la permanencia mínima (el último mes, "
+        "prorrateado por días)"
+    )
+    assert (
+        f"Regla del equipo (no del manual): penalidad del {percent} % de la mensualidad {how}."
+    ) in text
+    complete(case, team[Role.EXECUTIVE], talk("Acepta pagar la penalidad.", accepts_penalty="yes"))
+    charge = Charge.objects.get(product=early_product)
+    assert charge.amount == D(amount)
+    assert charge.concept == f"Penalidad por retiro anticipado ({percent}.00 % × {concept})"
+    assert charge.tariff.code == "early_termination_penalty"
+    enter = manager_enters(case, team)
+    assert f"{charge.concept} = Bs" in instructions(enter)  # on the final invoice
+    check_all(case, team, early_product)
+    finish(case, team)
+    assert Invoice.objects.get(product=early_product).charges.get() == charge
 
 
 # --- the main path: penalty accepted, a pending work order, the product withdrawn -------------

@@ -16,6 +16,8 @@ from posventa.accounts.roles import Role
 from posventa.billing.services import invoice_mark_paid
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
+from posventa.catalog.models import DunningLetterTrigger, PromiseKept, TeamRuleCode
+from posventa.catalog.tests.team_rules import set_team_rule
 from posventa.collections import selectors
 from posventa.collections.jobs import monthly_proformas
 from posventa.collections.models import (
@@ -604,3 +606,230 @@ def test_the_dunning_letter_lists_each_overdue_invoice_with_what_it_owes_and_the
         team[Role.EXECUTIVE],
         {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
     )
+
+
+# --- The team's own rules (not the manual's), changed in the admin ---------------------------
+
+RULE = "Regla del equipo (no del manual): "
+
+
+def call_text(case) -> str:
+    call = pending(case, "call_debtor")
+    return render_instructions(call.instructions, task_variables(call))
+
+
+def test_the_call_names_the_promise_term_and_the_letter_rule_it_applies(procedures, team, debtor):
+    company, _ = debtor
+    text = call_text(open_i_case(team, company))
+    assert f"{RULE}promesa de pago de hasta 7 días." in text
+    assert (
+        f"{RULE}sin compromiso de pago, la carta de información mora se emite automáticamente."
+    ) in text
+
+
+def test_rule_promise_term_changed_in_the_admin_refuses_a_date_beyond_the_new_term(
+    procedures, team, debtor, admin_client
+):
+    company, _ = debtor
+    set_team_rule(admin_client, TeamRuleCode.PROMISE_MAX_DAYS, days=3)
+    case = open_i_case(team, company)
+    assert f"{RULE}promesa de pago de hasta 3 días." in call_text(case)
+    form = engine.task_form(pending(case))
+    assert "3" in str(form.fields["promised_on"].help_text)
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:  # 4 days: within 7, beyond 3
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.EXECUTIVE],
+            data=promise(TODAY + timedelta(days=4), "100.00"),
+        )
+    assert "3" in str(refused.value.form.errors["promised_on"])
+    assert not PaymentPromise.objects.exists()
+    complete(case, team[Role.EXECUTIVE], promise(TODAY + timedelta(days=3), "100.00"))
+    assert PaymentPromise.objects.get(case=case).promised_on == TODAY + timedelta(days=3)
+    _settle(case, team)
+
+
+def test_rule_promise_term_lengthened_in_the_admin_accepts_a_date_beyond_a_week(
+    procedures, team, debtor, admin_client
+):
+    company, _ = debtor
+    set_team_rule(admin_client, TeamRuleCode.PROMISE_MAX_DAYS, days=14)
+    case = open_i_case(team, company)
+    assert f"{RULE}promesa de pago de hasta 14 días." in call_text(case)
+    complete(case, team[Role.EXECUTIVE], promise(TODAY + timedelta(days=10), "100.00"))
+    assert PaymentPromise.objects.get(case=case).promised_on == TODAY + timedelta(days=10)
+    _settle(case, team, day=TODAY + timedelta(days=11))
+
+
+def _settle(case, team, day=None):
+    """Close a case left waiting for its promise's check: not paid, no
+    promise on the second call, the letter delivered."""
+    day = day or PaymentPromise.objects.get(case=case).promised_on + timedelta(days=1)
+    with time_machine.travel(at(day), tick=False):
+        engine.timers_advance()
+    with time_machine.travel(at(day, hour=9), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
+        complete(
+            case,
+            team[Role.EXECUTIVE],
+            {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+        )
+
+
+def test_rule_letter_trigger_off_no_promise_ends_with_the_interaction_and_no_letter(
+    procedures, team, debtor, admin_client
+):
+    company, _ = debtor
+    set_team_rule(
+        admin_client,
+        TeamRuleCode.DUNNING_LETTER_TRIGGER,
+        choice=DunningLetterTrigger.EXECUTIVE_DECIDES,
+    )
+    case = open_i_case(team, company)
+    assert (
+        f"{RULE}sin compromiso de pago, la carta de información mora se emite solo si usted "
+        "la pide."
+    ) in call_text(case)
+    assert "issue_letter" in engine.task_form(pending(case)).fields
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        talk("No se compromete a pagar; se le informaron sus facturas.", call_result="no_promise"),
+    )
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "declined")
+    assert not case.documents.exists()  # no dunning letter
+    assert case.interactions.filter(
+        summary="Llama al cliente según protocolo: No se compromete a pagar; se le informaron "
+        "sus facturas."
+    ).exists()
+    assert events(case)[-3:] == ["call_debtor", "call_result", "end_no_commitment"]
+
+
+def test_rule_letter_trigger_off_the_executive_may_still_ask_for_the_letter(
+    procedures, team, debtor, admin_client
+):
+    company, _ = debtor
+    set_team_rule(
+        admin_client,
+        TeamRuleCode.DUNNING_LETTER_TRIGGER,
+        choice=DunningLetterTrigger.EXECUTIVE_DECIDES,
+    )
+    case = open_i_case(team, company)
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:  # a letter only without a commitment
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.EXECUTIVE],
+            data={**promise(TODAY + timedelta(days=2), "100.00"), "issue_letter": "on"},
+        )
+    assert "issue_letter" in refused.value.form.errors
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        talk("No contesta.", call_result="no_promise", issue_letter="on"),
+    )
+    assert case.documents.get(kind=DocumentKind.OTHER).title.startswith("Carta de información mora")
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+        step="deliver_letter",
+    )
+    assert case.outcome == "dunning_letter"
+
+
+def test_rule_letter_trigger_on_the_call_offers_no_choice(procedures, team, debtor):
+    company, _ = debtor
+    case = open_i_case(team, company)
+    assert "issue_letter" not in engine.task_form(pending(case)).fields
+    complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
+    assert pending(case).bpmn_id == "deliver_letter"  # the letter came at once
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+    )
+
+
+def _promise_half_and_pay_january(team, company, january, admin_client=None, rule=None):
+    """Promise Bs 250 of the Bs 500 overdue on 2 March for 3 March; January
+    (Bs 250) paid on 3 March; the rule set (if given) before the check on 4 March."""
+    case = open_i_case(team, company)
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), "250.00"))
+    with time_machine.travel(at(date(2026, 3, 3), hour=11), tick=False):
+        invoice_mark_paid(invoice=january, paid_on=date(2026, 3, 3))
+    if rule is not None:
+        set_team_rule(admin_client, TeamRuleCode.PROMISE_KEPT, choice=rule)
+    with time_machine.travel(at(date(2026, 3, 4)), tick=False):
+        engine.timers_advance()
+    case.refresh_from_db()
+    return case
+
+
+def test_rule_kept_the_promised_amount_paid_keeps_the_promise_and_the_step_says_so(
+    procedures, team, debtor
+):
+    company, (january, _february) = debtor
+    case = _promise_half_and_pay_january(team, company, january)
+    promised = PaymentPromise.objects.get(case=case)
+    assert (promised.kept, promised.kept_rule) == (True, "promised_amount")
+    close = pending(case)
+    assert close.bpmn_id == "close_collection"
+    text = render_instructions(close.instructions, task_variables(close))
+    assert (
+        f"{RULE}la promesa se cumple si se paga el monto prometido de lo vencido a la fecha "
+        "de la llamada."
+    ) in text
+    with time_machine.travel(at(date(2026, 3, 4), hour=9), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("Pagó lo comprometido."))
+    assert case.outcome == "fulfilled"
+
+
+def test_rule_kept_every_overdue_invoice_changed_in_the_admin_breaks_the_same_promise(
+    procedures, team, debtor, admin_client
+):
+    """The same promise and payment as above; the rule, changed before the
+    check, asks every invoice overdue at the call paid: February is not."""
+    company, (january, _february) = debtor
+    case = _promise_half_and_pay_january(
+        team, company, january, admin_client, rule=PromiseKept.ALL_OVERDUE
+    )
+    promised = PaymentPromise.objects.get(case=case)
+    assert (promised.kept, promised.kept_rule) == (False, "all_overdue")
+    assert pending(case).bpmn_id == "call_debtor"
+    text = call_text(case)
+    assert "no pagó lo comprometido para el 03/03/2026" in text
+    assert (
+        f"{RULE}la promesa se cumple solo si se pagan todas las facturas vencidas a la fecha "
+        "de la llamada."
+    ) in text
+    with time_machine.travel(at(date(2026, 3, 4), hour=9), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
+        complete(
+            case,
+            team[Role.EXECUTIVE],
+            {"interaction_channel": "letter", "interaction_summary": "Carta entregada."},
+        )
+
+
+def test_rule_kept_every_overdue_invoice_is_kept_when_all_that_was_overdue_is_paid(
+    procedures, team, debtor, admin_client
+):
+    from posventa.billing.models import Invoice
+
+    company, (january, february) = debtor
+    set_team_rule(admin_client, TeamRuleCode.PROMISE_KEPT, choice=PromiseKept.ALL_OVERDUE)
+    case = open_i_case(team, company)
+    complete(case, team[Role.EXECUTIVE], promise(date(2026, 3, 3), "250.00"))
+    with time_machine.travel(at(date(2026, 3, 3), hour=11), tick=False):
+        for invoice in (january, february):
+            invoice_mark_paid(invoice=invoice, paid_on=date(2026, 3, 3))
+    march = Invoice.objects.get(product__company=company, period=date(2026, 3, 1))
+    assert march.paid_on is None  # not due at the call: not asked
+    with time_machine.travel(at(date(2026, 3, 4)), tick=False):
+        engine.timers_advance()
+    assert PaymentPromise.objects.get(case=case).kept is True
+    case.refresh_from_db()
+    with time_machine.travel(at(date(2026, 3, 4), hour=9), tick=True):
+        complete(case, team[Role.EXECUTIVE], talk("Pagó todo lo vencido."))
