@@ -58,6 +58,7 @@ def reference_data(transactional_db):
     for module in (
         "posventa.catalog.migrations.0002_reference_data",
         "posventa.catalog.migrations.0004_equipment_catalogue_data",
+        "posventa.catalog.migrations.0006_team_rules_data",
         "posventa.procedures.migrations.0002_default_requirements",
         "posventa.engine.migrations.0002_timer_schedule",
     ):
