@@ -158,7 +158,7 @@ def test_a_scheduled_visit_is_freed_and_an_open_work_order_is_named_to_the_techn
     starts = timezone.localtime(timezone.now() + timedelta(days=1)).replace(minute=0)
     complete(
         case,
-        team[Role.TEAM_LEAD],
+        team[Role.TECHNICAL_ANALYST],
         {
             "analyst": str(team[Role.TECHNICAL_ANALYST].pk),
             "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),

@@ -696,7 +696,7 @@ def walk_l(team, stop, **_):
     )
     complete(
         case,
-        team[Role.TEAM_LEAD],
+        analyst,
         {
             "analyst": str(analyst.pk),
             "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
@@ -717,7 +717,7 @@ def walk_l(team, stop, **_):
         stop()
         complete(
             case,
-            team[Role.TEAM_LEAD],
+            analyst,
             {"quality_result": QualityResult.SATISFIED, **talk("Conforme con la visita.")},
             step="quality_call",
         )
