@@ -8,7 +8,6 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.catalog.models import SupplementaryService
 from posventa.engine import runtime
-from posventa.engine.deployment import deploy_files, read_directory
 from posventa.factories import (
     CompanyFactory,
     PlanFactory,
@@ -16,7 +15,7 @@ from posventa.factories import (
     UserFactory,
     product_type,
 )
-from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.web.tests.browser import log_in
 
 pytestmark = [
@@ -29,8 +28,7 @@ pytestmark = [
 @pytest.fixture
 def line(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    runtime.specs.clear()
-    deploy_files(read_directory(MODELS_DIR))
+    deploy_only("a_supplementary_services.bpmn")
     executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE)
     UserFactory(username="gestor", role=Role.COMMERCIAL_MANAGER)
     company = CompanyFactory(executive=executive, legal_name="Colegio Los Álamos S.R.L.")
@@ -86,3 +84,40 @@ def test_supplementary_services_from_intake_to_quality_call(page, live_server, l
     page.goto(f"/casos/{case.number}/")
     page.locator("#diagram[data-rendered=true]").wait_for()
     assert page.locator("#diagram .djs-element.step-done").count() >= 7
+
+
+def test_the_customer_gives_up_and_the_case_page_shows_the_interaction(page, live_server, line):
+    """A4: the requirements are not complete, the customer does not complete
+    them: what was said is the case's interaction, and the case ends."""
+    log_in(page, "ejecutiva")
+    page.goto(f"/clientes/{line.company.pk}/casos/nuevo/")
+    with page.expect_response(lambda response: "casos/nuevo" in response.url):
+        page.select_option("#id_procedure", "A")
+    page.select_option("#id_channel", "letter")
+    page.select_option("#id_product", str(line.pk))
+    page.fill("#id_subject", "Habilitar Centrex")
+    submit(page)
+    page.wait_for_url("**/casos/PV-**")
+    centrex = SupplementaryService.objects.get(code="centrex")
+    open_pending(page, "Verifica requisitos")
+    page.check(f"input[name=enable][value='{centrex.pk}']")
+    page.check("#id_has_nit_copy")  # no request letter
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    open_pending(page, "Solicita documentos al cliente")
+    page.check("input[name=completed][value=no]")
+    submit(page)  # what was said is required
+    page.locator("#id_interaction_summary_errors").wait_for()
+    page.fill("#id_interaction_summary", "Ya no necesita Centrex; desiste del trámite.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    case = Case.objects.get()
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "requirements_not_met")
+    assert case.interactions.filter(
+        summary="Solicita documentos al cliente: Ya no necesita Centrex; desiste del trámite."
+    ).exists()
+    page.goto(f"/casos/{case.number}/")
+    assert "Ya no necesita Centrex; desiste del trámite." in page.locator("main").inner_text()
+    assert not line.enabled_services.filter(service=centrex).exists()

@@ -6,6 +6,7 @@ told that a damaged device needs its damage written, checks the equipment,
 legalises the reception and hands it to the warehouse: the product ends
 withdrawn with its final invoice."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,8 +18,10 @@ from posventa.billing.models import Invoice
 from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.common.money import format_bs
-from posventa.factories import EquipmentFactory
+from posventa.engine import runtime
+from posventa.factories import EquipmentFactory, ProductFactory
 from posventa.inventory.models import ProductStatus
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
@@ -26,6 +29,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data", "procedures"),
 ]
+
+
+@pytest.fixture
+def procedures(db, media):
+    """Only H's model."""
+    yield deploy_only("h_withdrawal.bpmn")
+    runtime.specs.clear()
 
 
 def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product):
@@ -137,3 +147,52 @@ def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product
     page.goto(f"/casos/{case.number}/")
     page.locator("#diagram[data-rendered=true]").wait_for()
     assert page.locator("#diagram [data-element-id=hand_to_warehouse].step-done").count() == 1
+
+
+def test_the_customer_keeps_the_service_rather_than_pay_the_penalty(
+    page, live_server, team, customer_product
+):
+    """H5 in the browser: the permanence is not fulfilled, the step shows the
+    penalty and the team's rule it follows; the customer will not pay: the
+    interaction is recorded and the case ends `declined` (the customer chose)."""
+    product = ProductFactory(
+        company=customer_product.company,
+        plan=customer_product.plan,
+        installed_on=timezone.localdate() - timedelta(days=60),
+        minimum_permanence_months=12,
+    )
+    log_in(page, team[Role.EXECUTIVE].username)
+    page.goto(f"/clientes/{product.company.pk}/casos/nuevo/")
+    with page.expect_response(lambda response: "casos/nuevo" in response.url):
+        page.select_option("#id_procedure", "H")
+    page.select_option("#id_channel", "email")
+    page.select_option("#id_product", str(product.pk))
+    page.fill("#id_subject", "Retiro anticipado")
+    submit(page)
+    page.wait_for_url("**/casos/PV-**")
+    case = Case.objects.get(product=product)
+    open_pending(page, "Recibe la solicitud de retiro")
+    page.fill("#id_cause", "Reducen personal.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    open_pending(page, "Revisa el historial y el contrato")
+    page.check("#id_history_reviewed")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    open_pending(page, "Informa la penalidad por retiro anticipado")
+    text = page.locator("main").inner_text()
+    assert "Penalidad por retiro anticipado: 50.00 %" in text
+    assert "Regla del equipo (no del manual): penalidad del 50 % de la mensualidad" in text
+    assert serious_violations(page) == []
+    page.check("input[name=accepts_penalty][value=no]")
+    page.fill("#id_interaction_summary", "Prefiere conservar el servicio.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "declined")
+    page.goto(f"/casos/{case.number}/")
+    assert "Prefiere conservar el servicio." in page.locator("main").inner_text()
+    product.refresh_from_db()
+    assert product.status == ProductStatus.ACTIVE

@@ -16,7 +16,9 @@ from posventa.billing.rules import ageing_bucket
 from posventa.cases.models import Case
 from posventa.cases.tests.test_browser import submit
 from posventa.collections.models import PaymentPromise, ProformaSending
+from posventa.engine import runtime
 from posventa.factories import CompanyFactory, ContactFactory, InvoiceFactory, ProductFactory
+from posventa.procedures.tests.fixtures import deploy_only
 from posventa.web.tests.browser import log_in, other_person, serious_violations
 
 pytestmark = [
@@ -24,6 +26,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data", "procedures"),
 ]
+
+
+@pytest.fixture
+def procedures(db, media):
+    """Only I's model."""
+    yield deploy_only("i_collections.bpmn")
+    runtime.specs.clear()
 
 
 def month_start(day: date, back: int) -> date:
@@ -90,6 +99,8 @@ def test_the_executive_calls_a_debtor_and_records_a_promise(
     case = Case.objects.get(company=company, procedure="I")
     text = page.locator("main").inner_text()
     assert "Página web de Comteco" in text and f"{two_months:%m/%Y}" in text
+    # The team's own rules the call applies, named as such.
+    assert "Regla del equipo (no del manual): promesa de pago de hasta 7 días." in text
     page.check("input[name=call_result][value=promise]")
     page.fill("#id_promised_on", (today + timedelta(days=10)).isoformat())
     page.fill("#id_promised_amount", "250.00")
