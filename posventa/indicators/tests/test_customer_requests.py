@@ -365,3 +365,45 @@ def test_a_visit_whose_quality_call_is_not_satisfied_is_not_effective(lead, comp
     assert (result.total, result.effective) == (3, 1)
     not_effective = cases_behind(lead, NOVEMBER, indicator="not_effective", now=AFTER_NOVEMBER)
     assert set(not_effective) == {visited, unresolved}
+
+
+# --- where the team's own figures show ---------------------------------------------------
+
+
+def test_the_dashboard_shows_the_teams_own_work_and_each_figure_leads_to_its_cases(
+    client, lead, november
+):
+    client.force_login(lead)
+    page = client.get("/indicadores/", {"month": "2026-11"})
+    assert page.status_code == 200
+    assert page.context["figures"].total == 3
+    blocks = {code: rows for code, _name, rows in page.context["team_work"]}
+    assert list(blocks) == ["I", "J", "K"]
+    figures = {
+        figure.name: (figure.count, link) for rows in blocks.values() for figure, link in rows
+    }
+    assert figures["collections_letters"][0] == 1
+    assert 'data-team-figure="migrations"' in page.content.decode()
+    listed = client.get(figures["collections_letters"][1])
+    assert listed.status_code == 200
+    assert [c.number for c in listed.context["page"].object_list] == [november["letter"].number]
+
+
+def test_the_api_gives_the_teams_own_work_apart_from_the_indicators(client, lead, november):
+    from posventa.api.services import token_create
+
+    headers = {"Authorization": f"Bearer {token_create(user=lead, name='t')[1]}"}
+    body = client.get("/api/v1/indicators/2026-11", headers=headers).json()
+    assert body["figures"]["total"] == 3
+    team = {row["key"]: row for row in body["team"]}
+    assert (team["loyalty_calls"]["procedure"], team["loyalty_calls"]["count"]) == ("J", 2)
+    assert team["fiber_accepted"]["count"] == 1
+    kept = client.get(
+        "/api/v1/indicators/2026-11/cases", {"indicator": "collections_kept"}, headers=headers
+    ).json()
+    assert [(row["number"], row["requested_at"]) for row in kept] == [
+        (november["kept"].number, None)
+    ]
+    requests = client.get("/api/v1/indicators/2026-11/cases", headers=headers).json()
+    damage = next(row for row in requests if row["number"] == november["loyalty_damage"].number)
+    assert damage["requested_at"] != damage["received_at"]
