@@ -610,3 +610,19 @@ def test_every_branch_of_l_is_labelled_and_every_end_event_named():
         if node.tag not in (f"{BPMN}laneSet", f"{BPMN}sequenceFlow")
     }
     assert nodes <= shapes and set(flows) == edges
+
+
+def test_a_case_cancelled_at_the_team_leads_decision_leaves_nothing_waiting(request_case, team):
+    from posventa.cases.models import Outcome
+    from posventa.cases.selectors import orphans
+    from posventa.cases.services import case_cancel
+
+    case = request_case
+    diagnose(case, team, "visit")
+    schedule(case, team, team[Role.TECHNICAL_ANALYST])
+    service(case, team, resolved="no")
+    assert pending(case).bpmn_id == "decide_unresolved"
+    case_cancel(case=case, user=team[Role.TEAM_LEAD], reason="El cliente contrató a otro")
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, Outcome.CANCELLED)
+    assert not case.instance.human_tasks.exists() and orphans() == []

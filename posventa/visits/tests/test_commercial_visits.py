@@ -404,3 +404,19 @@ def test_the_visits_recorded_before_become_support_visits(team):
         team[Role.TECHNICAL_ANALYST],
         None,
     )
+
+
+@pytest.mark.parametrize("role", [Role.EXECUTIVE, Role.TEAM_LEAD, Role.TECHNICAL_ANALYST])
+def test_odd_query_strings_on_the_new_pages_are_no_server_error(client, team, role):
+    client.force_login(team[role])
+    odd = ["\x00", "2026-02-30", "9999-12-31", "0001-01-01", "²", "9" * 30, "x" * 5000]
+    for value in odd:
+        for url, names in (
+            (reverse("visits:support_schedule"), ("analyst", "start", "end")),
+            (reverse("visits:schedule_form"), ("executive", "start", "end")),
+            (reverse("visits:plan_commercial"), ("day",)),
+        ):
+            response = client.get(url, dict.fromkeys(names, value))
+            assert response.status_code in (200, 302, 400, 403), (url, repr(value)[:20])
+    response = client.get(reverse("visits:plan_commercial"))
+    assert response.status_code == (200 if role == Role.EXECUTIVE else 403)
