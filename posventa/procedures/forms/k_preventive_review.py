@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from posventa.catalog.models import ProductTypeCode, Technology
 from posventa.engine.registry import registry
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields
-from posventa.procedures.forms.e_damage import RemoteDiagnosis
+from posventa.procedures.forms.e_damage import RegisterDamageFound, RemoteDiagnosis
 from posventa.reviews.models import ItemKind
 from posventa.reviews.selectors import OFFERABLE
 from posventa.reviews.services import fiber_at, migration_errors
@@ -255,13 +255,84 @@ class Diagnose(RemoteDiagnosis):
     plan), kept as a diagnosis record of the product."""
 
 
+# Step 7's ways on: conform (the review ends), the executive contacts the
+# customer first (7.1, back to the analyst afterwards), not conform (step 8).
+CONFORM, ASK_EXECUTIVE, NOT_CONFORM = "yes", "executive", "no"
+
+
 @registry.register_form("k/fix_with_customer")
 class FixWithCustomer(CaseTaskForm, InteractionFields):
-    """Step 7: the fix done with the customer until conformity."""
+    """Step 7: the fix done with the customer until conformity (7.2: the
+    interaction). Step 7.1: if it is for the executive to speak to the
+    customer, the analyst hands the contact over and the step comes back to
+    her with what the customer said (no interaction for the hand-over)."""
 
-    customer_conform = _yes_no(
-        _("Does the customer confirm the service works?"),
-        _("Yes: the review ends"),
-        _("No: register the damage (procedure E)"),
+    customer_conform = forms.ChoiceField(
+        label=_("Does the customer confirm the service works?"),
+        choices=[
+            (CONFORM, _("Yes: the review ends")),
+            (ASK_EXECUTIVE, _("The executive must contact the customer first (step 7.1)")),
+            (NOT_CONFORM, _("No: you register the damage (step 8)")),
+        ],
+        widget=forms.RadioSelect,
     )
-    field_order = ["customer_conform"]
+    contact_request = forms.CharField(
+        label=_("What the executive should tell or ask the customer"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the executive contacts the customer."),
+    )
+    field_order = ["customer_conform", "contact_request"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a contact with the customer is an interaction (not the hand-over).
+        self.fields["interaction_summary"].required = False
+        self.fields["interaction_channel"].required = False
+        variables = self.variables
+        if variables.get("customer_contact_summary"):
+            # Back from the executive (step 7.1): what the customer said.
+            text = (
+                _("The executive reached the customer: %(summary)s")
+                if variables.get("customer_reached")
+                else _("The executive could not reach the customer: %(summary)s")
+            )
+            self.fields["customer_conform"].help_text = text % {
+                "summary": variables["customer_contact_summary"]
+            }
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        cleaned = super().clean()
+        way = cleaned.get("customer_conform")
+        if way == ASK_EXECUTIVE and not (cleaned.get("contact_request") or "").strip():
+            self.add_error(
+                "contact_request", _("Say what the executive should tell or ask the customer.")
+            )
+        if way in (CONFORM, NOT_CONFORM):
+            if not (cleaned.get("interaction_summary") or "").strip():
+                self.add_error("interaction_summary", _("Say what was done with the customer."))
+            if not cleaned.get("interaction_channel"):
+                self.add_error("interaction_channel", _("This field is required."))
+        return cleaned
+
+    def task_data(self) -> dict:
+        data = super().task_data()
+        way = data.get("customer_conform")
+        data["customer_conform"] = way == CONFORM
+        data["ask_executive"] = way == ASK_EXECUTIVE
+        if data["ask_executive"]:
+            # Handed over: the customer was not spoken to, so no interaction.
+            data.pop("interaction_summary", None)
+            data.pop("interaction_channel", None)
+            data["contact_request"] = " ".join(data["contact_request"].split())
+        return data
+
+
+@registry.register_form("k/register_damage")
+class RegisterDamage(RegisterDamageFound):
+    """Step 8: the analyst registers the damage herself, once, with her
+    diagnosis of step 6 carried in (the damage's description starts as it);
+    the next service task registers the order and E, called with
+    `damage_registered`, goes to the technical manager's prioritisation."""

@@ -2,8 +2,9 @@
 the services: the review list comes from the data; the migration is field
 work — an installation work order, the product moved to fiber and the excess
 cable charged once it is installed, then the copper's withdrawal order, and
-the check call only after both close; the damage is registered through
-procedure E run as a call activity inside the K case."""
+the check call only after both close; the damage is registered once, by the
+analyst, with her diagnosis (step 8), and procedure E, run as a call activity
+inside the K case, takes it from the technical manager's prioritisation."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,6 @@ from posventa.engine import services as engine
 from posventa.engine.models import MessageSubscription
 from posventa.factories import PlanFactory, ProductFactory, product_type
 from posventa.integrations.models import Coverage, DiagnosisRecord
-from posventa.inventory.models import Product
 from posventa.inventory.services import product_withdraw
 from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import (
@@ -43,7 +43,7 @@ from posventa.reviews.services import (
     review_start,
     worklist_refresh,
 )
-from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
+from posventa.workorders.models import FieldUnit, Priority, WorkOrderKind, WorkOrderState
 from posventa.workorders.services import workorder_assign, workorder_close, workorder_create
 
 LA_PAZ = ZoneInfo("America/La_Paz")
@@ -736,12 +736,61 @@ def test_a_problem_fixed_remotely_keeps_its_diagnosis_and_ends(procedures, team,
     )
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
     assert not damaged.work_orders.filter(state=WorkOrderState.REGISTERED).exists()
+    # The team's own review: no damage was reported, it never became a request.
+    assert case.requested_at is None
 
 
-def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_e(
+def test_the_analyst_hands_the_contact_to_the_executive_and_gets_the_fix_back(
     procedures, team, damaged
 ):
+    """Step 7.1: "si corresponde deriva ejecutivo para que se comunique con el cliente"."""
     case = service_case(team, damaged)
+    complete(case, team[Role.TECHNICAL_ANALYST], talk("Navegación lenta.", has_problems="yes"))
+    complete(case, team[Role.TECHNICAL_ANALYST], {**DIAGNOSIS, "solved_remotely": "yes"})
+    task = pending(case)
+    before = case.interactions.count()
+    # Handing over needs what the executive should say.
+    with pytest.raises(ValidationError) as error:
+        engine.task_complete(
+            task_id=task.task_id,
+            user=team[Role.TECHNICAL_ANALYST],
+            data={"customer_conform": "executive"},
+        )
+    assert "contact_request" in error.value.message_dict
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {
+            "customer_conform": "executive",
+            "contact_request": "Que reinicie el router a las 15:00 para la prueba.",
+        },
+    )
+    # No interaction for the hand-over: the customer was not spoken to.
+    assert case.interactions.count() == before
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("contact_customer", Role.EXECUTIVE)
+    assert "reinicie el router" in instructions(task)
+    complete(
+        case,
+        team[Role.EXECUTIVE],
+        talk("El cliente reinicia el router a las 15:00.", customer_reached="yes"),
+    )
+    # Back to the analyst, with what the customer said.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("fix_with_customer", Role.TECHNICAL_ANALYST)
+    help_text = engine.task_form(task).fields["customer_conform"].help_text
+    assert "reinicia el router" in help_text
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        talk("Tras el reinicio navega a 30 Mbps.", customer_conform="yes"),
+    )
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+    after = case.interactions.order_by("pk")[before:]
+    assert [i.recorded_by.role for i in after] == [Role.EXECUTIVE, Role.TECHNICAL_ANALYST]
+
+
+def diagnose_not_remote(case, team):
     complete(case, team[Role.TECHNICAL_ANALYST], talk("Sin servicio.", has_problems="yes"))
     complete(
         case,
@@ -753,25 +802,20 @@ def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_
             "solved_remotely": "no",
         },
     )
-    # Procedure E runs inside the K case: its first step is the executive's.
+
+
+def enter_damage(case, team):
+    """Step 8, as the analyst: the damage with her diagnosis carried in."""
     task = pending(case)
-    assert (task.bpmn_id, task.role) == ("receive_report", Role.EXECUTIVE)
-    complete(
-        case,
-        team[Role.EXECUTIVE],
-        {
-            "damaged_service": "internet",
-            "cause": "no_service",
-            "problem": "Sin servicio (revisión preventiva).",
-        },
-    )
-    task = pending(case)
-    assert task.bpmn_id == "register_damage"
+    assert (task.bpmn_id, task.role) == ("enter_damage", Role.TECHNICAL_ANALYST)
     form = engine.task_form(task)
     complete(
         case,
-        team[Role.EXECUTIVE],
+        team[Role.TECHNICAL_ANALYST],
         {
+            "damaged_service": "internet",
+            "cause": "no_service",
+            "problem": form.initial["problem"],
             "address": form.initial["address"],
             "zone": form.initial["zone"],
             "neighbourhood": form.initial["neighbourhood"],
@@ -781,23 +825,72 @@ def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_
             "interaction_summary": "Daño registrado en la revisión preventiva.",
         },
     )
-    order = damaged.work_orders.get(state=WorkOrderState.REGISTERED)
-    assert order.case == case and order.kind == WorkOrderKind.DAMAGE
-    # E's analyst step ties the diagnosis to the work order; not remote: to the field.
+    return form
+
+
+def test_the_analyst_registers_the_damage_once_with_her_diagnosis_and_e_goes_to_prioritisation(
+    procedures, team, damaged
+):
+    case = service_case(team, damaged)
+    diagnose_not_remote(case, team)
+    # Step 8 is the analyst's own step, her diagnosis of step 6 carried in.
     task = pending(case)
-    assert (task.bpmn_id, task.role) == ("remote_diagnosis", Role.TECHNICAL_ANALYST)
+    assert (task.bpmn_id, task.role, task.lane) == (
+        "enter_damage",
+        Role.TECHNICAL_ANALYST,
+        "Analista técnico",
+    )
+    assert "Router sin sincronía" in instructions(task)
+    assert case.requested_at is None  # the team's own review so far
+    form = enter_damage(case, team)
+    assert "Router sin sincronía" in form.initial["problem"]
+
+    order = damaged.work_orders.get(state=WorkOrderState.REGISTERED)
+    assert (order.case, order.kind, order.cause) == (case, WorkOrderKind.DAMAGE, "no_service")
+    assert "Router sin sincronía" in order.description
+    # A damage reported: the case is now a customer's request, answered by the
+    # analyst's registration.
+    assert case.requested_at is not None
+    assert (case.attended_at, case.attended_role) == (case.requested_at, Role.TECHNICAL_ANALYST)
+    # Her one diagnosis is the order's: no second diagnosis.
+    record = DiagnosisRecord.objects.get(product=damaged)
+    assert (record.work_order, record.analyst) == (order, team[Role.TECHNICAL_ANALYST])
+
+    # 9.1, 13-14: E goes straight to the technical manager's prioritisation
+    # with the Operations Center — no report nor registration by the
+    # executive, no second diagnosis.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("prioritise", Role.TECHNICAL_MANAGER)
+    done = set(case.instance.events.values_list("bpmn_id", flat=True))
+    assert {"enter_damage", "do_register_damage", "call_damage"} <= done
+    assert not done & {"receive_report", "register_damage", "remote_diagnosis"}
+    # Nothing was asked of the executive (E's automatic steps sit in her lane).
+    user_steps = case.instance.events.filter(kind="UserTask")
+    assert user_steps.filter(bpmn_id="enter_damage", lane="Analista técnico").exists()
+    assert not user_steps.filter(lane="Ejecutivo(a)").exists()
+    called = timezone.localtime().replace(second=0, microsecond=0)
     complete(
         case,
-        team[Role.TECHNICAL_ANALYST],
+        team[Role.TECHNICAL_MANAGER],
         {
-            **DIAGNOSIS,
-            "router": "faulty",
-            "findings": "Router sin sincronía.",
-            "solved_remotely": "no",
+            "operations_contact": "Ing. Rosa Vargas (Centro de Operaciones)",
+            "called_at": called.strftime("%Y-%m-%dT%H:%M"),
+            "priority": Priority.URGENT,
+            "agreement": "Cuadrilla de USM hoy por la tarde.",
         },
     )
-    assert DiagnosisRecord.objects.get(work_order=order).solved_remotely is False
-    # Steps 13–14: the technical manager follows and prioritises the order.
+    # The agreed priority reaches the work order, with who agreed it and when.
+    order.refresh_from_db()
+    assert order.priority == Priority.URGENT
+    [agreed] = order.prioritisations.all()
+    assert (agreed.case, agreed.priority, agreed.recorded_by) == (
+        case,
+        Priority.URGENT,
+        team[Role.TECHNICAL_MANAGER],
+    )
+    assert agreed.operations_contact.startswith("Ing. Rosa Vargas")
+
+    # 14.1-14.2: the same-day visit, the executive told.
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
     when = timezone.localtime(timezone.now() + timedelta(hours=2))
@@ -811,7 +904,7 @@ def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_
         },
     )
     order.refresh_from_db()
-    assert order.state == WorkOrderState.ASSIGNED
+    assert (order.state, order.priority) == (WorkOrderState.ASSIGNED, Priority.URGENT)
     # The message that ends the wait reaches E inside the K case by the
     # order's number (its correlation is kept on the called process).
     subscription = MessageSubscription.objects.get(instance=case.instance)
@@ -819,14 +912,32 @@ def test_a_problem_not_solvable_remotely_registers_the_damage_through_procedure_
     workorder_close(
         work_order=order,
         state=WorkOrderState.CLOSED_RESOLVED,
-        result="Se reparó la acometida.",
+        result="Se cambió el router.",
         user=team[Role.TECHNICAL_MANAGER],
     )
     case.refresh_from_db()
     complete(case, team[Role.EXECUTIVE], talk("Funciona.", conform="yes"), step="quality_call")
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
-    assert DiagnosisRecord.objects.filter(product=damaged).count() == 2
-    assert Product.objects.get(pk=damaged.pk).technology == "fiber"
+    assert case.instance.events.filter(bpmn_id="end_damage_attended").exists()
+    assert DiagnosisRecord.objects.filter(product=damaged).count() == 1
+    assert damaged.work_orders.filter(kind=WorkOrderKind.DAMAGE, case=case).count() == 1
+
+
+def test_a_customer_not_conform_after_the_remote_fix_has_the_analyst_register_the_damage(
+    procedures, team, damaged
+):
+    case = service_case(team, damaged)
+    complete(case, team[Role.TECHNICAL_ANALYST], talk("Lento.", has_problems="yes"))
+    complete(case, team[Role.TECHNICAL_ANALYST], {**DIAGNOSIS, "solved_remotely": "yes"})
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        talk("Cambio de canal sin mejora.", customer_conform="no"),
+    )
+    enter_damage(case, team)
+    assert damaged.work_orders.get(state=WorkOrderState.REGISTERED).case == case
+    assert pending(case).bpmn_id == "prioritise"
+    assert DiagnosisRecord.objects.filter(product=damaged).count() == 1
 
 
 def test_a_review_whose_case_is_cancelled_goes_back_to_the_review_list(procedures, team, copper):
