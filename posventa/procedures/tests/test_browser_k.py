@@ -4,7 +4,9 @@ excess cable; the executive sends the offer and the customer accepts; the
 commercial manager enters the migration, which issues the installation work
 order; the technical manager closes it on its page (the product is on fiber,
 the excess cable on its next invoice), then the copper's withdrawal order;
-only then the executive verifies the service."""
+only then the executive verifies the service. And a damage the review finds:
+the analyst registers it herself with her diagnosis, the technical manager
+prioritises it with the Operations Center."""
 
 from decimal import Decimal
 
@@ -18,8 +20,9 @@ from posventa.engine import runtime
 from posventa.factories import ProductFactory
 from posventa.integrations.models import Coverage
 from posventa.procedures.tests.fixtures import deploy_only
+from posventa.procedures.tests.steps import closed_damage_order, pending
 from posventa.web.tests.browser import log_in, other_person, serious_violations
-from posventa.workorders.models import WorkOrderKind, WorkOrderState
+from posventa.workorders.models import Priority, WorkOrderKind, WorkOrderState
 
 pytestmark = [
     pytest.mark.browser,
@@ -141,3 +144,74 @@ def close_on_its_page(person, work_order, result):
     person.locator("[data-testid=work-order-state]").wait_for()
     work_order.refresh_from_db()
     assert work_order.state == WorkOrderState.CLOSED_RESOLVED
+
+
+def test_a_damage_found_in_a_review_is_registered_by_the_analyst_and_prioritised(
+    page, live_server, team, internet_plans
+):
+    product = ProductFactory(
+        company__executive=team[Role.EXECUTIVE],
+        plan=internet_plans[1],
+        service_number="INT-7700200",
+        technology="fiber",
+        installation_address="Calle Jordán N° 230",
+    )
+    closed_damage_order(team, product)  # a recent damage: a service check on the list
+
+    # 1-2. The analyst takes the service check from the review list.
+    log_in(page, team[Role.TECHNICAL_ANALYST].username)
+    page.goto("/revision-preventiva/")
+    page.locator("form[action$='/actualizar/'] button").click()
+    page.locator("li[data-kind=service][data-service='INT-7700200'] button[type=submit]").click()
+    page.wait_for_url("**/casos/PV-**")
+    case = Case.objects.get(procedure="K")
+    open_pending(page, "Revisa servicios, tecnología y daños del cliente")
+    assert page.locator("input[name=finding][value=service]").is_checked()
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 5-6. Problems; her diagnosis: not solvable remotely.
+    open_pending(page, "Verifica el servicio de internet en Help Desk")
+    page.check("input[name=has_problems][value=yes]")
+    page.fill("#id_interaction_summary", "Help Desk: sin navegación desde la mañana.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    open_pending(page, "Diagnostica el servicio de internet")
+    page.check("#id_no_service")
+    page.fill("#id_devices", "6")
+    page.fill("#id_measured_mbps", "0")
+    page.select_option("#id_router", "faulty")
+    page.fill("#id_findings", "Router sin sincronía con la OLT.")
+    page.check("input[name=solved_remotely][value=no]")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    # 8. She registers the damage herself, her diagnosis carried in.
+    open_pending(page, "Digita el daño con su diagnóstico")
+    assert serious_violations(page) == []
+    assert "Router sin sincronía" in page.input_value("#id_problem")
+    page.select_option("#id_cause", "no_service")
+    page.fill("#id_reference_phone", "70755511")
+    page.check("#id_address_checked")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    order = case.work_orders.get(state=WorkOrderState.REGISTERED)
+    assert "Router sin sincronía" in order.description
+
+    # 9.1, 14. The technical manager prioritises it with the Operations Center;
+    # the work order carries the priority agreed.
+    manager = other_person(page, live_server, team[Role.TECHNICAL_MANAGER].username)
+    open_pending(manager, "Prioriza con el Centro de Operaciones")
+    assert serious_violations(manager) == []
+    manager.fill("#id_operations_contact", "Ing. Rosa Vargas (Centro de Operaciones)")
+    manager.check("input[name=priority][value=urgent]")
+    manager.fill("#id_agreement", "Cuadrilla de USM hoy por la tarde.")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    manager.context.close()
+    order.refresh_from_db()
+    assert order.priority == Priority.URGENT
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
+    # Nothing was asked of the executive.
+    assert not case.instance.events.filter(kind="UserTask", lane="Ejecutivo(a)").exists()
