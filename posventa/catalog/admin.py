@@ -259,7 +259,8 @@ class TeamRuleForm(BoundedModelForm):
                 "A promised payment date may be at most this many days from the call."
             )
         if "choice" in self.fields:
-            self.fields["choice"].choices = TEAM_RULE_CHOICES[code].choices
+            options = TEAM_RULE_CHOICES.get(code)
+            self.fields["choice"].choices = options.choices if options is not None else []
         if "percent" in self.fields:
             self.fields["percent"].help_text = _(
                 "Of the plan's monthly price: more than 0, at most 100."
