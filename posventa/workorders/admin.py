@@ -5,7 +5,7 @@ their history and tell the waiting process), so here they are read-only."""
 from django.contrib import admin
 
 from posventa.common.admin import ReadOnlyInline
-from posventa.workorders.models import WorkOrder, WorkOrderChange
+from posventa.workorders.models import Prioritisation, WorkOrder, WorkOrderChange
 
 
 class WorkOrderChangeInline(ReadOnlyInline):
@@ -14,13 +14,28 @@ class WorkOrderChangeInline(ReadOnlyInline):
     show_change_link = False
 
 
+class PrioritisationInline(ReadOnlyInline):
+    model = Prioritisation
+    fields = ("called_at", "operations_contact", "priority", "agreement", "recorded_by", "case")
+    show_change_link = False
+
+
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "kind", "company", "state", "unit", "scheduled_at", "closed_at")
-    list_filter = ("state", "kind", "unit")
+    list_display = (
+        "number",
+        "kind",
+        "company",
+        "state",
+        "priority",
+        "unit",
+        "scheduled_at",
+        "closed_at",
+    )
+    list_filter = ("state", "kind", "priority", "unit")
     search_fields = ("number", "company__legal_name", "company__nit", "product__service_number")
     list_select_related = ("company",)
-    inlines = [WorkOrderChangeInline]
+    inlines = [PrioritisationInline, WorkOrderChangeInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

@@ -65,6 +65,7 @@ def _detail(request, work_order, *, assign_form=None, close_form=None, status=20
             "work_order": work_order,
             "calendar_visit": calendar_visit,
             "changes": work_order.changes.select_related("by"),
+            "prioritisations": work_order.prioritisations.select_related("case", "recorded_by"),
             "assign_form": assign_form if manages else None,
             "close_form": close_form if manages and closable else None,
         },

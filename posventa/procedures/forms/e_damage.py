@@ -667,6 +667,8 @@ class TestWithCustomer(DamageForm, InteractionFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         order = self.work_order
+        # The contact with the customer is required unless handed over (5.1).
+        self.fields["interaction_channel"].required = False
         self.fields["interaction_summary"].required = False
         variables = self.variables
         if variables.get("customer_contact_summary"):
@@ -707,8 +709,11 @@ class TestWithCustomer(DamageForm, InteractionFields):
             self.add_error(
                 "contact_request", _("Say what the executive should tell or ask the customer.")
             )
-        if way in (CONFORM, NOT_CONFORM) and not (cleaned.get("interaction_summary") or "").strip():
-            self.add_error("interaction_summary", _("Say what was tested with the customer."))
+        if way in (CONFORM, NOT_CONFORM):
+            if not cleaned.get("interaction_channel"):
+                self.add_error("interaction_channel", _("This field is required."))
+            if not (cleaned.get("interaction_summary") or "").strip():
+                self.add_error("interaction_summary", _("Say what was tested with the customer."))
         return cleaned
 
     def task_data(self) -> dict:

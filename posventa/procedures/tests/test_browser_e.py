@@ -43,7 +43,7 @@ pytestmark = [
 def internet(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     runtime.specs.clear()
-    deploy_files(read_directory(MODELS_DIR))
+    deploy_files({"e_damage.bpmn": read_directory(MODELS_DIR)["e_damage.bpmn"]})
     executive = UserFactory(username="ejecutiva", role=Role.EXECUTIVE)
     UserFactory(username="analista", role=Role.TECHNICAL_ANALYST)
     UserFactory(username="tecnico", role=Role.TECHNICAL_MANAGER)
@@ -233,8 +233,30 @@ def test_a_visit_without_solution_and_a_second_report_that_follows_the_reiterati
     assert second.number in technician.locator("main").inner_text()
     technician.context.close()
 
+    # 11. The technical manager prioritises the reiteration with the Operations
+    # Center: whom she spoke to, when, the priority agreed, what was agreed.
+    technician = other_person(page, live_server, "tecnico")
+    open_pending(technician, "Prioriza con el Centro de Operaciones")
+    assert failed.number in technician.locator("main form").inner_text()  # why: it reiterates
+    assert serious_violations(technician) == []
+    technician.fill("#id_operations_contact", "Ing. Rosa Vargas")
+    later = timezone.localtime(timezone.now() + timedelta(hours=3))
+    technician.fill("#id_called_at", later.strftime("%Y-%m-%dT%H:%M"))
+    technician.check("input[name=priority][value=urgent]")
+    technician.fill("#id_agreement", "Cuadrilla prioritaria esta tarde.")
+    submit(technician)
+    assert "futuro" in technician.locator("main form").inner_text()  # refused, in Spanish
+    called = timezone.localtime().replace(second=0, microsecond=0)
+    technician.fill("#id_called_at", called.strftime("%Y-%m-%dT%H:%M"))
+    submit(technician)
+    technician.wait_for_url("**/bandeja/")
+    technician.goto(f"/ordenes-de-trabajo/{reiteration.number}/")
+    assert "Urgente" in technician.locator("[data-testid=work-order-priority]").inner_text()
+    agreed = technician.locator("[data-testid=prioritisations]").inner_text()
+    assert "Ing. Rosa Vargas" in agreed and "Cuadrilla prioritaria esta tarde." in agreed
+    technician.context.close()
+
     # Both cases go on to the follow-up steps; closing the order moves both.
-    complete(first, manager, {"priority_note": "Cuadrilla prioritaria esta tarde."})
     for case in (first, second):
         complete(
             case,
@@ -294,3 +316,48 @@ def _no_remote_fix():
         "findings": "Cortes en la zona.",
         "solved_remotely": "no",
     }
+
+
+def test_the_analyst_asks_the_executive_to_reach_the_customer_for_the_tests(
+    page, live_server, internet
+):
+    """Step 5.1: the analyst cannot reach the customer for the remote tests;
+    the executive contacts him and the tests come back to the analyst."""
+    executive = User.objects.get(username="ejecutiva")
+    case = _reported(internet, executive, "Navega lento")
+    complete(case, executive, _place(case))
+    complete(
+        case,
+        User.objects.get(username="analista"),
+        {**_no_remote_fix(), "outages": "", "router": "misconfigured", "solved_remotely": "yes"},
+    )
+
+    log_in(page, "analista")
+    open_pending(page, "Prueba con el cliente hasta su conformidad")
+    page.check("input[name=customer_conform][value=executive]")
+    page.fill("#id_interaction_summary", "")
+    submit(page)
+    assert "Indique qué debe decirle" in page.locator("main form").inner_text()
+    page.fill("#id_contact_request", "Que me llame al 4456789 para las pruebas de velocidad.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+
+    executive_page = other_person(page, live_server, "ejecutiva")
+    open_pending(executive_page, "Contacta al cliente para las pruebas del analista")
+    assert "4456789" in executive_page.locator("main form").inner_text()
+    assert serious_violations(executive_page) == []
+    executive_page.check("input[name=customer_reached][value=yes]")
+    executive_page.fill("#id_interaction_summary", "Llamará al analista en diez minutos.")
+    submit(executive_page)
+    executive_page.wait_for_url("**/bandeja/")
+    executive_page.context.close()
+
+    open_pending(page, "Prueba con el cliente hasta su conformidad")
+    assert "Llamará al analista" in page.locator("main form").inner_text()
+    page.check("input[name=customer_conform][value=yes]")
+    page.fill("#id_interaction_summary", "Pruebas con el cliente: 29 Mbps por wifi.")
+    submit(page)
+    page.wait_for_url("**/bandeja/")
+    assert case.work_orders.get().state == WorkOrderState.UNFOUNDED
+    assert pending(case).bpmn_id == "quality_call_remote"
+    complete(case, executive, {"conform": "yes", **talk("Funciona.")})

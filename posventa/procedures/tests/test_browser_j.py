@@ -123,7 +123,34 @@ def test_an_executive_works_through_a_call_campaign(page, live_server, team, int
     assert row.locator("[data-count=with_problem]").inner_text().strip() == "1"
     assert serious_violations(lead) == []
     lead.context.close()
-    # And the analyst has the diagnosis of E in her inbox.
+    # The damage made the call a customer's request, answered by its registration.
+    call_case = second.case
+    call_case.refresh_from_db()
+    assert call_case.requested_at is not None and call_case.attended_at >= call_case.requested_at
+
+    # 6, 9. The analyst diagnoses it in Help Desk: it goes to the field.
     analyst = other_person(page, live_server, team[Role.TECHNICAL_ANALYST].username)
     open_pending(analyst, "Diagnostica el daño en forma remota")
+    analyst.check("#id_outages")
+    analyst.fill("#id_devices", "6")
+    analyst.fill("#id_measured_mbps", "0")
+    analyst.fill("#id_findings", "Corte de fibra en el sector.")
+    analyst.check("input[name=solved_remotely][value=no]")
+    submit(analyst)
+    analyst.wait_for_url("**/bandeja/")
     analyst.context.close()
+
+    # 5.1. The technical manager prioritises it with the Operations Center.
+    manager = other_person(page, live_server, team[Role.TECHNICAL_MANAGER].username)
+    open_pending(manager, "Prioriza con el Centro de Operaciones")
+    assert order.number in manager.locator("main form").inner_text()
+    assert serious_violations(manager) == []
+    manager.fill("#id_operations_contact", "Lic. Jorge Arce")
+    manager.check("input[name=priority][value=urgent]")
+    manager.fill("#id_agreement", "Cuadrilla de fibra esta tarde.")
+    submit(manager)
+    manager.wait_for_url("**/bandeja/")
+    order.refresh_from_db()
+    assert order.priority == "urgent"
+    open_pending(manager, "Coordina la visita técnica en el día")
+    manager.context.close()

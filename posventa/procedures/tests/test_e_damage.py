@@ -1135,6 +1135,128 @@ def test_two_reports_registering_the_reiteration_at_the_same_moment_register_it_
     assert pending(loser).bpmn_id == "coordinate_visit"
 
 
+# ------------------------------------------------------------------ step 5.1 and step 11
+
+
+def test_the_analyst_hands_the_contact_to_the_executive_and_the_tests_come_back_to_her(
+    procedures, team, internet
+):
+    """Step 5.1: the analyst cannot reach the customer; the executive contacts
+    him (an interaction) and the step returns to the analyst's tests."""
+    executive, analyst = team[Role.EXECUTIVE], team[Role.TECHNICAL_ANALYST]
+    case = open_a_case(team, internet)
+    receive(case, team, cause="slow")
+    register(case, team)
+    diagnose(case, team, solved=True)
+    said_before = Interaction.objects.filter(case=case).count()
+
+    # The hand-over needs a request for the executive; it records no contact.
+    task = pending(case)
+    with pytest.raises(engine.FormInvalid) as refused:
+        engine.task_complete(
+            task_id=task.task_id, user=analyst, data={"customer_conform": "executive"}
+        )
+    assert "Indique qué debe decirle" in str(refused.value.form.errors["contact_request"])
+    complete(
+        case,
+        analyst,
+        {
+            "customer_conform": "executive",
+            "contact_request": "Que reinicie el router y me llame al 4456789 para las pruebas.",
+        },
+    )
+    assert Interaction.objects.filter(case=case).count() == said_before
+
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("contact_customer", Role.EXECUTIVE)
+    form = engine.task_form(task)
+    assert "reinicie el router" in str(form.fields["customer_reached"].help_text)
+    complete(
+        case,
+        executive,
+        {
+            "customer_reached": "yes",
+            "interaction_channel": "whatsapp",
+            "interaction_summary": "Reinició el router; espera la llamada del analista.",
+        },
+    )
+    [contact] = Interaction.objects.filter(case=case, recorded_by=executive, channel="whatsapp")
+    assert "espera la llamada del analista" in contact.summary
+
+    # Back to the analyst's tests, with what the customer said.
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("test_with_customer", Role.TECHNICAL_ANALYST)
+    form = engine.task_form(task)
+    assert "espera la llamada del analista" in str(form.fields["customer_conform"].help_text)
+    complete(
+        case,
+        analyst,
+        {
+            "customer_conform": "yes",
+            "interaction_channel": "phone",
+            "interaction_summary": "Pruebas con el cliente: 29 Mbps por wifi.",
+        },
+    )
+    assert the_order_closed(case).state == WorkOrderState.UNFOUNDED
+    quality_call(case, team, step="quality_call_remote")
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def the_order_closed(case) -> WorkOrder:
+    return case.work_orders.get()
+
+
+def test_a_customers_own_report_goes_to_the_visit_without_the_prioritisation(
+    procedures, team, line
+):
+    """E on its own prioritises only a reiteration (step 11): a damage the
+    customer reports is coordinated the same day (steps 7 and 8)."""
+    case = open_a_case(team, line, subject="La línea no tiene tono")
+    receive(case, team, service="line", cause="no_dial_tone", problem="Sin tono.")
+    register(case, team)
+    assert pending(case).bpmn_id == "coordinate_visit"
+    assert the_order(case).priority == Priority.NORMAL
+
+
+def test_the_prioritisation_refuses_a_future_time_or_no_contact_and_nothing_changes(
+    procedures, team, internet
+):
+    manager = team[Role.TECHNICAL_MANAGER]
+    _first, earlier = ended_without_solution(team, internet)
+    case = open_a_case(team, internet, subject="Otra vez se corta")
+    receive(case, team, cause="outages", problem="Se sigue cortando.")
+    reiterate(case, team)
+    order = the_order(case)
+    task = pending(case)
+    assert task.bpmn_id == "prioritise"
+    form = engine.task_form(task)
+    assert earlier.number in str(form.fields["operations_contact"].help_text)
+    later = timezone.localtime() + timedelta(hours=2)
+    for data, field, message in (
+        ({"operations_contact": ""}, "operations_contact", "Este campo es obligatorio"),
+        (
+            {"called_at": later.strftime("%Y-%m-%dT%H:%M")},
+            "called_at",
+            "no puede estar en el futuro",
+        ),
+        ({"priority": "mañana"}, "priority", "Escoja una opción válida"),
+    ):
+        called = timezone.localtime().replace(second=0, microsecond=0)
+        sent = {
+            "operations_contact": "Ing. Rosa Vargas",
+            "called_at": called.strftime("%Y-%m-%dT%H:%M"),
+            "priority": "urgent",
+            "agreement": "Cuadrilla de la tarde.",
+            **data,
+        }
+        with pytest.raises(engine.FormInvalid) as refused:
+            engine.task_complete(task_id=task.task_id, user=manager, data=sent)
+        assert message in str(refused.value.form.errors[field])
+    assert pending(case).bpmn_id == "prioritise"
+    order.refresh_from_db()
+    assert (order.priority, order.prioritisations.count()) == (Priority.HIGH, 0)
+
+
 # ------------------------------------------------------------ the damage registered by the caller
 # The contract procedure K (step 8) builds on, pinned here with a caller of
 # K's shape: the analyst registers the damage herself ("e/register_damage_found"),
@@ -1255,6 +1377,13 @@ def test_e_called_with_the_damage_registered_goes_from_its_look_up_to_the_priori
     prioritise(case, team, priority="urgent")
     order.refresh_from_db()
     assert order.priority == Priority.URGENT
+    [agreed] = order.prioritisations.all()
+    assert (agreed.operations_contact, agreed.recorded_by, agreed.case) == (
+        "Ing. Rosa Vargas (Centro de Operaciones)",
+        manager,
+        case,
+    )
+    assert agreed.called_at <= agreed.created_at
     coordinate(case, team)
     workorder_close(
         work_order=the_order(case),

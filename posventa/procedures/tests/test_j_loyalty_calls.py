@@ -17,7 +17,7 @@ from posventa.accounts.roles import Role
 from posventa.campaigns.models import CallResult, Campaign, CampaignItem, CampaignKind
 from posventa.campaigns.selectors import campaigns_for, progress
 from posventa.campaigns.services import call_start, campaign_create
-from posventa.cases.models import CaseStatus
+from posventa.cases.models import Alert, CaseStatus
 from posventa.customers.models import Contact, Interaction
 from posventa.engine import runtime
 from posventa.engine import services as engine
@@ -34,7 +34,13 @@ from posventa.inventory.models import ProductStatus
 from posventa.procedures.tests.fixtures import deploy_only
 from posventa.procedures.tests.steps import closed_damage_order, complete, pending, talk
 from posventa.reviews.selectors import analyst_day
-from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
+from posventa.workorders.models import (
+    FieldUnit,
+    Prioritisation,
+    Priority,
+    WorkOrderKind,
+    WorkOrderState,
+)
 from posventa.workorders.services import workorder_close, workorder_create
 
 LA_PAZ = ZoneInfo("America/La_Paz")
@@ -371,6 +377,8 @@ def test_a_call_with_an_internet_problem_runs_procedure_e_inside_the_case_and_is
     )
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
     assert case.work_orders.count() == 1  # the damage was typed once
+    # Fixed remotely, nothing went to the field: nothing to prioritise.
+    assert not Prioritisation.objects.exists()
     assert Interaction.objects.filter(case=case).count() >= 4
     # Step 10: the analyst's work on the J case is in her daily report.
     day = analyst_day(analyst=team[Role.TECHNICAL_ANALYST], day=timezone.localdate())
@@ -385,10 +393,13 @@ def test_a_call_with_a_line_problem_goes_to_the_field_unit(procedures, team, lin
     register_damage_in_e(case, team, "line", "no_dial_tone", "Sin tono.")
     # Line/TV: no analyst; the technical manager prioritises it with the
     # Operations Center (5.1) and sends it to the field (step 9).
-    prioritise(case, team)
+    prioritise(case, team, priority="urgent")
     coordinate(case, team)
     order = line.work_orders.get()
     assert order.state == WorkOrderState.ASSIGNED and order.case == case
+    assert order.priority == Priority.URGENT  # the priority agreed reaches the order
+    [agreed] = order.prioritisations.all()
+    assert (agreed.operations_contact, agreed.case) == ("Lic. Jorge Arce", case)
     # The closing of the order reaches E inside the J case.
     workorder_close(
         work_order=order,
@@ -400,6 +411,89 @@ def test_a_call_with_a_line_problem_goes_to_the_field_unit(procedures, team, lin
     complete(case, team[Role.EXECUTIVE], talk("Ya tiene tono.", conform="yes"), step="quality_call")
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
     assert item_of(campaign, line).result == CallResult.PROBLEM
+
+
+def test_an_internet_damage_the_analyst_cannot_fix_is_prioritised_before_the_visit(
+    procedures, team, internet
+):
+    """J 5.1 and 6–9: the analyst diagnoses first (a remote fix closes the
+    order as unfounded, nothing to prioritise); what goes to the field is
+    prioritised by the technical manager with the Operations Center, then
+    the visit is coordinated."""
+    campaign = loyalty(team)
+    case = call_start(item=item_of(campaign, internet), user=team[Role.EXECUTIVE])
+    call(case, team, "problem", "No navega desde ayer.")
+    register_damage_in_e(case, team, "internet", "no_service", "Sin servicio.")
+    task = pending(case)
+    assert (task.bpmn_id, task.role) == ("remote_diagnosis", Role.TECHNICAL_ANALYST)
+    complete(
+        case,
+        team[Role.TECHNICAL_ANALYST],
+        {**DIAGNOSIS, "outages": "on", "solved_remotely": "no", "findings": "Corte en la zona."},
+    )
+    prioritise(case, team, priority="high")
+    coordinate(case, team)
+    order = internet.work_orders.get()
+    assert (order.state, order.priority) == (WorkOrderState.ASSIGNED, Priority.HIGH)
+    workorder_close(
+        work_order=order,
+        state=WorkOrderState.CLOSED_RESOLVED,
+        result="Se reparó el tramo.",
+        user=team[Role.TECHNICAL_MANAGER],
+    )
+    complete(case, team[Role.EXECUTIVE], talk("Navega.", conform="yes"), step="quality_call")
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
+
+
+def test_a_damage_found_in_a_call_is_a_request_from_es_start_answered_at_its_registration(
+    procedures, team, internet, line
+):
+    campaign = loyalty(team)
+    # A call without problem is the team's own work: never a customer's request.
+    quiet = call_start(item=item_of(campaign, line), user=team[Role.EXECUTIVE])
+    call(quiet, team, "no_problem", "Todo bien.", contact_name="Sra. Ana Mendoza")
+    assert (quiet.status, quiet.requested_at) == (CaseStatus.CLOSED, None)
+
+    case = call_start(item=item_of(campaign, internet), user=team[Role.EXECUTIVE])
+    assert case.requested_at is None
+    before = timezone.now()
+    call(case, team, "problem", "Lento.")
+    # The call hands the damage to E: from E's start the case is a request,
+    # not yet answered (the call's own mark is forgotten).
+    assert before <= case.requested_at <= timezone.now()
+    assert case.attended_at is None
+    requested = case.requested_at
+    register_damage_in_e(case, team, "internet", "slow", "Lento.")
+    # E's registration step answers it, by the executive.
+    assert case.requested_at == requested
+    assert case.attended_at >= requested and case.attended_role == Role.EXECUTIVE
+
+
+def test_the_damages_24_hours_run_from_the_call_that_found_it(procedures, team, internet):
+    start = timezone.now()
+    campaign = loyalty(team)
+    with time_machine.travel(start, tick=False):
+        case = call_start(item=item_of(campaign, internet), user=team[Role.EXECUTIVE])
+    with time_machine.travel(start + timedelta(hours=20), tick=False):
+        call(case, team, "problem", "Lento.")  # called 20 hours after the list was opened
+    with time_machine.travel(start + timedelta(hours=24, minutes=1), tick=False):
+        assert engine.timers_advance() == 0
+    assert not Alert.objects.filter(case=case).exists()
+    with time_machine.travel(start + timedelta(hours=44, minutes=1), tick=False):
+        assert engine.timers_advance() == 1
+    [alert] = Alert.objects.filter(case=case)
+    assert "Recibe el reporte de daño" in alert.message
+    with time_machine.travel(start + timedelta(hours=45), tick=True):
+        register_damage_in_e(case, team, "internet", "slow", "Lento.")
+        complete(case, team[Role.TECHNICAL_ANALYST], {**DIAGNOSIS, "solved_remotely": "yes"})
+        complete(
+            case,
+            team[Role.TECHNICAL_ANALYST],
+            talk("Se cambió el canal.", customer_conform="yes"),
+        )
+        complete(
+            case, team[Role.EXECUTIVE], talk("Funciona.", conform="yes"), step="quality_call_remote"
+        )
 
 
 def test_bad_input_is_refused_and_nothing_changes(procedures, team, internet):

@@ -15,16 +15,20 @@ from posventa.engine.models import InstanceStatus
 from posventa.factories import CompanyFactory, ProductFactory
 from posventa.workorders.models import (
     FieldUnit,
+    Prioritisation,
+    Priority,
     WorkOrder,
     WorkOrderKind,
     WorkOrderState,
 )
 from posventa.workorders.selectors import FOLLOW, REGISTER, REITERATE, damage_way
 from posventa.workorders.services import (
+    damage_register,
     workorder_assign,
     workorder_close,
     workorder_create,
     workorder_follow,
+    workorder_prioritise,
 )
 
 pytestmark = pytest.mark.django_db
@@ -346,3 +350,166 @@ def test_a_case_that_follows_another_cases_order_is_noted_once_in_its_history(
             case=Case(number="PV-T-3", company=stranger, procedure="E"),
             user=team[Role.EXECUTIVE],
         )
+
+
+# --- prioritisation with the Operations Center ---------------------------------------
+
+
+def damage_an_hour_ago(product, manager):
+    """A damage registered an hour ago: the call to the Operations Center
+    came after it."""
+    with time_machine.travel(timezone.now() - timedelta(hours=1)):
+        return damage(product, manager)
+
+
+def prioritise(work_order, user, **extra):
+    data = {
+        "operations_contact": "Ing. Rosa Vargas",
+        "called_at": timezone.now() - timedelta(minutes=3),
+        "priority": Priority.URGENT,
+        "agreement": "Cuadrilla de la tarde; atención en el día.",
+        **extra,
+    }
+    return workorder_prioritise(work_order=work_order, user=user, **data)
+
+
+def test_a_prioritisation_keeps_who_when_and_the_priority_and_the_order_carries_it(
+    product, manager
+):
+    order = damage_an_hour_ago(product, manager)
+    assert order.priority == Priority.NORMAL
+    called = timezone.now() - timedelta(minutes=3)
+    agreed = prioritise(order, manager, called_at=called, operations_contact="  Ing.  Rosa Vargas ")
+    agreed.refresh_from_db()
+    assert (agreed.operations_contact, agreed.called_at, agreed.priority, agreed.recorded_by) == (
+        "Ing. Rosa Vargas",
+        called,
+        Priority.URGENT,
+        manager,
+    )
+    order.refresh_from_db()
+    assert order.priority == Priority.URGENT
+    assert "Ing. Rosa Vargas" in order.changes.last().note
+    # A later call agrees another priority: the order carries the latest.
+    prioritise(order, manager, priority=Priority.HIGH, agreement="Se pasa a la mañana.")
+    order.refresh_from_db()
+    assert order.priority == Priority.HIGH
+    assert order.prioritisations.count() == 2
+
+
+@pytest.mark.parametrize(
+    "bad, field, message",
+    [
+        ({"operations_contact": "  "}, "operations_contact", "con quién habló"),
+        ({"agreement": ""}, "agreement", "qué se acordó"),
+        ({"agreement": "x" * 1001}, "agreement", "1000"),
+        ({"priority": "whenever"}, "priority", "prioridad"),
+        ({"called_at": None}, "called_at", "cuándo"),
+        ({"called_at": timezone.now() + timedelta(hours=1)}, "called_at", "futuro"),
+    ],
+)
+def test_a_prioritisation_refuses_what_cannot_be_true_in_spanish(
+    product, manager, bad, field, message
+):
+    order = damage_an_hour_ago(product, manager)
+    with pytest.raises(ValidationError) as refused:
+        prioritise(order, manager, **bad)
+    assert message in " ".join(refused.value.message_dict[field])
+    order.refresh_from_db()
+    assert (order.priority, order.prioritisations.count()) == (Priority.NORMAL, 0)
+
+
+def test_a_call_before_the_order_existed_or_on_a_closed_order_is_refused(product, manager):
+    order = damage_an_hour_ago(product, manager)
+    with pytest.raises(ValidationError, match="anterior a la fecha en que se registró la orden"):
+        prioritise(order, manager, called_at=order.created_at - timedelta(minutes=5))
+    workorder_close(work_order=order, state=WorkOrderState.UNFOUNDED, result="OK", user=manager)
+    with pytest.raises(ValidationError, match="ya está cerrada"):
+        prioritise(order, manager)
+
+
+def test_a_call_is_recorded_when_it_is_made_not_weeks_later(product, manager):
+    with time_machine.travel(timezone.now() - timedelta(days=10)):
+        order = damage(product, manager)
+    with pytest.raises(ValidationError, match="hace más de una semana"):
+        prioritise(order, manager, called_at=timezone.now() - timedelta(days=8))
+    prioritise(order, manager, called_at=timezone.now() - timedelta(days=6))
+
+
+@pytest.mark.parametrize("role", [Role.EXECUTIVE, Role.TECHNICAL_ANALYST, Role.TEAM_LEAD])
+def test_only_the_technical_manager_prioritises(product, manager, team, role):
+    order = damage_an_hour_ago(product, manager)
+    with pytest.raises(PermissionDenied):
+        prioritise(order, team[role])
+    assert not Prioritisation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"operations_contact": ""},
+        {"agreement": ""},
+        {"priority": "whenever"},
+        {"called_at": timezone.now() + timedelta(days=1)},
+    ],
+)
+def test_the_database_keeps_a_prioritisation_honest(product, manager, changes):
+    agreed = prioritise(damage_an_hour_ago(product, manager), manager)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Prioritisation.objects.filter(pk=agreed.pk).update(**changes)
+
+
+# --- registering a damage once (E step 2/3/10; K step 8) ----------------------------
+
+
+def test_registering_a_damage_reads_the_products_orders_as_step_2_does(product, manager, team):
+    analyst = team[Role.TECHNICAL_ANALYST]
+    place = {"address": "Av. Heroínas N° 450", "reference_phone": "70712345"}
+    first = damage_register(
+        product=product,
+        case=None,
+        damaged_service="internet",
+        cause="outages",
+        user=analyst,
+        **place,
+    )
+    assert (first.way, first.work_order.cause, first.work_order.created_by) == (
+        "register",
+        "outages",
+        analyst,
+    )
+    # One in repair: followed, not registered twice.
+    again = damage_register(
+        product=product, case=None, damaged_service="internet", cause="slow", user=analyst
+    )
+    assert (again.way, again.work_order) == ("follow", first.work_order)
+    assign(first.work_order, manager, unit=FieldUnit.USM)
+    workorder_close(
+        work_order=first.work_order,
+        state=WorkOrderState.ATTENDED_WITHOUT_SOLUTION,
+        result="Sin solución.",
+        user=manager,
+    )
+    # The last one closed without solution: reiterated with its cause, prioritised.
+    third = damage_register(
+        product=product, case=None, damaged_service="internet", cause="slow", user=analyst, **place
+    )
+    assert third.way == "reiterate"
+    assert (third.work_order.reiterates, third.work_order.cause, third.work_order.priority) == (
+        first.work_order,
+        "outages",
+        Priority.HIGH,
+    )
+
+
+def test_registering_a_damage_needs_its_service_and_cause(product, team):
+    with pytest.raises(ValidationError) as refused:
+        damage_register(
+            product=product,
+            case=None,
+            damaged_service="",
+            cause="",
+            user=team[Role.TECHNICAL_ANALYST],
+        )
+    assert set(refused.value.message_dict) == {"damaged_service", "cause"}
+    assert not WorkOrder.objects.exists()

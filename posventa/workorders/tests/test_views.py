@@ -171,3 +171,28 @@ def test_the_admin_shows_work_orders_read_only(client, orders):
     page = client.get(reverse("admin:workorders_workorder_change", args=[orders["closed"].pk]))
     assert page.status_code == 200 and orders["closed"].number in page.content.decode()
     assert client.get(reverse("admin:workorders_workorder_add")).status_code == 403
+
+
+def test_the_page_shows_the_priority_agreed_and_each_call_to_the_operations_center(
+    client, team, orders
+):
+    from posventa.workorders.models import Priority
+    from posventa.workorders.services import workorder_prioritise
+
+    manager = team[Role.TECHNICAL_MANAGER]
+    work_order = orders["registered"]
+    workorder_prioritise(
+        work_order=work_order,
+        operations_contact="Ing. Rosa Vargas",
+        called_at=timezone.now(),
+        priority=Priority.URGENT,
+        agreement="Cuadrilla de la tarde.",
+        user=manager,
+    )
+    client.force_login(team[Role.TEAM_LEAD])
+    page = client.get(url("detail", work_order)).content.decode()
+    assert 'data-testid="prioritisations"' in page
+    assert "Ing. Rosa Vargas" in page and "Cuadrilla de la tarde." in page
+    assert 'data-testid="work-order-priority"' in page
+    listed = client.get(url("list")).content.decode()
+    assert listed.count('data-testid="work-order-priority"') == 1
