@@ -37,6 +37,7 @@ from posventa.procedures.tests.steps import (
     talk,
 )
 from posventa.reviews.models import ItemKind, Opportunity, OpportunityOutcome, ReviewItem
+from posventa.reviews.selectors import analyst_day
 from posventa.reviews.services import (
     excess_cable_quote,
     product_migrate_to_fiber,
@@ -848,6 +849,12 @@ def test_the_analyst_registers_the_damage_once_with_her_diagnosis_and_e_goes_to_
     order = damaged.work_orders.get(state=WorkOrderState.REGISTERED)
     assert (order.case, order.kind, order.cause) == (case, WorkOrderKind.DAMAGE, "no_service")
     assert "Router sin sincronía" in order.description
+    # Registered by her: it is in her day's report to the team (in place of
+    # the manual's sheet "para información del Ejecutivo(a)", who is told the
+    # visit's time at step 14.2).
+    assert order.created_by == team[Role.TECHNICAL_ANALYST]
+    her_day = analyst_day(analyst=team[Role.TECHNICAL_ANALYST], day=timezone.localdate())
+    assert [o.number for o in her_day.damages] == [order.number]
     # A damage reported: the case is now a customer's request, answered by the
     # analyst's registration.
     assert case.requested_at is not None
@@ -893,6 +900,8 @@ def test_the_analyst_registers_the_damage_once_with_her_diagnosis_and_e_goes_to_
     # 14.1-14.2: the same-day visit, the executive told.
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("coordinate_visit", Role.TECHNICAL_MANAGER)
+    # 9: the order goes to the field unit, USM proposed.
+    assert engine.task_form(task).initial["unit"] == FieldUnit.USM
     when = timezone.localtime(timezone.now() + timedelta(hours=2))
     complete(
         case,
@@ -905,6 +914,9 @@ def test_the_analyst_registers_the_damage_once_with_her_diagnosis_and_e_goes_to_
     )
     order.refresh_from_db()
     assert (order.state, order.priority) == (WorkOrderState.ASSIGNED, Priority.URGENT)
+    # 14.2: the visit's time, for the executive, as an interaction of the case.
+    told = " ".join(case.interactions.values_list("summary", flat=True))
+    assert "Téc. Luis Quiroga" in told and when.strftime("%d/%m/%Y %H:%M") in told
     # The message that ends the wait reaches E inside the K case by the
     # order's number (its correlation is kept on the called process).
     subscription = MessageSubscription.objects.get(instance=case.instance)
