@@ -151,6 +151,20 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 detail=change.product.service_number,
             )
         )
+    # The technical manager's calls to the Operations Center for the case's
+    # work orders (procedure E step 11, J 5.1, K 14): whom, the priority agreed.
+    for agreed in case.prioritisations.select_related("work_order", "recorded_by"):
+        entries.append(
+            TimelineEntry(
+                when=agreed.called_at,
+                kind="change",
+                title=_("Prioritised with the Operations Center: %(priority)s")
+                % {"priority": agreed.get_priority_display()},
+                who=str(agreed.recorded_by),
+                detail=f"{agreed.work_order.number} · {agreed.operations_contact}: "
+                f"{agreed.agreement}",
+            )
+        )
     for email in case.emails.all():
         recipients = ", ".join(email.to)
         if email.cc:

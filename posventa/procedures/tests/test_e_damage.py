@@ -15,6 +15,7 @@ from posventa.accounts.roles import Role
 from posventa.campaigns.models import CampaignKind
 from posventa.campaigns.services import call_start, campaign_create
 from posventa.cases.models import Alert, Case, CaseStatus
+from posventa.cases.selectors import case_timeline
 from posventa.cases.services import case_open
 from posventa.customers.models import Interaction
 from posventa.engine import runtime
@@ -618,6 +619,11 @@ def test_the_last_damage_closed_without_solution_is_reiterated_with_the_same_cau
     )
     reiteration.refresh_from_db()
     assert reiteration.priority == Priority.URGENT  # the order carries what was agreed
+    # The case's timeline shows the call: whom, the priority, by whom.
+    [entry] = [e for e in case_timeline(case) if e.title.startswith("Priorizada")]
+    assert "Urgente" in entry.title and reiteration.number in entry.detail
+    assert "Ing. Rosa Vargas" in entry.detail
+    assert entry.who == str(team[Role.TECHNICAL_MANAGER])
     assert "Cuadrilla prioritaria esta tarde." in reiteration.changes.last().note
     coordinate(case, team)
     workorder_close(
