@@ -13,6 +13,7 @@ damage in them; their work is counted apart (`TEAM_FIGURES`), never in the
 indicators' denominator.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models import Case as Choose
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Case, CaseStatus, Outcome
@@ -283,8 +285,8 @@ class TeamFigure:
 
     name: str
     procedure: str
-    label: str
-    condition: object  # (as_of) -> Q
+    label: Promise
+    condition: Callable[[datetime], Q]  # what the case meets by the measuring instant
 
     def q(self, as_of: datetime) -> Q:
         """The cases of the month this figure counts: of its procedure, not
