@@ -744,7 +744,11 @@ def test_rule_letter_trigger_on_the_call_offers_no_choice(procedures, team, debt
     case = open_i_case(team, company)
     assert "issue_letter" not in engine.task_form(pending(case)).fields
     complete(case, team[Role.EXECUTIVE], talk("No contesta.", call_result="no_promise"))
-    assert pending(case).bpmn_id == "deliver_letter"  # the letter came at once
+    deliver = pending(case)
+    assert deliver.bpmn_id == "deliver_letter"  # the letter came at once
+    assert (
+        f"{RULE}sin compromiso de pago, la carta de información mora se emite automáticamente."
+    ) in render_instructions(deliver.instructions, task_variables(deliver))
     complete(
         case,
         team[Role.EXECUTIVE],
