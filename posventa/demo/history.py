@@ -167,6 +167,7 @@ def _move_back(rng, case: Case, received: datetime) -> None:
     attended = ends.get("enter_plan_change", closed)
     Case.objects.filter(pk=case.pk).update(
         received_at=received,
+        requested_at=received,
         created_at=received,
         attended_at=attended,
         closed_at=closed,
