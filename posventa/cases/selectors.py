@@ -87,8 +87,13 @@ class Clock:
         return "warning" if self.seconds_left <= warn_before else "ok"
 
 
-def case_clock(case: Case) -> Clock:
-    return Clock(due_at=attention_due(case.received_at), attended_at=case.attended_at)
+def case_clock(case: Case) -> Clock | None:
+    """The 24 hours of a customer's request, from when it reached the team;
+    none for the team's own work (a collections call, a loyalty call, a
+    preventive review) until the customer reports a damage in it."""
+    if case.requested_at is None:
+        return None
+    return Clock(due_at=attention_due(case.requested_at), attended_at=case.attended_at)
 
 
 @dataclass(frozen=True)
