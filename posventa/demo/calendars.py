@@ -1,7 +1,9 @@
 """The portfolio work of the demo's week (procedures J, K and L): each
 executive's loyalty campaign, the analysts' review list found in the data,
-and visits in the shared calendar over the next working days — so the
-campaign, review and calendar pages have something to show.
+the analysts' support visits in the shared calendar over the next working
+days, and each executive's commercial visits ("ofertas de servicio", her
+Annex 1) — so the campaign, review and calendar pages and both schedules
+have something to show.
 
 They go through the same services a person uses. Idempotent: nothing is
 added when the demo already has campaigns or visits.
@@ -22,7 +24,7 @@ from posventa.customers.models import Company
 from posventa.inventory.models import ProductStatus
 from posventa.reviews.services import worklist_refresh
 from posventa.visits.models import Visit
-from posventa.visits.services import visit_schedule
+from posventa.visits.services import commercial_visit_plan, visit_schedule
 
 MONTHS_ES = [
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
@@ -36,6 +38,13 @@ REASONS = [
     "Capacitación en el uso de la central Centrex",
     "Cortes intermitentes de internet reportados por el cliente",
     "Verificación de la calidad de la señal de TV",
+]
+# Each executive's commercial visits of the week: (working day ahead, start).
+COMMERCIAL_SLOTS = [(1, time(10)), (3, time(11, 30))]
+OFFERS = [
+    "Presentar el plan de internet por fibra con mayor velocidad",
+    "Ofrecer líneas adicionales para la nueva sucursal",
+    "Presentar el Multipack para empresas",
 ]
 
 
@@ -99,4 +108,27 @@ def load_portfolio_work(*, seed: int = 2026) -> Counter:
                 user=lead,
             )
             created["visits"] += 1
+        _plan_commercial_visits(rng, people.filter(role=Role.EXECUTIVE), today, created)
     return created
+
+
+def _plan_commercial_visits(rng, executives, today, created: Counter) -> None:
+    """Two commercial visits for each executive, to companies of her portfolio."""
+    days = _working_days(today, WORKING_DAYS_AHEAD)
+    zone = timezone.get_current_timezone()
+    for executive in executives:
+        portfolio = list(
+            Company.objects.filter(executive=executive).prefetch_related("contacts").order_by("nit")
+        )
+        for (day, start), company in zip(COMMERCIAL_SLOTS, rng.sample(portfolio, 2), strict=False):
+            contact = next((c for c in company.contacts.all() if c.is_primary), None)
+            starts_at = datetime.combine(days[day], start, tzinfo=zone)
+            commercial_visit_plan(
+                company=company,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
+                person=contact.name if contact else "Gerente general",
+                observations=rng.choice(OFFERS),
+                user=executive,
+            )
+            created["commercial_visits"] += 1

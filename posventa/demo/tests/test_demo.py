@@ -196,9 +196,14 @@ class TestLoadedDemo:
         assert all(campaign.items.exists() for campaign in Campaign.objects.all())
         assert {item.kind for item in ReviewItem.objects.all()} >= {"migration", "opportunity"}
         visits = Visit.objects.select_related("work_order")
-        assert visits.count() == 8 and all(v.starts_at > timezone.now() for v in visits)
+        support = visits.filter(kind="support")
+        assert support.count() == 8 and all(v.starts_at > timezone.now() for v in visits)
         assert all(timezone.localtime(v.starts_at).weekday() < 5 for v in visits)
-        assert {v.work_order.state for v in visits} == {"assigned"}
+        assert {v.work_order.state for v in support} == {"assigned"}
+        # Annex 1: every executive has her commercial visits, to her own customers.
+        commercial = visits.filter(kind="commercial").select_related("company")
+        assert {v.executive_id for v in commercial} == set(executives.values_list("pk", flat=True))
+        assert all(v.company.executive_id == v.executive_id for v in commercial)
 
     def test_a_second_run_adds_nothing(self, demo_output):
         before = row_counts()

@@ -43,7 +43,8 @@ LABELS = [
     ("call_records", "registros de llamadas"),
     ("campaigns", "campañas de llamadas"),
     ("review_items", "puntos de revisión preventiva"),
-    ("visits", "visitas agendadas"),
+    ("visits", "visitas de soporte agendadas"),
+    ("commercial_visits", "visitas comerciales de los ejecutivos (Anexo 1)"),
 ]
 
 
