@@ -112,6 +112,7 @@ NOT_AUDITED: dict[str, str] = {
     "engine.MessageSubscription": "the engine's own state; its event log is the record",
     "workorders.WorkOrder": "read-only in the admin; WorkOrderChange keeps who, when and what",
     "workorders.WorkOrderChange": "read-only history of the work order",
+    "workorders.Prioritisation": "read-only record of a call to the Operations Center: who, when",
     "claims.Complaint": "read-only in the admin; ComplaintChange keeps who, when and what",
     "claims.ComplaintChange": "read-only history of the complaint",
     "outbox.OutgoingAttachment": "read-only under its e-mail",
