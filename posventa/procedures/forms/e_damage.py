@@ -121,6 +121,21 @@ def orders_overview(product: Product) -> str:
     }
 
 
+def check_cause_fits_service(form: forms.Form, cleaned: dict) -> None:
+    """The cause said must be a failure of the service said (no "no signal"
+    on a telephone line's internet, say)."""
+    service, cause = cleaned.get("damaged_service"), cleaned.get("cause")
+    if service and cause and cause not in CAUSES_BY_SERVICE[DamagedService(service)]:
+        form.add_error(
+            "cause",
+            _("“%(cause)s” is not a failure of %(service)s.")
+            % {
+                "cause": DamageCause(cause).label,
+                "service": str(DamagedService(service).label).lower(),
+            },
+        )
+
+
 class DamageForm(CaseTaskForm):
     """A step of E: the process variables are read once per form, and the
     product comes from them."""
@@ -182,16 +197,7 @@ class ReceiveReport(DamageForm):
     def clean(self):
         cleaned = super().clean()
         self.require_product()
-        service, cause = cleaned.get("damaged_service"), cleaned.get("cause")
-        if service and cause and cause not in CAUSES_BY_SERVICE[DamagedService(service)]:
-            self.add_error(
-                "cause",
-                _("“%(cause)s” is not a failure of %(service)s.")
-                % {
-                    "cause": DamageCause(cause).label,
-                    "service": str(DamagedService(service).label).lower(),
-                },
-            )
+        check_cause_fits_service(self, cleaned)
         return cleaned
 
 
@@ -502,16 +508,7 @@ class RegisterDamageFound(PlaceFields):
     def clean(self):
         cleaned = super().clean()
         self.require_product()
-        service, cause = cleaned.get("damaged_service"), cleaned.get("cause")
-        if service and cause and cause not in CAUSES_BY_SERVICE[DamagedService(service)]:
-            self.add_error(
-                "cause",
-                _("“%(cause)s” is not a failure of %(service)s.")
-                % {
-                    "cause": DamageCause(cause).label,
-                    "service": str(DamagedService(service).label).lower(),
-                },
-            )
+        check_cause_fits_service(self, cleaned)
         return cleaned
 
     def task_data(self) -> dict:

@@ -5,10 +5,7 @@ see them all — and Annex 1 prints one executive's commercial schedule. A
 visit is a support visit or a commercial one, never both: the database says
 so."""
 
-import io
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -16,25 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
 
 from posventa.accounts.roles import Role
 from posventa.factories import CompanyFactory, UserFactory
 from posventa.visits import services
 from posventa.visits.models import QualityResult, Visit, VisitKind, VisitState
+from posventa.visits.tests.helpers import at, pdf_text
 from posventa.workorders.models import WorkOrder
-
-LA_PAZ = ZoneInfo("America/La_Paz")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=LA_PAZ)
-
-
-@pytest.fixture(autouse=True)
-def monday():
-    with time_machine.travel(at(23, 8), tick=True):
-        yield
 
 
 @pytest.fixture
@@ -69,12 +54,6 @@ def other_executive(team):
     return UserFactory(
         role=Role.EXECUTIVE, username="ejecutivo2", first_name="Luis", last_name="Paz"
     )
-
-
-def pdf_text(response) -> str:
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 # --- Planning -------------------------------------------------------------------------------

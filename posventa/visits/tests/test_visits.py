@@ -4,34 +4,18 @@ the quality-control call, the iCalendar feed and the support schedule sheet;
 the executives' commercial visits and their Annex 1 form; a visit is one or
 the other, in the database."""
 
-import io
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import icalendar
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from pypdf import PdfReader
 
 from posventa.accounts.roles import Role
 from posventa.factories import CompanyFactory, UserFactory
 from posventa.visits import services
 from posventa.visits.models import EngineeringService, QualityResult, Visit, VisitState
+from posventa.visits.tests.helpers import at, pdf_text
 from posventa.workorders.models import WorkOrder, WorkOrderKind, WorkOrderState
-
-LA_PAZ = ZoneInfo("America/La_Paz")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=LA_PAZ)
-
-
-@pytest.fixture(autouse=True)
-def monday():
-    with time_machine.travel(at(23, 8), tick=True):
-        yield
 
 
 @pytest.fixture
@@ -430,13 +414,6 @@ def test_a_calendar_app_subscribes_with_the_secret_address(client, visit, team):
     analyst.set_password("otra-clave-segura-2026")
     analyst.save()
     assert client.get(url).status_code == 404  # a new password revokes the old address
-
-
-def pdf_text(response) -> str:
-    """The PDF's text as a person reads it, whitespace collapsed."""
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def test_the_support_schedule_sheet_reads_back(client, visit, team):
