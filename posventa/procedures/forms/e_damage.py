@@ -169,19 +169,14 @@ class DamageForm(CaseTaskForm):
         return WorkOrder.objects.filter(number=number).first() if number else None
 
 
-@registry.register_form("e/receive_report")
-class ReceiveReport(DamageForm):
-    """Step 1: which service fails and what happens."""
+class FailureFields(DamageForm):
+    """Which service of the product fails (its own services offered, its
+    damage orders shown) and what happens — a cause that fits the service."""
 
     damaged_service = forms.ChoiceField(
         label=gettext_lazy("Which service fails?"), widget=forms.RadioSelect, choices=()
     )
     cause = forms.ChoiceField(label=gettext_lazy("What happens"), choices=DamageCause.choices)
-    problem = forms.CharField(
-        label=gettext_lazy("The problem as the customer tells it"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,14 +186,25 @@ class ReceiveReport(DamageForm):
         field.choices = [(s.value, s.label) for s in services]
         if product is not None:
             field.help_text = orders_overview(product)
-            if not self.is_bound:
-                self.initial["damaged_service"] = services[0].value
+        if not self.is_bound:
+            self.initial["damaged_service"] = services[0].value
 
     def clean(self):
         cleaned = super().clean()
         self.require_product()
         check_cause_fits_service(self, cleaned)
         return cleaned
+
+
+@registry.register_form("e/receive_report")
+class ReceiveReport(FailureFields):
+    """Step 1: which service fails and what happens."""
+
+    problem = forms.CharField(
+        label=gettext_lazy("The problem as the customer tells it"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class PlaceFields(DamageForm, InteractionFields):
@@ -462,7 +468,7 @@ class RegisterReiteration(RegisterStep):
 
 
 @registry.register_form("e/register_damage_found")
-class RegisterDamageFound(PlaceFields):
+class RegisterDamageFound(FailureFields, PlaceFields):
     """The damage registered by whoever found it, before E is called — the
     technical analyst in a preventive review (K step 8), once, after her
     diagnosis: the failing service and its cause, the place and the reference
@@ -475,10 +481,6 @@ class RegisterDamageFound(PlaceFields):
     Leaves damaged_service, cause, problem, the place, reference_phone and
     damage_registered (True)."""
 
-    damaged_service = forms.ChoiceField(
-        label=gettext_lazy("Which service fails?"), widget=forms.RadioSelect, choices=()
-    )
-    cause = forms.ChoiceField(label=gettext_lazy("What happens"), choices=DamageCause.choices)
     problem = forms.CharField(
         label=gettext_lazy("The damage as diagnosed"),
         max_length=1000,
@@ -489,14 +491,7 @@ class RegisterDamageFound(PlaceFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        product = self.product
-        services = services_of(product) if product is not None else ALL_SERVICES
-        field = self.fields["damaged_service"]
-        field.choices = [(s.value, s.label) for s in services]
-        if product is not None:
-            field.help_text = orders_overview(product)
         if not self.is_bound:
-            self.initial["damaged_service"] = services[0].value
             diagnosis = self.variables.get("diagnosis_summary", "")
             self.initial["problem"] = diagnosis
             self.initial["interaction_summary"] = _(
@@ -504,12 +499,6 @@ class RegisterDamageFound(PlaceFields):
                 "was told the field unit will attend it promptly."
             ) % {"diagnosis": diagnosis}
         self.order_fields(self.field_order)
-
-    def clean(self):
-        cleaned = super().clean()
-        self.require_product()
-        check_cause_fits_service(self, cleaned)
-        return cleaned
 
     def task_data(self) -> dict:
         data = super().task_data()
