@@ -16,7 +16,7 @@ from posventa.factories import (
     product_type,
 )
 from posventa.procedures.apps import MODELS_DIR
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,9 +62,7 @@ def test_plan_change_from_intake_to_quality_call(page, browser, live_server, set
     log_in(page, "ejecutiva")
     page.goto(f"/clientes/{company.pk}/")
     page.get_by_role("link", name="Nueva solicitud").click()
-    # Choosing the procedure redraws the form (htmx): wait for it before filling.
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "B")
+    choose_procedure(page, "B")
     page.select_option("#id_channel", "whatsapp")
     page.select_option("#id_product", str(product.pk))
     page.fill("#id_subject", "Quiere 50 Mbps")

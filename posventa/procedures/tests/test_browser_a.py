@@ -16,7 +16,7 @@ from posventa.factories import (
     product_type,
 )
 from posventa.procedures.tests.fixtures import deploy_only
-from posventa.web.tests.browser import log_in
+from posventa.web.tests.browser import choose_procedure, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,7 +47,7 @@ def test_supplementary_services_from_intake_to_quality_call(page, live_server, l
     centrex = SupplementaryService.objects.get(code="centrex")
     log_in(page, "ejecutiva")
     page.goto(f"/clientes/{line.company.pk}/casos/nuevo/")
-    page.select_option("#id_procedure", "A")
+    choose_procedure(page, "A")
     # Choosing the procedure redraws the form with the products it is about.
     page.locator("#id_product option", has_text="INT-777").wait_for(state="detached")
     assert page.locator("#id_product option", has_text="4-4251234").count() == 1
@@ -91,8 +91,7 @@ def test_the_customer_gives_up_and_the_case_page_shows_the_interaction(page, liv
     them: what was said is the case's interaction, and the case ends."""
     log_in(page, "ejecutiva")
     page.goto(f"/clientes/{line.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "A")
+    choose_procedure(page, "A")
     page.select_option("#id_channel", "letter")
     page.select_option("#id_product", str(line.pk))
     page.fill("#id_subject", "Habilitar Centrex")

@@ -20,7 +20,7 @@ from posventa.factories import (
 )
 from posventa.integrations.models import Coverage
 from posventa.procedures.apps import MODELS_DIR
-from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 from posventa.workorders.models import WorkOrderState
 
 pytestmark = [
@@ -65,7 +65,7 @@ def line(settings, tmp_path):
 def test_relocation_from_intake_to_quality_call(page, live_server, line):
     log_in(page, "ejecutiva")
     page.goto(f"/clientes/{line.company.pk}/casos/nuevo/")
-    page.select_option("#id_procedure", "C")
+    choose_procedure(page, "C")
     # Choosing the procedure redraws the form with the products it is about.
     page.locator("#id_product option", has_text="HSPA-555").wait_for(state="detached")
     assert page.locator("#id_product option", has_text="INT-4451200").count() == 1

@@ -17,7 +17,7 @@ from posventa.factories import (
     product_type,
 )
 from posventa.procedures.apps import MODELS_DIR
-from posventa.web.tests.browser import log_in, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,8 +54,7 @@ def test_a_second_plan_change_on_a_product_lands_on_the_open_case(
     case = open_plan_change
     log_in(page, "ejecutiva")
     page.goto(f"/clientes/{case.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "B")
+    choose_procedure(page, "B")
     page.fill("#id_subject", "Quiere 300 Mbps")
     with page.expect_response(lambda response: "casos/nuevo" in response.url):
         page.select_option("#id_product", str(case.product_id))

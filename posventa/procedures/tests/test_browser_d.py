@@ -16,7 +16,7 @@ from posventa.factories import ProductFactory, SuspensionFactory
 from posventa.inventory.models import ProductStatus, Suspension
 from posventa.inventory.rules import last_allowed_suspension_day
 from posventa.inventory.services import product_suspend
-from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,8 +27,7 @@ pytestmark = [
 
 def open_d_case(page, product, subject):
     page.goto(f"/clientes/{product.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "D")
+    choose_procedure(page, "D")
     page.select_option("#id_channel", "letter")
     page.select_option("#id_product", str(product.pk))
     page.fill("#id_subject", subject)

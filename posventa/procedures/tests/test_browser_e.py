@@ -28,7 +28,7 @@ from posventa.integrations.models import DiagnosisRecord
 from posventa.procedures import collisions
 from posventa.procedures.apps import MODELS_DIR
 from posventa.procedures.tests.steps import complete, pending, talk
-from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 from posventa.workorders.models import FieldUnit, WorkOrderState
 from posventa.workorders.services import workorder_close
 
@@ -67,8 +67,7 @@ def internet(settings, tmp_path):
 def test_internet_damage_from_report_to_quality_call(page, live_server, internet):
     log_in(page, "ejecutiva")
     page.goto(f"/clientes/{internet.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "E")
+    choose_procedure(page, "E")
     page.select_option("#id_channel", "phone")
     page.select_option("#id_product", str(internet.pk))
     page.fill("#id_subject", "El internet no navega")

@@ -15,7 +15,7 @@ from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.claims.models import Complaint, ComplaintState
 from posventa.factories import InvoiceFactory
 from posventa.outbox.models import Mailbox
-from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,8 +38,7 @@ def test_a_billing_complaint_registered_resolved_by_utar_and_told(
 
     # 1–2. The executive opens the case and takes the complaint against the statement.
     page.goto(f"/clientes/{customer_product.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "F")
+    choose_procedure(page, "F")
     page.select_option("#id_channel", "phone")
     page.select_option("#id_product", str(customer_product.pk))
     page.fill("#id_subject", "Reclamo por cobro de octubre")

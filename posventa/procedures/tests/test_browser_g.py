@@ -20,7 +20,7 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.common.dates import add_months
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
-from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -67,8 +67,7 @@ def test_comteco_call_detail_across_the_inboxes(page, live_server, team, line):
 
     # 1. The executive opens the case on the line and receives the request.
     page.goto(f"/clientes/{line.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "G")
+    choose_procedure(page, "G")
     page.select_option("#id_channel", "letter")
     page.select_option("#id_product", str(line.pk))
     page.fill("#id_subject", "Detalle de llamadas de la central")

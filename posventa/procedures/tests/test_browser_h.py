@@ -22,7 +22,7 @@ from posventa.engine import runtime
 from posventa.factories import EquipmentFactory, ProductFactory
 from posventa.inventory.models import ProductStatus
 from posventa.procedures.tests.fixtures import deploy_only
-from posventa.web.tests.browser import log_in, other_person, serious_violations
+from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,8 +45,7 @@ def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product
 
     # 1. The executive receives the request on the product.
     page.goto(f"/clientes/{customer_product.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "H")
+    choose_procedure(page, "H")
     page.select_option("#id_channel", "letter")
     page.select_option("#id_product", str(customer_product.pk))
     page.fill("#id_subject", "Retiro de internet de la sucursal")
@@ -163,8 +162,7 @@ def test_the_customer_keeps_the_service_rather_than_pay_the_penalty(
     )
     log_in(page, team[Role.EXECUTIVE].username)
     page.goto(f"/clientes/{product.company.pk}/casos/nuevo/")
-    with page.expect_response(lambda response: "casos/nuevo" in response.url):
-        page.select_option("#id_procedure", "H")
+    choose_procedure(page, "H")
     page.select_option("#id_channel", "email")
     page.select_option("#id_product", str(product.pk))
     page.fill("#id_subject", "Retiro anticipado")

@@ -117,3 +117,12 @@ def serious_violations(page) -> list[dict]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def choose_procedure(page, code: str) -> None:
+    """Choose the procedure on the new-request form and wait until htmx has
+    swapped the redrawn form in. The response arriving is not enough: a field
+    filled between the response and the swap is lost with the old form."""
+    page.locator("#case-form").evaluate("form => { form.dataset.stale = 'yes'; }")
+    page.select_option("#id_procedure", code)
+    page.locator("#case-form:not([data-stale])").wait_for()
