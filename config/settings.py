@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "posventa.collections",
     "posventa.reviews",
     "posventa.visits",
+    "posventa.imports",
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
@@ -290,6 +291,33 @@ POSVENTA_CALL_RECORDS_ADAPTER = os.environ.get(
 # and `record(*, product, work_order, readings, analyst)`).
 POSVENTA_HELPDESK_ADAPTER = os.environ.get(
     "POSVENTA_HELPDESK_ADAPTER", "posventa.integrations.helpdesk.DiagnosisRecords"
+)
+
+# The commercial system (Smartflex), the record of the portfolio:
+# - imports: files as it exports them (companies, products, invoices…); the
+#   daily extracts it drops in this folder (a local path or a mounted share)
+#   are taken once each by a scheduled job (docs/commercial-system.md);
+# - hand back: every change a case makes that the manual has "digitado" in it
+#   goes out through this adapter. "standalone": Posventa's own tables are the
+#   record and each change is confirmed as it is made; "files": one Excel per
+#   day and kind of change in the outbound folder, confirmed by the files the
+#   commercial system leaves in the confirmations folder.
+POSVENTA_IMPORT_SYNC_DIR = Path(
+    os.environ.get("POSVENTA_IMPORT_SYNC_DIR", VAR_DIR / "commercial" / "extracts")
+)
+# Rows a file may have; larger files are refused before anything is read.
+POSVENTA_IMPORT_MAX_ROWS = env_int("POSVENTA_IMPORT_MAX_ROWS", 3_000_000)
+POSVENTA_IMPORT_MAX_BYTES = env_int("POSVENTA_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+POSVENTA_COMMERCIAL_ADAPTER = os.environ.get(
+    "POSVENTA_COMMERCIAL_ADAPTER", "posventa.integrations.commercial.Standalone"
+)
+POSVENTA_COMMERCIAL_OUTBOUND_DIR = Path(
+    os.environ.get("POSVENTA_COMMERCIAL_OUTBOUND_DIR", VAR_DIR / "commercial" / "outbound")
+)
+POSVENTA_COMMERCIAL_CONFIRMATIONS_DIR = Path(
+    os.environ.get(
+        "POSVENTA_COMMERCIAL_CONFIRMATIONS_DIR", VAR_DIR / "commercial" / "confirmations"
+    )
 )
 
 # --- Process models ------------------------------------------------------------

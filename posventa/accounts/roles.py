@@ -54,6 +54,9 @@ class Capability(StrEnum):
     # End any open case by hand, with a reason: its process stops where it
     # stands and the case closes as "cancelled" (no case stuck for good).
     CANCEL_CASES = "cancel_cases"
+    # Load the commercial system's files (companies, products, invoices…):
+    # dry run, confirm, cancel; see the imports and the daily sync folder.
+    IMPORT_DATA = "import_data"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
@@ -109,6 +112,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PLAN_VISITS,
             Capability.VIEW_COMMERCIAL_VISITS,
             Capability.CANCEL_CASES,
+            Capability.IMPORT_DATA,
         }
     ),
     Role.DIVISION_HEAD: frozenset(

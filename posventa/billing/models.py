@@ -23,6 +23,9 @@ class Invoice(BaseModel):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="invoices"
     )
+    # The commercial system's invoice number, when the invoice came from it
+    # (an import matches on it); empty for one Posventa issued itself.
+    number = models.CharField(_("invoice number"), max_length=32, blank=True, default="")
     period = models.DateField(_("period"), help_text=_("First day of the billed month."))
     amount = models.DecimalField(
         _("amount (Bs)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
@@ -43,6 +46,9 @@ class Invoice(BaseModel):
         ordering = ["-period", "product_id"]
         constraints = [
             models.UniqueConstraint(fields=["product", "period"], name="invoice_one_per_month"),
+            models.UniqueConstraint(
+                fields=["number"], condition=~models.Q(number=""), name="invoice_number_unique"
+            ),
             models.CheckConstraint(condition=models.Q(period__day=1), name="invoice_period_month"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoice_not_negative"),
             models.CheckConstraint(
@@ -91,6 +97,31 @@ class Invoice(BaseModel):
         if not self.is_overdue(today):
             return 0
         return rules.days_overdue(due_date=self.due_date, today=today)
+
+
+class Payment(BaseModel):
+    """A payment the commercial system received against an invoice (bank,
+    web page, cashier, SIGEP), loaded by an import. Its reference (the
+    receipt or transaction number) is unique, so loading the same payment
+    twice adds nothing; the invoice's `amount_paid` and `paid_on` carry its sum."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="payments"
+    )
+    reference = models.CharField(_("payment reference"), max_length=64, unique=True)
+    paid_on = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount (Bs)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.paid_on:%d/%m/%Y}"
 
 
 class Charge(BaseModel):

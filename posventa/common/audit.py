@@ -52,6 +52,8 @@ ALWAYS: dict[str, dict] = {
     },
     "outbox.Mailbox": {},
     "procedures.Requirement": {},
+    # Which field a header of the commercial system's files means, as a person said.
+    "imports.ColumnMapping": {},
     "customers.Company": {},
     "customers.Contact": {},
     "accounts.User": {
@@ -72,6 +74,7 @@ ALWAYS: dict[str, dict] = {
 ADMIN_EDITS: tuple[str, ...] = (
     "billing.Invoice",
     "billing.Charge",
+    "billing.Payment",
     "calls.CallRecord",
     "campaigns.Campaign",
     "campaigns.CampaignItem",
@@ -84,6 +87,7 @@ ADMIN_EDITS: tuple[str, ...] = (
     "collections.PaymentPromise",
     "customers.Interaction",
     "integrations.DiagnosisRecord",
+    "integrations.CommercialChange",
     "inventory.Product",
     "inventory.ProductSupplementaryService",
     "inventory.Equipment",
@@ -121,6 +125,9 @@ NOT_AUDITED: dict[str, str] = {
     "django_q.Success": "the worker's record of its runs (trimmed by django-q)",
     "django_q.Failure": "the worker's record of its failed runs (trimmed by django-q)",
     "django_q.OrmQ": "the worker's queue",
+    "imports.ImportRun": "read-only in the admin: the run is the record (who, when, the file, its counts); "
+    "what it wrote is audited row by row",
+    "imports.ImportRowNote": "read-only under its import",
 }
 
 SECRET_MASK = "********"

@@ -54,6 +54,13 @@ SCHEDULES: tuple[Job, ...] = (
     Job("Vigilancia de las 24 horas", "posventa.cases.jobs.watch_attention", "I", minutes=5),
     Job("Casos huérfanos", "posventa.cases.jobs.watch_orphans", "I", minutes=60),
     Job("Latido del trabajador", "posventa.common.jobs.heartbeat", "I", minutes=1),
+    Job("Extractos del sistema comercial", "posventa.imports.jobs.sync_folder", "I", minutes=5),
+    Job(
+        "Cambios al sistema comercial",
+        "posventa.integrations.jobs.hand_back",
+        "I",
+        minutes=1,
+    ),
     Job(
         "Lista de revisión preventiva",
         "posventa.reviews.jobs.refresh_worklist",

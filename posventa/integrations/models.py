@@ -157,3 +157,116 @@ class DiagnosisRecord(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.product} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class ChangeKind(models.TextChoices):
+    """The changes a case makes that the manual has "digitado" in the
+    commercial system (steps A5, B5, C6, D5, H7, H11, C9, L7…)."""
+
+    PLAN_CHANGE = "plan_change", _("Plan change")
+    SERVICE_ON = "service_on", _("Supplementary service enabled")
+    SERVICE_OFF = "service_off", _("Supplementary service disabled")
+    RELOCATION = "relocation", _("Relocation")
+    TECHNOLOGY = "technology", _("Technology change")
+    SUSPENSION = "suspension", _("Temporary suspension")
+    RECONNECTION = "reconnection", _("Reconnection")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    EQUIPMENT_RECEIVED = "equipment_received", _("Equipment received")
+    CHARGE = "charge", _("Charge or fee")
+    INTERACTION = "interaction", _("Interaction")
+
+
+class ChangeState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent, waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed by the commercial system")
+    FAILED = "failed", _("Failed")
+
+
+class CommercialChange(BaseModel):
+    """One change handed back to the commercial system: the outbound queue.
+    Written in the same transaction as the change itself, delivered by a job
+    through the adapter named in POSVENTA_COMMERCIAL_ADAPTER, and kept with
+    its state, so nobody types it into the commercial system a second time
+    and nobody wonders whether it got there."""
+
+    kind = models.CharField(_("change"), max_length=24, choices=ChangeKind.choices)
+    # Sent with the change: the commercial system applies each key once.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commercial_changes",
+    )
+    company = models.ForeignKey(
+        "customers.Company",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="commercial_changes",
+    )
+    product = models.ForeignKey(
+        "inventory.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commercial_changes",
+    )
+    # What changed, as the commercial system's import layout names it (plain JSON values).
+    payload = models.JSONField(_("what changed"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ChangeState.choices, default=ChangeState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # Where it went (the outbound file) and what the commercial system answered.
+    sent_to = models.CharField(_("sent to"), max_length=250, blank=True)
+    external_reference = models.CharField(
+        _("commercial system reference"), max_length=100, blank=True
+    )
+    reason = models.TextField(_("reason of the failure"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("change for the commercial system")
+        verbose_name_plural = _("changes for the commercial system")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ChangeKind.values), name="commercialchange_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=ChangeState.values),
+                name="commercialchange_state_known",
+            ),
+            # Confirmed says when; a failed one says why.
+            models.CheckConstraint(
+                condition=~models.Q(state="confirmed") | models.Q(confirmed_at__isnull=False),
+                name="commercialchange_confirmed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="failed") | ~models.Q(reason=""),
+                name="commercialchange_failed_has_reason",
+            ),
+        ]
+        indexes = [
+            # The delivery job: what is still to send or to retry, oldest first.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["pending", "failed"]),
+                name="commercialchange_due_idx",
+            ),
+            # The team lead's watch: changes not confirmed after a day.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(state="confirmed"),
+                name="commercialchange_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_state_display()}"
