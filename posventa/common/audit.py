@@ -125,8 +125,10 @@ NOT_AUDITED: dict[str, str] = {
     "django_q.Success": "the worker's record of its runs (trimmed by django-q)",
     "django_q.Failure": "the worker's record of its failed runs (trimmed by django-q)",
     "django_q.OrmQ": "the worker's queue",
-    "imports.ImportRun": "read-only in the admin: the run is the record (who, when, the file, its counts); "
-    "what it wrote is audited row by row",
+    "imports.ImportRun": (
+        "read-only in the admin: the run is the record (who, when, the file, "
+        "its counts); what it wrote is audited row by row"
+    ),
     "imports.ImportRowNote": "read-only under its import",
 }
 
