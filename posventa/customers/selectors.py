@@ -23,16 +23,29 @@ def companies_matching(companies: QuerySet[Company], search: str) -> QuerySet[Co
     return companies.filter(condition)
 
 
+def portfolio_companies(
+    *, user, search: str = "", executive_id: int | None = None
+) -> QuerySet[Company]:
+    """The companies the user may see, filtered by a NIT or name search and
+    by executive: the portfolio page's rows, and whose products its Excel
+    download of products lists."""
+    companies = companies_visible_to(user)
+    if executive_id:
+        companies = companies.filter(executive_id=executive_id)
+    return companies_matching(companies, search)
+
+
 def portfolio(*, user, search: str = "", executive_id: int | None = None) -> QuerySet[Company]:
     """The companies the user may see, filtered by a NIT or name search and,
     for those who see every portfolio, by executive; by name."""
-    companies = companies_visible_to(user).select_related("executive")
-    if executive_id:
-        companies = companies.filter(executive_id=executive_id)
-    companies = companies_matching(companies, search)
-    return companies.annotate(
-        product_count=Count("products", filter=~Q(products__status=ProductStatus.WITHDRAWN))
-    ).order_by("legal_name", "pk")
+    companies = portfolio_companies(user=user, search=search, executive_id=executive_id)
+    return (
+        companies.select_related("executive")
+        .annotate(
+            product_count=Count("products", filter=~Q(products__status=ProductStatus.WITHDRAWN))
+        )
+        .order_by("legal_name", "pk")
+    )
 
 
 def company_timeline(*, company: Company, limit: int = 50) -> QuerySet[Interaction]:

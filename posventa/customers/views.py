@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import sees_every_portfolio
 from posventa.billing.selectors import account_status, debt_by_product
+from posventa.common.exports import wants_xlsx
+from posventa.customers.exports import portfolio_xlsx
 from posventa.customers.forms import InteractionForm, PortfolioSearchForm
 from posventa.customers.models import Company
 from posventa.customers.selectors import company_timeline, portfolio
@@ -26,6 +28,8 @@ def portfolio_list(request):
     form = PortfolioSearchForm(request.GET, sees_every_portfolio=every)
     filters = form.filters()
     companies = portfolio(user=request.user, **filters)
+    if wants_xlsx(request):
+        return portfolio_xlsx(companies)
     page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from posventa.catalog.selectors import device_tariff
 from posventa.customers.models import Company
+from posventa.customers.selectors import portfolio_companies
 from posventa.inventory.models import (
     Equipment,
     Product,
@@ -29,6 +30,37 @@ def company_products(*, company: Company, include_withdrawn: bool = True) -> Que
     if not include_withdrawn:
         products = products.exclude(status="withdrawn")
     return products.order_by("status", "plan__product_type__name", "service_number")
+
+
+def products_visible_to(
+    *,
+    user,
+    search: str = "",
+    executive_id: int | None = None,
+    company_id: int | None = None,
+    product_type: str = "",
+    technology: str = "",
+    status: str = "",
+    plan_id: int | None = None,
+) -> QuerySet[Product]:
+    """The products of the companies the user may see (the portfolio's
+    search and executive filter apply to their companies), by company, type,
+    technology, status and plan if asked; by company, then service number."""
+    companies = portfolio_companies(user=user, search=search, executive_id=executive_id)
+    products = Product.objects.filter(company__in=companies)
+    if company_id:
+        products = products.filter(company_id=company_id)
+    if product_type:
+        products = products.filter(plan__product_type__code=product_type)
+    if technology:
+        products = products.filter(technology=technology)
+    if status:
+        products = products.filter(status=status)
+    if plan_id:
+        products = products.filter(plan_id=plan_id)
+    return products.select_related("company__executive", "plan__product_type").order_by(
+        "company__legal_name", "company_id", "service_number"
+    )
 
 
 def equipment_return_charges(
