@@ -1,7 +1,7 @@
 """Reads on cases: the inbox, a case with its history, scoped by the user."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
@@ -24,6 +24,43 @@ from posventa.engine.selectors import inbox_tasks
 
 def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.visible_to(user)
+
+
+def cases_for(
+    *,
+    user,
+    procedure: str = "",
+    status: str = "",
+    outcome: str = "",
+    received_from: date | None = None,
+    received_to: date | None = None,
+    executive_id: int | None = None,
+    company_id: int | None = None,
+) -> QuerySet[Case]:
+    """The cases the user may see (`cases_visible_to`: those of the companies
+    she may open), by procedure, status, outcome, the days they were received
+    on (La Paz, both included), the customer's executive and the customer if
+    asked; the newest first."""
+    cases = cases_visible_to(user)
+    if procedure:
+        cases = cases.filter(procedure=procedure)
+    if status:
+        cases = cases.filter(status=status)
+    if outcome:
+        cases = cases.filter(outcome=outcome)
+    if received_from is not None:
+        cases = cases.filter(received_at__gte=_start_of(received_from))
+    if received_to is not None:
+        cases = cases.filter(received_at__lt=_start_of(received_to + timedelta(days=1)))
+    if executive_id:
+        cases = cases.filter(company__executive_id=executive_id)
+    if company_id:
+        cases = cases.filter(company_id=company_id)
+    return cases.select_related("company__executive", "product").order_by("-received_at", "-pk")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def case_for_instance(instance) -> Case | None:

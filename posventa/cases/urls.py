@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posventa.cases import views
+from posventa.cases import exports, views
 
 app_name = "cases"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("tareas/<uuid:task_id>/", views.task_detail, name="task"),
     path("tareas/<uuid:task_id>/tomar/", views.task_claim, name="task_claim"),
     path("tareas/<uuid:task_id>/liberar/", views.task_release, name="task_release"),
+    path("casos.xlsx", exports.cases_xlsx, name="cases_xlsx"),
     path("casos/<number:number>/", views.case_detail, name="detail"),
     path("casos/<number:number>/cancelar/", views.case_cancel, name="cancel"),
     path("casos/<number:number>/documentos/<id:pk>/", views.case_document, name="document"),

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 from posventa.accounts.roles import Capability, can
 from posventa.cases import selectors
 from posventa.cases import services as cases_services
+from posventa.cases.exports import inbox_xlsx
 from posventa.cases.forms import CaseCancelForm, CaseOpenForm
 from posventa.cases.models import CaseDocument, CaseStatus, DocumentKind, Procedure
 from posventa.cases.services import alert_mark_read, case_open
 from posventa.common.downloads import attachment_response
+from posventa.common.exports import wants_xlsx
 from posventa.common.forms import query_choice, query_id
 from posventa.common.uploads import content_type_for
 from posventa.customers.models import Company
@@ -34,6 +36,8 @@ def inbox(request):
     procedure = query_choice(request.GET, "procedure", Procedure.choices)
     company_id = query_id(request.GET, "company")
     tasks = selectors.inbox(user=request.user, procedure=procedure, company_id=company_id)
+    if wants_xlsx(request):
+        return inbox_xlsx(tasks)
     rows = [(task, selectors.case_clock(task.instance.case)) for task in tasks[:200]]
     companies = (
         Company.objects.visible_to(request.user)

@@ -1,0 +1,81 @@
+"""The inbox and the cases as Excel files (common/exports.py)."""
+
+from django.contrib.auth.decorators import login_required
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from posventa.cases import selectors
+from posventa.cases.models import CaseStatus, Outcome, Procedure
+from posventa.cases.rules import attention_due
+from posventa.common.dates import date_or_none
+from posventa.common.exports import Column, Kind, dated_filename, path, xlsx_response
+from posventa.common.forms import query_choice, query_id
+
+
+def _attention_due(task):
+    requested_at = task.instance.case.requested_at
+    return attention_due(requested_at) if requested_at else None
+
+
+INBOX_COLUMNS = [
+    Column(_("Case"), path("instance.case.number")),
+    Column(_("Procedure"), path("instance.case.get_procedure_display")),
+    Column(_("NIT"), path("instance.case.company.nit")),
+    Column(_("Customer"), path("instance.case.company.display_name")),
+    Column(_("Step"), path("name")),
+    Column(_("Role"), path("get_role_label")),
+    Column(_("Taken by"), path("assignee")),
+    Column(_("Ready since"), path("created_at"), Kind.DATETIME),
+    Column(_("Step due at"), path("due_at"), Kind.DATETIME),
+    Column(_("Customer request at"), path("instance.case.requested_at"), Kind.DATETIME),
+    Column(_("24 hours end at"), _attention_due, Kind.DATETIME),
+]
+
+CASE_COLUMNS = [
+    Column(_("Number"), path("number")),
+    Column(_("Procedure"), path("get_procedure_display")),
+    Column(_("NIT"), path("company.nit")),
+    Column(_("Customer"), path("company.legal_name")),
+    Column(_("Executive"), path("company.executive")),
+    Column(_("Product"), path("product.service_number")),
+    Column(_("Channel"), path("get_channel_display")),
+    Column(_("Subject"), path("subject")),
+    Column(_("Received at"), path("received_at"), Kind.DATETIME),
+    Column(_("Customer request at"), path("requested_at"), Kind.DATETIME),
+    Column(_("Status"), path("get_status_display")),
+    Column(_("Outcome"), path("get_outcome_display")),
+    Column(_("Attended at"), path("attended_at"), Kind.DATETIME),
+    Column(_("Closed at"), path("closed_at"), Kind.DATETIME),
+    Column(_("Quality call: conform"), path("quality_conform"), Kind.BOOL),
+]
+
+
+def inbox_xlsx(tasks):
+    """The inbox's pending steps (`cases.selectors.inbox`), every one of
+    them: the page shows the first 200."""
+    return xlsx_response(
+        tasks, columns=INBOX_COLUMNS, filename=dated_filename("bandeja"), sheet=str(_("Inbox"))
+    )
+
+
+@login_required
+@require_GET
+def cases_xlsx(request):
+    """/casos.xlsx: the cases the user may see (`cases.selectors.cases_for`),
+    filtered by procedure, status, outcome, received from/to (YYYY-MM-DD),
+    executive and customer. A value that makes no sense filters nothing, as
+    on the inbox."""
+    params = request.GET
+    cases = selectors.cases_for(
+        user=request.user,
+        procedure=query_choice(params, "procedure", Procedure.choices),
+        status=query_choice(params, "status", CaseStatus.choices),
+        outcome=query_choice(params, "outcome", Outcome.choices),
+        received_from=date_or_none(params.get("received_from")),
+        received_to=date_or_none(params.get("received_to")),
+        executive_id=query_id(params, "executive"),
+        company_id=query_id(params, "company"),
+    )
+    return xlsx_response(
+        cases, columns=CASE_COLUMNS, filename=dated_filename("casos"), sheet=str(_("Cases"))
+    )
