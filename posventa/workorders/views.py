@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
+from posventa.common.exports import wants_xlsx
 from posventa.engine.services import EngineError
 from posventa.web.errors import add_to_form
 from posventa.workorders import selectors
+from posventa.workorders.exports import work_orders_xlsx
 from posventa.workorders.forms import AssignForm, CloseForm, WorkOrderFilterForm
 from posventa.workorders.rules import closing_states, may_assign
 from posventa.workorders.services import workorder_assign, workorder_close
@@ -39,6 +41,8 @@ def work_order_list(request):
     filters = WorkOrderFilterForm(request.GET or None)
     state = filters.selected_state()
     orders = selectors.work_orders_for(user=request.user, state=state)
+    if wants_xlsx(request):
+        return work_orders_xlsx(orders)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
