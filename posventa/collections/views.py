@@ -14,9 +14,11 @@ from posventa.accounts.roles import Capability, can, sees_every_portfolio
 from posventa.cases.models import Case, CaseStatus
 from posventa.cases.services import case_open
 from posventa.collections import selectors
+from posventa.collections.exports import debtors_xlsx
 from posventa.collections.forms import DebtorFilterForm
 from posventa.collections.models import ProformaRun
 from posventa.collections.services import proforma_run_start
+from posventa.common.exports import wants_xlsx
 from posventa.customers.models import Company
 from posventa.web.errors import REFUSALS, as_text
 
@@ -39,6 +41,8 @@ def debtors(request):
     form = DebtorFilterForm(request.GET, sees_every_portfolio=every)
     filters = form.filters()
     rows = selectors.debtor_rows(user=request.user, today=today, **filters)
+    if wants_xlsx(request):
+        return debtors_xlsx(rows, today=today)
     page = Paginator(rows, PAGE_SIZE).get_page(form.page_number())
     every_band = {**filters, "bucket": ""}
     summary = selectors.ageing_summary(
