@@ -13,8 +13,10 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
 from posventa.claims import selectors
+from posventa.claims.exports import complaints_xlsx
 from posventa.claims.forms import AnswerForm, ComplaintFilterForm
 from posventa.claims.services import complaint_record_answer
+from posventa.common.exports import wants_xlsx
 from posventa.engine.services import EngineError
 from posventa.web.errors import add_to_form
 
@@ -33,6 +35,8 @@ def complaint_list(request):
     filters = ComplaintFilterForm(request.GET or None)
     state = filters.selected_state()
     complaints = selectors.complaints_for(user=request.user, state=state)
+    if wants_xlsx(request):
+        return complaints_xlsx(complaints)
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
