@@ -39,7 +39,9 @@ def progress(campaign: Campaign) -> dict:
     }
 
 
-def worklist(campaign: Campaign) -> QuerySet[CampaignItem]:
-    return campaign.items.select_related(
+def worklist(campaign: Campaign, *, result: str = "") -> QuerySet[CampaignItem]:
+    """The campaign's calls, those with one result if asked."""
+    items = campaign.items.select_related(
         "company", "product__plan", "work_order", "case"
     ).prefetch_related("company__contacts")
+    return items.filter(result=result) if result else items

@@ -10,8 +10,10 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, Role, can
 from posventa.campaigns import selectors, services
+from posventa.campaigns.exports import calls_xlsx, campaigns_xlsx
 from posventa.campaigns.forms import CampaignForm
 from posventa.campaigns.models import Campaign, CampaignItem
+from posventa.common.exports import wants_xlsx
 from posventa.common.forms import query_choice
 from posventa.web.errors import REFUSALS, as_text
 
@@ -20,6 +22,8 @@ from posventa.web.errors import REFUSALS, as_text
 def campaign_list(request):
     if not services.may_manage(request.user):
         raise PermissionDenied
+    if wants_xlsx(request):
+        return campaigns_xlsx(selectors.campaigns_for(request.user))
     form = CampaignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,9 +63,9 @@ def campaign_detail(request, pk: int):
     campaign = get_object_or_404(_managed(request.user), pk=pk)
     results = CampaignItem._meta.get_field("result").choices
     result = query_choice(request.GET, "result", results)
-    items = selectors.worklist(campaign)
-    if result:
-        items = items.filter(result=result)
+    items = selectors.worklist(campaign, result=result)
+    if wants_xlsx(request):
+        return calls_xlsx(items, campaign=campaign)
     return render(
         request,
         "campaigns/detail.html",
