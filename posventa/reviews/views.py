@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, Role, can
 from posventa.common.dates import date_or_none
+from posventa.common.exports import wants_xlsx
 from posventa.common.forms import query_choice, query_id
 from posventa.customers.models import Company
 from posventa.reviews import selectors, services
+from posventa.reviews.exports import review_items_xlsx
 from posventa.reviews.models import DailyReport, ItemKind, Opportunity, ReviewItem
 from posventa.web.errors import REFUSALS, as_text
 
@@ -45,6 +47,8 @@ def worklist(request):
     executive = executives.filter(pk=executive_id).first() if executive_id else None
     kind = query_choice(request.GET, "kind", ItemKind.choices)
     items = selectors.worklist(user=request.user, executive=executive, kind=kind)
+    if wants_xlsx(request):
+        return review_items_xlsx(items)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
