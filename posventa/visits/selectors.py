@@ -62,10 +62,17 @@ def month_of(day: date) -> tuple[date, date]:
     return first, following
 
 
+def calendar_visits(*, user, start: date, end: date, analyst=None):
+    """The visits of the calendar's period (start..end-1) the user may see
+    (`visible_visits`); with an analyst, hers only: the calendar page's and
+    its Excel download's."""
+    return visits_between(start=start, end=end, analyst=analyst, visits=visible_visits(user))
+
+
 def calendar_days(*, user, start: date, end: date, analyst=None) -> list[dict]:
     """Each day of the period with the visits the user may see
-    (`visible_visits`), for the calendar page; with an analyst, hers only."""
-    visits = visits_between(start=start, end=end, analyst=analyst, visits=visible_visits(user))
+    (`calendar_visits`), for the calendar page; with an analyst, hers only."""
+    visits = calendar_visits(user=user, start=start, end=end, analyst=analyst)
     by_day: dict[date, list] = {}
     for visit in visits:
         by_day.setdefault(timezone.localtime(visit.starts_at).date(), []).append(visit)

@@ -20,9 +20,11 @@ from django.views.decorators.http import require_POST
 from posventa.accounts.roles import Capability, Role, can
 from posventa.common.dates import date_or_none, datetime_or_none
 from posventa.common.downloads import attachment_response
+from posventa.common.exports import wants_xlsx
 from posventa.common.forms import query_id
 from posventa.common.pdf import render_pdf
 from posventa.visits import ical, selectors, services
+from posventa.visits.exports import visits_xlsx
 from posventa.visits.forms import (
     CancelForm,
     CommercialVisitForm,
@@ -53,6 +55,9 @@ def calendar(request):
     start, end = selectors.month_of(day) if view == "month" else selectors.week_of(day)
     analyst_id = query_id(request.GET, "analyst")
     analyst = selectors.analysts().filter(pk=analyst_id).first() if analyst_id else None
+    if wants_xlsx(request):
+        visits = selectors.calendar_visits(user=request.user, start=start, end=end, analyst=analyst)
+        return visits_xlsx(visits, start=start, end=end - timedelta(days=1))
     step = timedelta(days=31) if view == "month" else timedelta(days=7)
     return render(
         request,
