@@ -3,11 +3,11 @@
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from posventa.common.exports import Column, Kind, dated_filename, path, xlsx_response
+from posventa.common.exports import Column, Kind, dated_filename, display, path, xlsx_response
 
 CAMPAIGN_COLUMNS = [
     Column(_("Campaign"), path("name")),
-    Column(_("Kind"), path("get_kind_display")),
+    Column(_("Kind"), display("kind")),
     Column(_("Executive"), path("executive")),
     Column(_("Calls from"), path("starts_on"), Kind.DATE),
     Column(_("Calls until"), path("ends_on"), Kind.DATE),
@@ -41,7 +41,7 @@ CALL_COLUMNS = [
     Column(_("Phone"), _contact(lambda c: c.phone)),
     Column(_("E-mail"), _contact(lambda c: c.email)),
     Column(_("Closed work order"), path("work_order.number")),
-    Column(_("Result"), path("get_result_display")),
+    Column(_("Result"), display("result")),
     Column(_("Called at"), path("called_at"), Kind.DATETIME),
     Column(_("Case"), path("case.number")),
     Column(_("Note"), path("note")),

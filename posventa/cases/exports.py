@@ -8,7 +8,7 @@ from posventa.cases import selectors
 from posventa.cases.models import CaseStatus, Outcome, Procedure
 from posventa.cases.rules import attention_due
 from posventa.common.dates import date_or_none
-from posventa.common.exports import Column, Kind, dated_filename, path, xlsx_response
+from posventa.common.exports import Column, Kind, dated_filename, display, path, xlsx_response
 from posventa.common.forms import query_choice, query_id
 
 
@@ -19,7 +19,7 @@ def _attention_due(task):
 
 INBOX_COLUMNS = [
     Column(_("Case"), path("instance.case.number")),
-    Column(_("Procedure"), path("instance.case.get_procedure_display")),
+    Column(_("Procedure"), display("instance.case.procedure")),
     Column(_("NIT"), path("instance.case.company.nit")),
     Column(_("Customer"), path("instance.case.company.display_name")),
     Column(_("Step"), path("name")),
@@ -33,17 +33,17 @@ INBOX_COLUMNS = [
 
 CASE_COLUMNS = [
     Column(_("Number"), path("number")),
-    Column(_("Procedure"), path("get_procedure_display")),
+    Column(_("Procedure"), display("procedure")),
     Column(_("NIT"), path("company.nit")),
     Column(_("Customer"), path("company.legal_name")),
     Column(_("Executive"), path("company.executive")),
     Column(_("Product"), path("product.service_number")),
-    Column(_("Channel"), path("get_channel_display")),
+    Column(_("Channel"), display("channel")),
     Column(_("Subject"), path("subject")),
     Column(_("Received at"), path("received_at"), Kind.DATETIME),
     Column(_("Customer request at"), path("requested_at"), Kind.DATETIME),
-    Column(_("Status"), path("get_status_display")),
-    Column(_("Outcome"), path("get_outcome_display")),
+    Column(_("Status"), display("status")),
+    Column(_("Outcome"), display("outcome")),
     Column(_("Attended at"), path("attended_at"), Kind.DATETIME),
     Column(_("Closed at"), path("closed_at"), Kind.DATETIME),
     Column(_("Quality call: conform"), path("quality_conform"), Kind.BOOL),

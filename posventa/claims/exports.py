@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from posventa.common.exports import Column, Kind, dated_filename, path, xlsx_response
+from posventa.common.exports import Column, Kind, dated_filename, display, path, xlsx_response
 
 COMPLAINT_COLUMNS = [
     Column(_("Number"), path("number")),
@@ -15,7 +15,7 @@ COMPLAINT_COLUMNS = [
     Column(_("Invoice amount (Bs)"), path("invoice_amount"), Kind.MONEY),
     Column(_("Disputed (Bs)"), path("disputed_amount"), Kind.MONEY),
     Column(_("What the customer disputes"), path("reason")),
-    Column(_("State"), path("get_state_display")),
+    Column(_("State"), display("state")),
     Column(_("Assigned at"), path("assigned_at"), Kind.DATETIME),
     Column(_("Resolved at"), path("resolved_at"), Kind.DATETIME),
     Column(_("UTAR's resolution"), path("resolution")),

@@ -41,6 +41,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from posventa.common.dates import FIRST_YEAR
@@ -128,6 +129,30 @@ def path(dotted: str) -> Callable[[Any], Any]:
     return get
 
 
+def display(dotted: str) -> Callable[[Any], Any]:
+    """A value getter giving the label of a choices field (`"state"`,
+    `"case.status"`) in the current language, as `get_state_display()` does,
+    but with each code's label translated once, not once per row: Django's
+    method builds the field's choices again for every call, and a list may
+    have hundreds of thousands of rows. An unknown code is shown as it is."""
+    *through, name = dotted.split(".")
+    owner = path(".".join(through)) if through else (lambda row: row)
+    labels: dict[tuple[str, Any], str] = {}
+
+    def get(row):
+        row = owner(row)
+        if row is None:
+            return None
+        code = getattr(row, name)
+        key = (get_language(), code)
+        if key not in labels:
+            choices = dict(type(row)._meta.get_field(name).flatchoices)
+            labels[key] = str(choices.get(code, code))
+        return labels[key]
+
+    return get
+
+
 def wants_xlsx(request: HttpRequest) -> bool:
     """Whether a list page is asked for its Excel file (`?formato=xlsx`): on
     a GET only — a form posted to a page whose address says `formato=xlsx`
@@ -204,13 +229,6 @@ def write_xlsx(
     )
     try:
         header_format = workbook.add_format({"bold": True, "bg_color": "#E7EEF7", "border": 1})
-        formats = {
-            Kind.INT: workbook.add_format({"num_format": INT_FORMAT}),
-            Kind.NUMBER: workbook.add_format({"num_format": NUMBER_FORMAT}),
-            Kind.MONEY: workbook.add_format({"num_format": MONEY_FORMAT}),
-            Kind.DATE: workbook.add_format({"num_format": DATE_FORMAT}),
-            Kind.DATETIME: workbook.add_format({"num_format": DATETIME_FORMAT}),
-        }
         note_format = workbook.add_format({"italic": True, "bold": True, "font_color": "#9C2C00"})
         worksheet = workbook.add_worksheet(sheet_name(sheet))
         headers = [str(column.header) for column in columns]
@@ -224,6 +242,8 @@ def write_xlsx(
         for index, header in enumerate(headers):
             worksheet.write_string(0, index, header, header_format)
 
+        writers = _cell_writers(worksheet, workbook, zone)
+        cells = [(index, writers[column.kind]) for index, column in enumerate(columns)]
         written = 0
         cut = False
 
@@ -237,8 +257,10 @@ def write_xlsx(
                 cut = True
                 break
             written += 1
-            for index, column in enumerate(columns):
-                _write_cell(worksheet, written, index, values[index], column.kind, formats, zone)
+            for index, write in cells:
+                value = values[index]
+                if value is not None and value != "":
+                    write(written, index, value)
         worksheet.autofilter(0, 0, max(written, 1), len(columns) - 1)
         if cut:
             worksheet.write_string(
@@ -296,26 +318,56 @@ def _measure(column: Column, header: str, values: list) -> int:
     return max(MIN_WIDTH, min(MAX_WIDTH, max(needed, len(header) + 3) + 1))
 
 
-def _write_cell(worksheet, row: int, col: int, value, kind: Kind, formats, zone) -> None:
-    if value is None or value == "":
-        return
-    if kind == Kind.TEXT:
+def _cell_writers(worksheet, workbook, zone) -> dict[Kind, Callable[[int, int, Any], None]]:
+    """For each kind, how one value is written into a cell (row, column,
+    value): chosen once per column, not per cell — a list may have millions."""
+    formats = {
+        kind: workbook.add_format({"num_format": number_format})
+        for kind, number_format in (
+            (Kind.INT, INT_FORMAT),
+            (Kind.NUMBER, NUMBER_FORMAT),
+            (Kind.MONEY, MONEY_FORMAT),
+            (Kind.DATE, DATE_FORMAT),
+            (Kind.DATETIME, DATETIME_FORMAT),
+        )
+    }
+    yes, no = bool_text(True), bool_text(False)
+
+    def text(row, col, value):
         worksheet.write_string(row, col, clean_text(value))
-    elif kind == Kind.BOOL:
-        worksheet.write_string(row, col, bool_text(bool(value)))
-    elif kind in (Kind.INT, Kind.NUMBER, Kind.MONEY):
-        number = int(value) if kind == Kind.INT else float(value)
-        worksheet.write_number(row, col, number, formats[kind])
-    elif isinstance(value, date) and value.year < FIRST_YEAR:
-        # Excel's calendar starts in 1900: an earlier day goes as its text.
-        worksheet.write_string(row, col, value.isoformat())
-    elif kind == Kind.DATETIME:
-        if timezone.is_aware(value):
-            value = value.astimezone(zone).replace(tzinfo=None)
-        worksheet.write_datetime(row, col, value, formats[kind])
-    elif kind == Kind.DATE:
-        if isinstance(value, datetime):
-            value = (value.astimezone(zone) if timezone.is_aware(value) else value).date()
-        worksheet.write_datetime(row, col, value, formats[kind])
-    else:  # pragma: no cover — every kind is above
-        raise ValueError(f"Unknown column kind: {kind}")
+
+    def yes_no(row, col, value):
+        worksheet.write_string(row, col, yes if value else no)
+
+    def whole(row, col, value):
+        worksheet.write_number(row, col, int(value), formats[Kind.INT])
+
+    def number(kind):
+        def write(row, col, value):
+            worksheet.write_number(row, col, float(value), formats[kind])
+
+        return write
+
+    def day(kind):
+        def write(row, col, value):
+            if isinstance(value, datetime) and timezone.is_aware(value):
+                value = value.astimezone(zone).replace(tzinfo=None)
+            if kind == Kind.DATE and isinstance(value, datetime):
+                value = value.date()
+            if value.year < FIRST_YEAR:
+                # Excel's calendar starts in 1900: an earlier day goes as its text.
+                worksheet.write_string(row, col, value.isoformat())
+            else:
+                worksheet.write_datetime(row, col, value, formats[kind])
+
+        return write
+
+    return {
+        Kind.TEXT: text,
+        Kind.BOOL: yes_no,
+        Kind.INT: whole,
+        Kind.NUMBER: number(Kind.NUMBER),
+        Kind.MONEY: number(Kind.MONEY),
+        Kind.DATE: day(Kind.DATE),
+        Kind.DATETIME: day(Kind.DATETIME),
+    }

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from posventa.accounts.roles import sees_every_portfolio
 from posventa.catalog.models import ProductTypeCode, Technology
-from posventa.common.exports import Column, Kind, dated_filename, path, xlsx_response
+from posventa.common.exports import Column, Kind, dated_filename, display, path, xlsx_response
 from posventa.common.forms import query_choice, query_id
 from posventa.customers.forms import PortfolioSearchForm
 from posventa.inventory.models import ProductStatus
@@ -33,8 +33,8 @@ PRODUCT_COLUMNS = [
     Column(_("Product type"), path("plan.product_type.name")),
     Column(_("Plan"), path("plan.name")),
     Column(_("Monthly price (Bs)"), path("plan.monthly_price"), Kind.MONEY),
-    Column(_("Technology"), path("get_technology_display")),
-    Column(_("Status"), path("get_status_display")),
+    Column(_("Technology"), display("technology")),
+    Column(_("Status"), display("status")),
     Column(_("Installation address"), path("installation_address")),
     Column(_("Zone"), path("zone")),
     Column(_("Neighbourhood"), path("neighbourhood")),

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from posventa.common.exports import Column, Kind, path, xlsx_response
+from posventa.common.exports import Column, Kind, display, path, xlsx_response
 
 
 def _who(visit):
@@ -15,18 +15,18 @@ def _who(visit):
 VISIT_COLUMNS = [
     Column(_("Starts at"), path("starts_at"), Kind.DATETIME),
     Column(_("Ends at"), path("ends_at"), Kind.DATETIME),
-    Column(_("Kind"), path("get_kind_display")),
+    Column(_("Kind"), display("kind")),
     Column(_("NIT"), path("company.nit")),
     Column(_("Customer"), path("company.display_name")),
     Column(_("Analyst or executive"), _who),
     Column(_("Person to interview"), path("person")),
     Column(_("Location"), path("location")),
-    Column(_("State"), path("get_state_display")),
+    Column(_("State"), display("state")),
     Column(_("Work order"), path("work_order.number")),
     Column(_("Case"), path("case.number")),
     Column(_("Reason"), path("reason")),
     Column(_("Observations"), path("observations")),
-    Column(_("Quality-control call"), path("get_quality_result_display")),
+    Column(_("Quality-control call"), display("quality_result")),
 ]
 
 

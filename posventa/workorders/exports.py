@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from posventa.common.exports import Column, Kind, dated_filename, path, xlsx_response
+from posventa.common.exports import Column, Kind, dated_filename, display, path, xlsx_response
 
 WORK_ORDER_COLUMNS = [
     Column(_("Number"), path("number")),
-    Column(_("Kind"), path("get_kind_display")),
+    Column(_("Kind"), display("kind")),
     Column(_("NIT"), path("company.nit")),
     Column(_("Customer"), path("company.display_name")),
     Column(_("Product"), path("product.service_number")),
@@ -14,9 +14,9 @@ WORK_ORDER_COLUMNS = [
     Column(_("Address"), path("address")),
     Column(_("Zone"), path("zone")),
     Column(_("Neighbourhood"), path("neighbourhood")),
-    Column(_("State"), path("get_state_display")),
-    Column(_("Priority"), path("get_priority_display")),
-    Column(_("Field unit"), path("get_unit_display")),
+    Column(_("State"), display("state")),
+    Column(_("Priority"), display("priority")),
+    Column(_("Field unit"), display("unit")),
     Column(_("Technician"), path("technician")),
     Column(_("Visit scheduled for"), path("scheduled_at"), Kind.DATETIME),
     Column(_("Registered at"), path("created_at"), Kind.DATETIME),

@@ -20,6 +20,7 @@ from posventa.common.exports import (
     Column,
     Kind,
     dated_filename,
+    display,
     path,
     sheet_name,
     wants_xlsx,
@@ -28,7 +29,7 @@ from posventa.common.exports import (
 )
 from posventa.common.tests.xlsx import assert_layout, headers, records, sheet_of
 from posventa.customers.models import Company
-from posventa.factories import CompanyFactory, UserFactory
+from posventa.factories import CompanyFactory, ProductFactory, UserFactory
 
 COLUMNS = [
     Column("Nombre", lambda r: r["name"]),
@@ -203,3 +204,20 @@ def test_the_link_to_a_sibling_address_carries_the_filters_without_the_format():
         Context({"request": request})
     )
     assert 'href="/clientes/productos.xlsx?executive=7"' in html and ">P</a>" in html
+
+
+@pytest.mark.django_db
+def test_a_choice_is_written_as_its_label_in_spanish():
+    company = CompanyFactory()
+    product = ProductFactory(company=company, technology="fiber")
+    get = display("technology")
+    assert get(product) == "Fibra óptica" == product.get_technology_display()
+    product.technology = ""
+    assert get(product) == ""  # blank: an empty cell
+    product.technology = "laser"
+    assert get(product) == "laser"  # a code the choices lack is shown as it is
+    assert display("case.status")(WorkOrderLike()) is None
+
+
+class WorkOrderLike:
+    case = None
