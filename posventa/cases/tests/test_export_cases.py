@@ -207,3 +207,16 @@ def test_the_cases_file_needs_a_login_and_a_get(client, cases):
     assert response.status_code == 302 and "/entrar/" in response["Location"]
     client.force_login(cases["lead"])
     assert client.post(CASES).status_code == 405
+
+
+def test_the_inbox_links_echo_only_a_customer_the_user_may_choose(client, team, plan_change_case):
+    client.force_login(team[Role.EXECUTIVE])
+    mine = plan_change_case.company
+    page = client.get(INBOX, {"company": mine.pk}).content.decode()
+    assert f'href="/bandeja/?company={mine.pk}&amp;formato=xlsx"' in page
+    # Another portfolio's customer is not echoed: the page is that of an id
+    # no customer has (no existence oracle).
+    theirs = CompanyFactory(executive=UserFactory(username="otra", role=Role.EXECUTIVE))
+    page = client.get(INBOX, {"company": theirs.pk}).content.decode()
+    assert f"company={theirs.pk}" not in page
+    assert 'href="/bandeja/?formato=xlsx"' in page and 'href="/casos.xlsx"' in page

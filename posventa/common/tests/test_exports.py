@@ -221,3 +221,23 @@ def test_a_choice_is_written_as_its_label_in_spanish():
 
 class WorkOrderLike:
     case = None
+
+
+def test_named_filters_replace_the_query_string_and_empty_ones_are_left_out():
+    request = RequestFactory().get("/bandeja/", {"company": "999", "procedure": "B"})
+    html = Template(
+        '{% load exports %}{% xlsx_link procedure="B" company="" %}'
+        '{% xlsx_link "cases:cases_xlsx" "C" procedure="" company=7 %}'
+    ).render(Context({"request": request}))
+    assert 'href="/bandeja/?procedure=B&amp;formato=xlsx"' in html
+    assert 'href="/casos.xlsx?company=7"' in html
+    assert "999" not in html
+
+
+@pytest.mark.django_db
+def test_shown_pk_echoes_an_id_only_among_the_choices():
+    companies = [CompanyFactory(), CompanyFactory()]
+    render = Template("{% load exports %}[{{ rows|shown_pk:pk }}]").render
+    assert render(Context({"rows": companies, "pk": companies[1].pk})) == f"[{companies[1].pk}]"
+    assert render(Context({"rows": companies, "pk": 2**40})) == "[]"
+    assert render(Context({"rows": companies, "pk": None})) == "[]"
