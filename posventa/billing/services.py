@@ -13,6 +13,7 @@ from posventa.billing.models import Charge, Invoice
 from posventa.billing.rules import due_date_for
 from posventa.catalog.models import Tariff
 from posventa.common.money import bs
+from posventa.integrations.handback import charge_hand_back
 from posventa.inventory.models import Equipment, Product, ProductStatus, ReturnCondition
 
 
@@ -50,6 +51,8 @@ def charge_add(
     )
     charge.full_clean()
     charge.save()
+    # The commercial system bills it (integrations.handback).
+    charge_hand_back(charge)
     return charge
 
 

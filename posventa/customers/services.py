@@ -11,6 +11,7 @@ from posventa.accounts.roles import Capability, can
 from posventa.common.models import Channel
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company, Contact, Direction, Interaction
+from posventa.integrations.handback import interaction_hand_back
 
 # A clock a few minutes fast on someone's phone is not an interaction "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -122,4 +123,6 @@ def interaction_record(
     )
     interaction.full_clean()
     interaction.save()
+    # The commercial system records it too (integrations.handback).
+    interaction_hand_back(interaction)
     return interaction

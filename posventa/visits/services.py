@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from posventa.accounts.roles import Capability, Role, can
 from posventa.common.services import validated_save
+from posventa.integrations.handback import engineering_service_hand_back
 from posventa.visits.models import (
     EngineeringService,
     QualityResult,
@@ -345,6 +346,8 @@ def engineering_service_record(
     validated_save(visit, update_fields=["state", "updated_at"])
     state = WorkOrderState.CLOSED_RESOLVED if resolved else WorkOrderState.ATTENDED_WITHOUT_SOLUTION
     _close_order(visit.work_order, state, work_done, user)
+    # L 7: the "Servicio de Ingeniería" goes to the commercial system too.
+    engineering_service_hand_back(record)
     return record
 
 

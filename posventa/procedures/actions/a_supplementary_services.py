@@ -10,6 +10,7 @@ from posventa.cases.selectors import case_for_instance
 from posventa.catalog.models import SupplementaryService, TariffCode
 from posventa.catalog.selectors import tariff_get
 from posventa.engine.registry import registry
+from posventa.integrations.handback import services_hand_back
 from posventa.inventory.models import Product
 from posventa.inventory.services import supplementary_services_change
 from posventa.procedures.product_guard import changes_note, product_state
@@ -21,10 +22,18 @@ def change_supplementary_services(instance, product_id: int, enable, disable) ->
     to_enable = list(SupplementaryService.objects.filter(pk__in=enable or []).order_by("name"))
     to_disable = list(SupplementaryService.objects.filter(pk__in=disable or []).order_by("name"))
     before = product_state(product)
-    supplementary_services_change(
-        product=product, enable=to_enable, disable=to_disable, on=timezone.localdate()
+    today = timezone.localdate()
+    supplementary_services_change(product=product, enable=to_enable, disable=to_disable, on=today)
+    case = case_for_instance(instance)
+    changes_note(case=case, product=product, before=before)
+    services_hand_back(
+        product=product,
+        enabled=to_enable,
+        disabled=to_disable,
+        on=today,
+        case=case,
+        instance=instance,
     )
-    changes_note(case=case_for_instance(instance), product=product, before=before)
     fee = Decimal("0")
     if to_enable:
         tariff = tariff_get(TariffCode.SUPPLEMENTARY_SERVICE)

@@ -14,6 +14,11 @@ from posventa.common.dates import add_months
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 from posventa.integrations import feasibility
+from posventa.integrations.handback import (
+    relocation_hand_back,
+    technology_hand_back,
+    withdrawal_hand_back,
+)
 from posventa.inventory.models import Product
 from posventa.inventory.services import product_activate, product_relocate, product_withdraw
 from posventa.procedures.h_withdrawal import devices_with_parts
@@ -68,10 +73,19 @@ def relocate_product(instance, product_id: int, address: str, zone: str, neighbo
     product = Product.objects.get(pk=product_id)
     old_place = _place(product.installation_address, product.zone, product.neighbourhood)
     before = product_state(product)
+    old_address = product.installation_address
     product = product_relocate(
         product=product, installation_address=address, zone=zone, neighbourhood=neighbourhood
     )
-    changes_note(case=case_for_instance(instance), product=product, before=before)
+    case = case_for_instance(instance)
+    changes_note(case=case, product=product, before=before)
+    relocation_hand_back(
+        product=product,
+        old_address=old_address,
+        on=timezone.localdate(),
+        case=case,
+        instance=instance,
+    )
     new_place = _place(product.installation_address, product.zone, product.neighbourhood)
     charge = _relocation_fee(product, f"Traslado del producto {product.service_number}")
     return {
@@ -90,7 +104,14 @@ def withdraw_product(instance, product_id: int) -> dict:
     product = Product.objects.get(pk=product_id)
     before = product_state(product)
     product = product_withdraw(product=product, on=timezone.localdate())
-    changes_note(case=case_for_instance(instance), product=product, before=before)
+    case = case_for_instance(instance)
+    changes_note(case=case, product=product, before=before)
+    withdrawal_hand_back(
+        product=product,
+        reason="Traslado con cambio de tecnología",
+        case=case,
+        instance=instance,
+    )
     # What the customer must bring back, each device with its parts.
     equipment = devices_with_parts(product.equipment.filter(returned_on__isnull=True))
     return {
@@ -129,7 +150,16 @@ def activate_product(
         on=today,
         minimum_permanence_months=remaining_permanence_months(old, today),
     )
-    product_added_note(case=case_for_instance(instance), old=old, new=new)
+    case = case_for_instance(instance)
+    product_added_note(case=case, old=old, new=new)
+    technology_hand_back(
+        product=new,
+        old_product=old,
+        old_technology=old.technology,
+        on=today,
+        case=case,
+        instance=instance,
+    )
     charge = _relocation_fee(
         new, f"Traslado con cambio de tecnología: {old.service_number} → {new.service_number}"
     )

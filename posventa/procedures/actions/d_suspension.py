@@ -22,6 +22,7 @@ from posventa.customers.models import Company, Direction
 from posventa.customers.services import interaction_record
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
+from posventa.integrations.handback import reconnection_hand_back, suspension_hand_back
 from posventa.inventory.models import Product, ProductStatus, Suspension
 from posventa.inventory.rules import suspension_errors
 from posventa.inventory.services import product_reconnect, product_suspend, suspension_record
@@ -113,6 +114,7 @@ def record_suspension(instance, product_id: int, starts_on, ends_on) -> dict:
         ends_on=as_date(ends_on),
         user=current_actor(),
     )
+    suspension_hand_back(suspension=suspension, case=case_for_instance(instance), instance=instance)
     today = timezone.localdate()
     suspended_now = suspension.starts_on <= today
     if suspended_now:
@@ -219,6 +221,13 @@ def reconnect_on_request(instance, product_id: int, reconnect_on) -> dict:
     suspension = suspension_to_reconnect(product)
     if suspension is None:
         raise ValueError(f"product {product.service_number} has no suspension to reconnect")
+    # D 5: the new reconnection date goes to the commercial system as entered.
+    reconnection_hand_back(
+        suspension=suspension,
+        reconnect_on=reconnect_on,
+        case=case_for_instance(instance),
+        instance=instance,
+    )
     done = reconnect_on <= timezone.localdate()
     if done:
         before = product_state(product)

@@ -20,6 +20,7 @@ from posventa.common.money import bs, format_bs
 from posventa.customers.models import Company
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
+from posventa.integrations.handback import equipment_received_hand_back, withdrawal_hand_back
 from posventa.inventory.models import BILLABLE_CONDITIONS, Product, ReturnCondition
 from posventa.inventory.rules import charge_total
 from posventa.inventory.selectors import equipment_return_charges
@@ -171,12 +172,16 @@ def record_equipment_check(
     """Step 8: how each device came back. Complete (or already billed) → 9;
     incomplete, damaged or missing → 13."""
     product = _product(product_id)
-    equipment_return_check(
+    recorded = equipment_return_check(
         product=product,
         conditions=conditions or {},
         notes=notes or {},
         missing_parts=missing_parts or {},
         on=timezone.localdate(),
+    )
+    # H 11: the equipment received, device by device, to the commercial system.
+    equipment_received_hand_back(
+        devices=recorded, case=case_for_instance(instance), instance=instance
     )
     return _equipment_state(product)
 
@@ -249,8 +254,16 @@ def finish_withdrawal(instance, product_id: int, request_date, received_by: str)
     )
     invoice = final_invoice_issue(product=product, request_date=on)
     before = product_state(product)
-    product_withdraw(product=product, on=on)
-    changes_note(case=case_for_instance(instance), product=product, before=before)
+    product = product_withdraw(product=product, on=on)
+    case = case_for_instance(instance)
+    changes_note(case=case, product=product, before=before)
+    withdrawal_hand_back(
+        product=product,
+        reason="Retiro a solicitud del cliente",
+        case=case,
+        instance=instance,
+        final_invoice=invoice,
+    )
     return {
         "invoice_id": invoice.pk,
         "invoice_amount": str(invoice.amount),

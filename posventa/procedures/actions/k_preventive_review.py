@@ -7,10 +7,13 @@ order. The damage branch calls procedure E as a call activity (its actions,
 driven by `product_id`)."""
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from posventa.cases.selectors import case_for_instance
+from posventa.catalog.models import Technology
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
+from posventa.integrations.handback import technology_hand_back
 from posventa.inventory.models import Product
 from posventa.procedures.product_guard import changes_note, product_state
 from posventa.reviews.models import Opportunity
@@ -97,6 +100,14 @@ def migrate_to_fiber(
     except ValidationError as error:
         return {"migrated": False, "reason": " ".join(error.messages), "summary": ""}
     changes_note(case=case, product=product, before=before)
+    # K 15: the migration entered in the commercial system.
+    technology_hand_back(
+        product=product,
+        old_technology=Technology.COPPER,
+        on=timezone.localdate(),
+        case=case,
+        instance=instance,
+    )
     return {"migrated": True, "reason": "", "summary": result["summary"]}
 
 

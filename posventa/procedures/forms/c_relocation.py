@@ -22,6 +22,7 @@ from posventa.common.forms import BoundedForm
 from posventa.common.money import format_bs
 from posventa.engine.registry import registry
 from posventa.integrations import feasibility
+from posventa.integrations.handback import equipment_received_hand_back
 from posventa.inventory.models import BILLABLE_CONDITIONS, Product, ReturnCondition
 from posventa.inventory.selectors import equipment_return_charges
 from posventa.inventory.services import (
@@ -403,6 +404,7 @@ class EquipmentReturn(RelocationForm, InteractionFields, EquipmentReturnFields):
             on=timezone.localdate(),
             all_due=False,
         )
+        equipment_received_hand_back(devices=recorded, case=case)
         for device in recorded:
             if device.return_condition in BILLABLE_CONDITIONS:
                 equipment_return_bill(equipment=device, charge_to=self.new_product(), user=user)
