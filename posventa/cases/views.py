@@ -26,6 +26,7 @@ from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
 from posventa.engine.selectors import instance_path, task_variables
 from posventa.engine.templating import render_instructions
+from posventa.integrations import selectors as commercial_selectors
 from posventa.procedures.collisions import CaseCollision
 from posventa.web.errors import add_to_form
 
@@ -186,6 +187,7 @@ def case_detail(request, number):
             if case.instance
             else [],
             "may_cancel": cases_services.may_cancel(request.user, case),
+            "commercial_changes": commercial_selectors.case_changes(case),
             "diagram": {
                 "xml": case.instance.version.diagram_xml if case.instance else "",
                 "done": path["done"],

@@ -32,6 +32,7 @@ from posventa.indicators.forms import (
 from posventa.indicators.services import month_close
 from posventa.indicators.templatetags.indicators import duration_hours
 from posventa.indicators.time_spent import latest_diagram, step_times
+from posventa.integrations.selectors import unconfirmed_for_watch
 from posventa.web.errors import as_text
 
 PAGE_SIZE = 50
@@ -282,6 +283,8 @@ def watch(request):
             "counts": {name: qs.count() for name, qs in cases.items()},
             # Cases nothing moves any more (cases.selectors.orphans): never any, we hope.
             "orphans": case_orphans() if team else None,
+            # Changes the commercial system has not confirmed a day after they were made.
+            "unconfirmed": unconfirmed_for_watch(user=request.user) if team else None,
         },
     )
 
