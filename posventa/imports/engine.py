@@ -19,6 +19,7 @@ one machine): the second finds it taken and leaves.
 
 import contextlib
 import fcntl
+import hashlib
 import heapq
 import logging
 import os
@@ -124,7 +125,15 @@ def run_lock(run_id: int) -> Iterator[bool]:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, run_id])
         return
-    descriptor = os.open(_lock_dir() / f"import-{run_id}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    # One lock file per database and run (two databases on a machine — a
+    # test run's workers — have runs of the same number).
+    # An in-memory database (the tests') is this process's alone.
+    database = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db():
+        database = f"{database}-{os.getpid()}"
+    database = hashlib.sha256(database.encode()).hexdigest()[:16]
+    name = _lock_dir() / f"import-{database}-{run_id}.lock"
+    descriptor = os.open(name, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -325,8 +325,15 @@ def write(phase: Phase, model, creates: list, updates: list[tuple[Any, dict]]) -
         for obj, changes in updates:
             names.update(changes)
             obj.updated_at = now
+        # Only the table's own columns (an entry may also say how a
+        # many-to-many changed: equipment's missing parts).
+        columns = {f.name for f in model._meta.concrete_fields} | {
+            f.attname for f in model._meta.concrete_fields
+        }
         model.objects.bulk_update(
-            [obj for obj, _changes in updates], [*sorted(names), "updated_at"], batch_size=500
+            [obj for obj, _changes in updates],
+            [*sorted(names & columns), "updated_at"],
+            batch_size=500,
         )
         for obj, changes in updates:
             phase.audit.updated(obj, changes)

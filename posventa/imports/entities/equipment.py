@@ -90,7 +90,9 @@ class EquipmentSpec(Spec):
 
     def start(self, phase: Phase) -> None:
         parts = list(EquipmentPart.objects.all())
-        by_name = {fold(p.name): p for p in parts} | {fold(p.code): p for p in parts}
+        # "Fuente de poder (adaptador)" is also "fuente de poder".
+        by_name = {fold(p.name.split("(")[0]): p for p in parts}
+        by_name |= {fold(p.name): p for p in parts} | {fold(p.code): p for p in parts}
         phase.memo["parts"] = by_name
         phase.memo["allowed"] = {
             kind: {p.code for p in kind_parts}

@@ -4,6 +4,7 @@ import csv
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 from django.core.files import File
 
@@ -46,3 +47,64 @@ def as_upload(path: Path, name: str | None = None) -> File:
     """The file as a view or the sync folder hands it to import_open (close it after)."""
     handle = open(path, "rb")  # noqa: SIM115 — the caller's File closes it
     return File(handle, name=name or path.name)
+
+
+# --- Loading a file the way the page and the worker do ----------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Kept files and reports in the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def open_file(tmp_path, name, header, rows, *, user=None, entity=None, **kwargs):
+    """import_open on a file written from `header` and `rows` (.xlsx or .csv
+    by the name); the dry run is not run yet."""
+    from posventa.imports import services
+
+    path = tmp_path / name
+    if name.endswith(".xlsx"):
+        write_xlsx(path, header, rows)
+    else:
+        write_csv(path, header, rows)
+    with as_upload(path) as upload:
+        return services.import_open(file=upload, user=user, entity=entity, enqueue=False, **kwargs)
+
+
+def check(run, **kwargs):
+    from posventa.imports import engine
+
+    return engine.run_phase(run, apply=False, **kwargs)
+
+
+def apply(run, user=None, **kwargs):
+    from posventa.imports import engine, services
+
+    run = services.import_confirm(run=run, user=user, enqueue=False)
+    return engine.run_phase(run, apply=True, **kwargs)
+
+
+def load(tmp_path, name, header, rows, *, user=None, entity=None, **kwargs):
+    """The whole way: open, dry run, confirm, import. Returns the run."""
+    run = check(open_file(tmp_path, name, header, rows, user=user, entity=entity))
+    assert run.status == "checked", run.error
+    return apply(run, user=user, **kwargs)
+
+
+def outcomes(run) -> dict[int, tuple[str, str]]:
+    """line -> (outcome, reason) of the rows the last phase noted (every row
+    of a file of up to 50 rows)."""
+    from posventa.imports.selectors import run_notes
+
+    return {note.line: (note.outcome, note.reason) for note in run_notes(run=run)}
+
+
+def counts(run) -> dict[str, int]:
+    return {
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "refused": run.refused,
+    }
