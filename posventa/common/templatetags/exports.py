@@ -40,7 +40,7 @@ def xlsx_link(context, url_name: str = "", label: str = "", **filters) -> str:
     encoded = query.urlencode()
     href = f"{base}?{encoded}" if encoded else base
     return format_html(
-        '<a class="btn btn-sm btn-outline-success" href="{}" data-export="xlsx">{}</a>',
+        '<a class="btn btn-sm btn-outline-dark" href="{}" data-export="xlsx">{}</a>',
         href,
         label or _("Download Excel"),
     )
