@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("posventa.collections.urls")),
     path("", include("posventa.reviews.urls")),
     path("", include("posventa.visits.urls")),
+    path("", include("posventa.imports.urls")),
     path("", include("posventa.web.urls")),
 ]

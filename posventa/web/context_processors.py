@@ -42,6 +42,8 @@ def navigation(request):
         or can(user, Capability.OWN_PORTFOLIO)
     ):
         items.append((reverse("visits:calendar"), _("Visit calendar")))
+    if can(user, Capability.IMPORT_DATA):
+        items.append((reverse("imports:list"), _("Imports")))
     if user.is_staff:
         items.append((reverse("admin:index"), _("Administration")))
     return {
