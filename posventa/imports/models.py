@@ -5,6 +5,7 @@ daily extracts of the sync folder). See docs/commercial-system.md."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from posventa.common.models import BaseModel
 
@@ -42,10 +43,11 @@ ACTIVE_STATUSES = (ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
 
 class RowOutcome(models.TextChoices):
-    CREATED = "created", _("Created")
-    UPDATED = "updated", _("Updated")
-    UNCHANGED = "unchanged", _("Unchanged")
-    REFUSED = "refused", _("Refused")
+    # In their own context: "Created" alone is the audit log's date column.
+    CREATED = "created", pgettext_lazy("import rows", "Created")
+    UPDATED = "updated", pgettext_lazy("import rows", "Updated")
+    UNCHANGED = "unchanged", pgettext_lazy("import rows", "Unchanged")
+    REFUSED = "refused", pgettext_lazy("import rows", "Refused")
 
 
 class ImportRun(BaseModel):
