@@ -18,14 +18,17 @@ the value from a row, and its kind), and `xlsx_response` writes the rows:
 - with xlsxwriter's constant-memory mode, row after row into a temporary
   file, from a queryset read in chunks (`QuerySet.iterator`): a list of
   200 000 rows never sits whole in memory;
-- at most `MAX_ROWS` rows; past them, a last row says that the list was cut
-  and how to get the rest (narrow the filters).
+- at most `MAX_ROWS` rows, and no more than `SECONDS` of writing (so that
+  the web worker answers before its timeout, config/gunicorn.py: 60 s);
+  past either, a last row says that the list was cut there and how to get
+  the rest (narrow the filters).
 
 A download only reads: it writes nothing to the database.
 """
 
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,6 +59,12 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 # download to seconds and a few tens of megabytes. A longer list is cut, and
 # its last row says so.
 MAX_ROWS = 200_000
+# The most seconds spent writing one file: a list cut there still arrives,
+# well before the web worker's timeout (WEB_TIMEOUT, 60 s by default) kills
+# the request. Setting POSVENTA_EXPORT_SECONDS.
+SECONDS = 40.0
+# Rows between two looks at the clock.
+CLOCK_EVERY = 500
 # Rows read from the database at a time (QuerySet.iterator).
 CHUNK_SIZE = 2_000
 # Rows looked at to size the columns before anything is written (constant
@@ -174,13 +183,16 @@ def xlsx_response(
     filename: str,
     sheet: str,
     max_rows: int = MAX_ROWS,
+    seconds: float | None = None,
 ) -> HttpResponse:
     """The rows as an .xlsx download (see the module's docstring). A queryset
     is read in chunks; the workbook goes through a temporary file, sent as
     it is read and closed once sent."""
     output = tempfile.TemporaryFile()  # noqa: SIM115 — the response closes it
     try:
-        write_xlsx(rows, columns=columns, output=output, sheet=sheet, max_rows=max_rows)
+        write_xlsx(
+            rows, columns=columns, output=output, sheet=sheet, max_rows=max_rows, seconds=seconds
+        )
         output.seek(0)
     except BaseException:
         output.close()
@@ -203,9 +215,14 @@ def write_xlsx(
     output,
     sheet: str,
     max_rows: int = MAX_ROWS,
+    seconds: float | None = None,
 ) -> Written:
-    """Write the rows (at most `max_rows`) as one sheet into `output`, a
-    file name or a binary file open for writing."""
+    """Write the rows (at most `max_rows`, for at most `seconds` — by default
+    the setting POSVENTA_EXPORT_SECONDS, or `SECONDS`) as one sheet into
+    `output`, a file name or a binary file open for writing."""
+    if seconds is None:
+        seconds = float(getattr(settings, "POSVENTA_EXPORT_SECONDS", SECONDS))
+    deadline = time.monotonic() + seconds
     if not columns:
         raise ValueError("A workbook needs at least one column.")
     if isinstance(rows, QuerySet):
@@ -253,7 +270,10 @@ def write_xlsx(
                 yield [column.value(row) for column in columns]
 
         for values in all_values():
-            if written == max_rows:
+            # A row is in hand: stopping here leaves rows out, and the note says so.
+            if written == max_rows or (
+                written % CLOCK_EVERY == 0 and written and time.monotonic() > deadline
+            ):
                 cut = True
                 break
             written += 1
@@ -270,7 +290,7 @@ def write_xlsx(
                     "This list has more than %(count)s rows: only the first %(count)s were "
                     "downloaded. Narrow the filters to download the rest."
                 )
-                % {"count": number_format(max_rows, force_grouping=True)},
+                % {"count": number_format(written, force_grouping=True)},
                 note_format,
             )
     finally:

@@ -10,8 +10,10 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from posventa.common.exports import (
+    CLOCK_EVERY,
     CONTENT_TYPE,
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -30,6 +32,11 @@ from posventa.common.exports import (
 from posventa.common.tests.xlsx import assert_layout, headers, records, sheet_of
 from posventa.customers.models import Company
 from posventa.factories import CompanyFactory, ProductFactory, UserFactory
+
+NOTE = gettext_lazy(
+    "This list has more than %(count)s rows: only the first %(count)s were "
+    "downloaded. Narrow the filters to download the rest."
+)
 
 COLUMNS = [
     Column("Nombre", lambda r: r["name"]),
@@ -125,10 +132,7 @@ def test_a_list_longer_than_the_cap_is_cut_with_a_note_in_spanish():
     assert result.rows == 4 and result.cut
     assert [r["Cantidad"].value for r in records(sheet)] == [0, 1, 2, 3]
     # The note, in the interface's language (Spanish once the catalogue has it).
-    assert sheet.cell(row=7, column=1).value == _(
-        "This list has more than %(count)s rows: only the first %(count)s were "
-        "downloaded. Narrow the filters to download the rest."
-    ) % {"count": "4"}
+    assert sheet.cell(row=7, column=1).value == NOTE % {"count": "4"}
     assert sheet.auto_filter.ref == "A1:G5"
 
 
@@ -241,3 +245,17 @@ def test_shown_pk_echoes_an_id_only_among_the_choices():
     assert render(Context({"rows": companies, "pk": companies[1].pk})) == f"[{companies[1].pk}]"
     assert render(Context({"rows": companies, "pk": 2**40})) == "[]"
     assert render(Context({"rows": companies, "pk": None})) == "[]"
+
+
+def test_a_list_that_takes_too_long_is_cut_with_the_same_note():
+    # No time at all: the first look at the clock (every CLOCK_EVERY rows) cuts it.
+    many = (row(count=n) for n in range(CLOCK_EVERY * 2 + 5))
+    result, sheet = written(many, seconds=0)
+    assert result.cut and result.rows == CLOCK_EVERY
+    assert len(records(sheet)) == CLOCK_EVERY
+    assert sheet.cell(row=CLOCK_EVERY + 3, column=1).value == NOTE % {"count": CLOCK_EVERY}
+
+
+def test_a_short_list_is_never_cut_by_the_clock():
+    result, _sheet = written([row()] * 3, seconds=0)
+    assert result.rows == 3 and not result.cut
