@@ -511,6 +511,7 @@ class HeldOpen:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")  # a transactional test's flush wiped it
 def test_two_workers_at_once_never_deliver_the_same_change_twice():
     company = CompanyFactory()
     product = ProductFactory(company=company)
