@@ -99,6 +99,9 @@ class ImportRun(BaseModel):
         _("report"), upload_to="imports/reports/%Y/%m/", max_length=250, blank=True
     )
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # The last e-mail the team lead got about this run (its template): a
+    # daily extract that needs a person is told of once per reason.
+    alerted = models.CharField(_("team lead told of"), max_length=100, blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)

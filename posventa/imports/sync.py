@@ -306,8 +306,7 @@ def _alert_template(run: ImportRun) -> str | None:
 
 
 def alert_sent(run: ImportRun, template: str) -> bool:
-    path = reverse("imports:detail", args=[run.pk])
-    return OutgoingEmail.objects.filter(template=template, body__contains=path).exists()
+    return run.alerted == template
 
 
 @transaction.atomic
@@ -324,6 +323,8 @@ def alert_run(*, run: ImportRun) -> OutgoingEmail | None:
     if not recipients:
         logger.warning("Sync folder: no team lead has an e-mail address to tell of run %s", run.pk)
         return None
+    run.alerted = template
+    run.save(update_fields=["alerted", "updated_at"])
     return email_queue(
         template=template,
         to=recipients,
