@@ -16,7 +16,7 @@ _NUMBER = {"nro", "no", "n", "num", "numero", "number", "nr", "nmero"}
 
 # field -> the headers that mean it, the preferred first: when two columns
 # of one file fit a field, the one with the earlier synonym takes it.
-_NIT = ("NIT", "NIT del cliente", "NIT cliente", "NIT empresa", "Número de NIT", "NIT/CI")
+_NIT = ("NIT", "NIT del cliente", "NIT empresa", "Número de NIT", "NIT/CI")
 _SERVICE_NUMBER = (
     "Número de servicio",
     "Nro. servicio",
@@ -156,7 +156,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "Comprobante",
         ),
         "invoice_number": ("Número de factura", "Factura", "Nro. factura"),
-        "paid_on": ("Fecha de pago", "Fecha", "Pagado el"),
+        "paid_on": ("Fecha de pago", "Fecha", "Fecha del pago"),
         "amount": ("Monto", "Monto (Bs)", "Importe", "Monto pagado", "Pagado"),
     },
 }

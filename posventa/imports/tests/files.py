@@ -53,7 +53,7 @@ def as_upload(path: Path, name: str | None = None) -> File:
 
 
 @pytest.fixture
-def media(settings, tmp_path):
+def import_media(settings, tmp_path):
     """Kept files and reports in the test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -7,9 +7,9 @@ from posventa.common.models import Channel
 from posventa.customers.models import Contact
 from posventa.factories import CompanyFactory, ContactFactory
 from posventa.imports.models import RowOutcome
-from posventa.imports.tests.files import counts, load, media, outcomes  # noqa: F401
+from posventa.imports.tests.files import counts, import_media, load, outcomes  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_media")]
 
 HEADER = [
     "NIT",

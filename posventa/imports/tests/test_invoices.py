@@ -10,11 +10,11 @@ from auditlog.models import LogEntry
 from posventa.billing.models import Invoice
 from posventa.factories import InvoiceFactory, ProductFactory
 from posventa.imports.models import RowOutcome
-from posventa.imports.tests.files import counts, load, media, outcomes  # noqa: F401
+from posventa.imports.tests.files import counts, import_media, load, outcomes  # noqa: F401
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("media"),
+    pytest.mark.usefixtures("import_media"),
     # Payments may not be dated after today: a fixed today for the rules.
     pytest.mark.usefixtures("today"),
 ]

@@ -10,9 +10,17 @@ from auditlog.models import LogEntry
 from posventa.billing.models import Invoice, Payment
 from posventa.factories import InvoiceFactory, ProductFactory
 from posventa.imports.models import RowOutcome
-from posventa.imports.tests.files import apply, check, counts, load, media, open_file, outcomes  # noqa: F401
+from posventa.imports.tests.files import (  # noqa: F401
+    apply,
+    check,
+    counts,
+    import_media,
+    load,
+    open_file,
+    outcomes,
+)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media", "today")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_media", "today")]
 
 HEADER = ["Referencia", "Número de factura", "Fecha de pago", "Monto"]
 

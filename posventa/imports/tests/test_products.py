@@ -7,10 +7,10 @@ from auditlog.models import LogEntry
 
 from posventa.factories import CompanyFactory, PlanFactory, ProductFactory, product_type
 from posventa.imports.models import RowOutcome
-from posventa.imports.tests.files import counts, load, media, outcomes  # noqa: F401
+from posventa.imports.tests.files import counts, import_media, load, outcomes  # noqa: F401
 from posventa.inventory.models import Product, ProductStatus
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_media")]
 
 HEADER = [
     "Nro. de servicio",
