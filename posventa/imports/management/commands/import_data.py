@@ -92,7 +92,8 @@ class Command(BaseCommand):
 
     def _progress(self, run, rows) -> None:
         self.stderr.write(
-            _("\r%(done)s / %(total)s rows") % {"done": run.rows_done, "total": run.rows_total},
+            "\r"
+            + _("%(done)s / %(total)s rows") % {"done": run.rows_done, "total": run.rows_total},
             ending="",
         )
         self.stderr.flush()
