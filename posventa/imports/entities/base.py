@@ -2,8 +2,11 @@
 the file must have the column), a row in flight through a batch, the
 outcome of each row, and the audit entries of what a batch writes."""
 
+import json
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -138,60 +141,87 @@ def count(rows: list[Row]) -> dict[str, int]:
 
 
 def _as_text(value) -> str:
-    """A value as auditlog writes it in an entry's changes."""
+    """A value as auditlog writes it in an entry's changes (smart_str; a
+    related row by its id)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind in _STR_TYPES:
+        return str(value)
     if isinstance(value, models.Model):
         value = value.pk
     return smart_str(value)
 
 
+_STR_TYPES = {int, bool, Decimal, date, type(None)}
+
+
 class AuditTrail:
-    """The audit entries of what a phase writes, created in bulk per batch:
-    the same rows django-auditlog writes on save (content type, the object,
+    """The audit entries of what a phase writes, inserted in bulk per batch:
+    the rows django-auditlog writes on save (content type, the object,
     create/update/delete, {field: [old, new]} as text), with the person who
     confirmed the import as actor (none for the sync folder), the import and
     the file in `additional_data`, and "import-<id>" as correlation id, so
-    the audit log lists one import's changes with one click."""
+    the audit log lists one import's changes with one click.
+
+    One INSERT statement run for the whole batch (executemany), its values
+    prepared by the LogEntry fields themselves: building a LogEntry object
+    per row and letting bulk_create compile each value cost more than the
+    rest of an import of invoices (bench/import.py)."""
 
     def __init__(self, run, actor=None):
         self.actor = actor
         self.cid = f"import-{run.pk}"
         self.additional = {"import": run.pk, "file": run.original_name}
-        self.entries: list[LogEntry] = []
+        self.entries: list[tuple] = []
+        self._models: dict[type, tuple[int, set[str], list[tuple[str, str]]]] = {}
+
+    def _model(self, model) -> tuple[int, set[str], list[tuple[str, str]]]:
+        """(content type id, excluded field names, [(name, attname)] of the
+        fields an entry lists), once per model."""
+        found = self._models.get(model)
+        if found is None:
+            excluded = (
+                set(auditlog.get_model_fields(model)["exclude_fields"])
+                if auditlog.contains(model)
+                else set()
+            )
+            fields = [
+                (f.name, f.attname) for f in model._meta.concrete_fields if f.name not in excluded
+            ]
+            found = (ContentType.objects.get_for_model(model).pk, excluded, fields)
+            self._models[model] = found
+        return found
 
     def _excluded(self, model) -> set[str]:
-        if not auditlog.contains(model):
-            return set()
-        return set(auditlog.get_model_fields(model)["exclude_fields"])
+        return self._model(model)[1]
 
-    def _entry(self, obj, action, changes) -> LogEntry:
-        return LogEntry(
-            content_type=ContentType.objects.get_for_model(type(obj)),
-            object_pk=smart_str(obj.pk),
-            object_id=obj.pk if isinstance(obj.pk, int) else None,
-            object_repr=smart_str(obj),
-            action=action,
-            changes=changes,
-            actor=self.actor,
-            actor_email=getattr(self.actor, "email", None) or None,
-            cid=self.cid,
-            additional_data=self.additional,
-            timestamp=timezone.now(),
+    def _entry(self, obj, action, changes, text=None) -> None:
+        pk = obj.pk
+        self.entries.append(
+            (
+                self._model(type(obj))[0],
+                str(pk),
+                pk if isinstance(pk, int) else None,
+                text(obj) if text else smart_str(obj),
+                action,
+                changes,
+            )
         )
 
-    def created(self, obj, extra: dict[str, tuple[Any, Any]] | None = None) -> None:
-        excluded = self._excluded(type(obj))
+    def created(self, obj, extra: dict[str, tuple[Any, Any]] | None = None, text=None) -> None:
+        """`text(obj)`: the object's name, when str() would query its relations."""
         changes = {}
-        for model_field in obj._meta.concrete_fields:
-            if model_field.name in excluded:
-                continue
-            value = getattr(obj, model_field.attname)
+        values = obj.__dict__
+        for name, attname in self._model(type(obj))[2]:
+            value = values.get(attname)
             if value is not None:
-                changes[model_field.name] = ["None", _as_text(value)]
+                changes[name] = ["None", _as_text(value)]
         for name, (old, new) in (extra or {}).items():
             changes[name] = [_as_text(old), _as_text(new)]
-        self.entries.append(self._entry(obj, LogEntry.Action.CREATE, changes))
+        self._entry(obj, LogEntry.Action.CREATE, changes, text)
 
-    def updated(self, obj, changes: dict[str, tuple[Any, Any]]) -> None:
+    def updated(self, obj, changes: dict[str, tuple[Any, Any]], text=None) -> None:
         """`changes` by attname ("company_id") or name; written by name."""
         excluded = self._excluded(type(obj))
         by_attname = {f.attname: f.name for f in obj._meta.concrete_fields}
@@ -201,7 +231,7 @@ class AuditTrail:
             if name not in excluded:
                 written[name] = [_as_text(old), _as_text(new)]
         if written:
-            self.entries.append(self._entry(obj, LogEntry.Action.UPDATE, written))
+            self._entry(obj, LogEntry.Action.UPDATE, written, text)
 
     def deleted(self, obj) -> None:
         excluded = self._excluded(type(obj))
@@ -210,13 +240,48 @@ class AuditTrail:
             for f in obj._meta.concrete_fields
             if f.name not in excluded and getattr(obj, f.attname) is not None
         }
-        self.entries.append(self._entry(obj, LogEntry.Action.DELETE, changes))
+        self._entry(obj, LogEntry.Action.DELETE, changes)
 
     def flush(self) -> int:
+        """Insert the batch's entries (inside the batch's transaction)."""
         written = len(self.entries)
-        if self.entries:
-            LogEntry.objects.bulk_create(self.entries, batch_size=500)
-            self.entries = []
+        if not written:
+            return 0
+        from django.db import connection
+
+        meta = LogEntry._meta
+        field = meta.get_field
+        columns = [
+            "content_type",
+            "object_pk",
+            "object_id",
+            "object_repr",
+            "action",
+            "changes",
+            "changes_text",
+            "actor",
+            "actor_email",
+            "cid",
+            "timestamp",
+            "additional_data",
+        ]
+        stamp = timezone.now()
+        constant = [
+            "",
+            getattr(self.actor, "pk", None),
+            getattr(self.actor, "email", None) or None,
+            self.cid,
+            stamp
+            if connection.vendor == "postgresql"
+            else field("timestamp").get_db_prep_save(stamp, connection),
+            json.dumps(self.additional),
+        ]
+        rows = [
+            (ct, pk_text, pk, text, action, json.dumps(changes), *constant)
+            for ct, pk_text, pk, text, action, changes in self.entries
+        ]
+        insert_rows(meta.db_table, [field(name).column for name in columns], rows)
+        self.entries = []
         return written
 
 
@@ -310,30 +375,203 @@ class Phase:
             )
 
 
-def write(phase: Phase, model, creates: list, updates: list[tuple[Any, dict]]) -> None:
-    """Write a batch's new and changed rows of `model` in bulk, each with
-    its audit entry. Nothing in the dry run."""
+# --- Looking a batch up ---------------------------------------------------------------------------
+
+
+class _AnyOf(models.Lookup):
+    """`column = ANY(%s)`: a batch's 2 000 keys as one array parameter.
+    Written as IN (%s, %s, …), the query is a new text of 2 000
+    placeholders, which psycopg parses again every time (bench/import.py)."""
+
+    lookup_name = "posventa_any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def among(name: str, values) -> "models.Q | models.Lookup":
+    """A filter: field `name` is one of `values` (one query per batch)."""
+    from django.db import connection
+
+    values = list(values)
+    if connection.vendor == "postgresql" and values:
+        return _AnyOf(models.F(name), values)
+    return models.Q(**{f"{name}__in": values})
+
+
+# --- Writing a batch ------------------------------------------------------------------------------
+#
+# bulk_create and bulk_update compile every value of every row through the
+# model's fields; for a batch of simple values (text, numbers, dates, ids)
+# that compiling cost more than the database's work (bench/import.py: an
+# import of invoices ran at 2 000 rows/s with them, over 5 000 without). The
+# drivers adapt these values themselves (Django registers the adapters for
+# Decimal and date on SQLite); anything else still goes through its field.
+
+_PLAIN = (str, int, bool, Decimal, date, type(None))
+INSERT_CHUNK = 500
+
+
+def _column_value(field, value, connection):
+    if type(value) in _PLAIN and not isinstance(value, datetime):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def insert_rows(table: str, columns: list[str], rows: list) -> None:
+    """Rows of plain values into `table`: PostgreSQL's COPY, else one INSERT
+    run for every row (executemany). Nothing comes back."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+
+
+def _new_ids(model, count: int) -> list[int]:
+    """`count` ids from the table's own sequence (PostgreSQL), for rows
+    copied in with their id."""
+    from django.db import connection
+
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def insert_many(model, objs: list) -> None:
+    """bulk_create for a batch of rows of simple values; each object gets
+    its primary key, and its created/updated stamps (one moment for the
+    batch). PostgreSQL: ids from the sequence, then COPY; SQLite: one
+    INSERT … RETURNING per INSERT_CHUNK rows."""
+    from django.db import connection
+
+    if not objs:
+        return
+    now = timezone.now()
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    for obj in objs:
+        for name in ("created_at", "updated_at"):
+            if hasattr(obj, name):
+                setattr(obj, name, now)
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    )
+    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
+    returning = f" RETURNING {quote(meta.pk.column)}"
+    stamp = (
+        meta.get_field("created_at").get_db_prep_save(now, connection)
+        if any(f.name in ("created_at", "updated_at") for f in fields)
+        else None
+    )
+    stamped = {"created_at", "updated_at"}
+    if connection.vendor == "postgresql":
+        # COPY, with ids taken from the sequence first: the fastest way in.
+        for obj, pk in zip(objs, _new_ids(model, len(objs)), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        columns = [meta.pk, *fields]
+        insert_rows(
+            meta.db_table,
+            [f.column for f in columns],
+            [
+                [
+                    stamp
+                    if f.name in stamped
+                    else _column_value(f, getattr(obj, f.attname), connection)
+                    for f in columns
+                ]
+                for obj in objs
+            ],
+        )
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), INSERT_CHUNK):
+            chunk = objs[start : start + INSERT_CHUNK]
+            params = [
+                stamp
+                if f.name in stamped
+                else _column_value(f, getattr(obj, f.attname), connection)
+                for obj in chunk
+                for f in fields
+            ]
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + returning, params)
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+def update_many(model, objs: list, names) -> None:
+    """bulk_update of `names` (and updated_at, one moment for the batch):
+    one UPDATE … WHERE id = %s run for every object (executemany)."""
+    from django.db import connection
+
+    if not objs:
+        return
+    now = timezone.now()
+    meta = model._meta
+    by_name = {f.name: f for f in meta.concrete_fields}
+    by_name |= {f.attname: f for f in meta.concrete_fields}
+    fields = list(dict.fromkeys(by_name[name] for name in names if name in by_name))
+    if hasattr(objs[0], "updated_at"):
+        fields = [f for f in fields if f.name != "updated_at"] + [meta.get_field("updated_at")]
+        for obj in objs:
+            obj.updated_at = now
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(meta.pk.column),
+    )
+    stamp = meta.get_field("updated_at").get_db_prep_save(now, connection)
+    rows = [
+        [
+            *(
+                stamp
+                if f.name == "updated_at"
+                else _column_value(f, getattr(obj, f.attname), connection)
+                for f in fields
+            ),
+            obj.pk,
+        ]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def write(phase: Phase, model, creates: list, updates: list[tuple[Any, dict]], text=None) -> None:
+    """Write a batch's new and changed rows of `model`, each with its audit
+    entry (`text(obj)` names an object whose str() would query). Nothing in
+    the dry run."""
     if not phase.apply:
         return
     if creates:
-        model.objects.bulk_create(creates, batch_size=500)
+        insert_many(model, creates)
         for obj in creates:
-            phase.audit.created(obj)
+            phase.audit.created(obj, text=text)
     if updates:
-        now = timezone.now()
         names: set[str] = set()
-        for obj, changes in updates:
+        for _obj, changes in updates:
             names.update(changes)
-            obj.updated_at = now
         # Only the table's own columns (an entry may also say how a
         # many-to-many changed: equipment's missing parts).
-        columns = {f.name for f in model._meta.concrete_fields} | {
-            f.attname for f in model._meta.concrete_fields
-        }
-        model.objects.bulk_update(
-            [obj for obj, _changes in updates],
-            [*sorted(names & columns), "updated_at"],
-            batch_size=500,
-        )
+        update_many(model, [obj for obj, _changes in updates], sorted(names))
         for obj, changes in updates:
-            phase.audit.updated(obj, changes)
+            phase.audit.updated(obj, changes, text)

@@ -13,6 +13,7 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    among,
     apply_changes,
     changed_text,
     diff,
@@ -78,7 +79,7 @@ class Companies(Spec):
     def process(self, rows: list[Row], phase: Phase) -> None:
         executives = phase.memo["executives"]
         nits = {row.values["nit"] for row in rows if not row.refused}
-        stored = {c.nit: c for c in phase.lock(Company.objects.filter(nit__in=nits))}
+        stored = {c.nit: c for c in phase.lock(Company.objects.filter(among("nit", nits)))}
         creates, updates = [], []
         for row in rows:
             if row.refused:

@@ -16,10 +16,13 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    among,
     apply_changes,
     changed_text,
     choice_of,
     diff,
+    insert_many,
+    update_many,
 )
 from posventa.imports.models import Entity, RowOutcome
 from posventa.imports.values import Invalid, fold, nit, text, yes_no
@@ -80,10 +83,10 @@ class Contacts(Spec):
 
     def process(self, rows: list[Row], phase: Phase) -> None:
         nits = {row.values["nit"] for row in rows if not row.refused}
-        companies = dict(Company.objects.filter(nit__in=nits).values_list("nit", "id"))
+        companies = dict(Company.objects.filter(among("nit", nits)).values_list("nit", "id"))
         by_name: dict[tuple[int, str], list[Contact]] = {}
         primary: dict[int, Contact | None] = {}
-        contacts = phase.lock(Contact.objects.filter(company_id__in=companies.values()))
+        contacts = phase.lock(Contact.objects.filter(among("company_id", companies.values())))
         for contact in contacts.order_by("id"):
             if not phase.apply and contact.company_id in phase.memo["primary_of"]:
                 contact.is_primary = phase.memo["primary_of"][contact.company_id] == contact.pk
@@ -169,9 +172,6 @@ class Contacts(Spec):
             self._write(phase, creates, updates, demoted)
 
     def _write(self, phase, creates, updates, demoted) -> None:
-        from django.utils import timezone
-
-        now = timezone.now()
         # Every contact that stops being primary first (PostgreSQL checks
         # "one primary per company" row by row, not at the end).
         stepping_down = [
@@ -179,22 +179,17 @@ class Contacts(Spec):
             *(c for c, ch in updates if ch.get("is_primary") == (True, False)),
         ]
         if stepping_down:
-            for contact in stepping_down:
-                contact.updated_at = now
-            Contact.objects.bulk_update(stepping_down, ["is_primary", "updated_at"], batch_size=500)
+            update_many(Contact, stepping_down, ["is_primary"])
             for contact in demoted:
                 phase.audit.updated(contact, {"is_primary": (True, False)})
         if updates:
             names: set[str] = set()
-            for contact, changes in updates:
+            for _contact, changes in updates:
                 names.update(changes)
-                contact.updated_at = now
-            Contact.objects.bulk_update(
-                [c for c, _changes in updates], [*sorted(names), "updated_at"], batch_size=500
-            )
+            update_many(Contact, [c for c, _changes in updates], sorted(names))
             for contact, changes in updates:
                 phase.audit.updated(contact, changes)
         if creates:
-            Contact.objects.bulk_create(creates, batch_size=500)
+            insert_many(Contact, creates)
             for contact in creates:
                 phase.audit.created(contact)

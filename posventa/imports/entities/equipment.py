@@ -17,10 +17,12 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    among,
     apply_changes,
     changed_text,
     choice_of,
     diff,
+    insert_many,
 )
 from posventa.imports.models import Entity, RowOutcome
 from posventa.imports.values import a_date, fold, text
@@ -103,18 +105,18 @@ class EquipmentSpec(Spec):
         live = [row for row in rows if not row.refused]
         products = dict(
             Product.objects.filter(
-                service_number__in={r.values["service_number"] for r in live}
+                among("service_number", {r.values["service_number"] for r in live})
             ).values_list("service_number", "id")
         )
         stored = {
             e.serial: e
             for e in phase.lock(
-                Equipment.objects.filter(serial__in={r.values["serial"] for r in live})
+                Equipment.objects.filter(among("serial", {r.values["serial"] for r in live}))
             )
         }
         missing_now: dict[int, set[int]] = {}
         for equipment_id, part_id in EquipmentMissingPart.objects.filter(
-            equipment_id__in=[e.pk for e in stored.values()]
+            among("equipment_id", [e.pk for e in stored.values()])
         ).values_list("equipment_id", "part_id"):
             missing_now.setdefault(equipment_id, set()).add(part_id)
         parts_by_id = {p.pk: p for p in phase.memo["parts"].values()}
@@ -245,7 +247,7 @@ class EquipmentSpec(Spec):
 
         write(phase, Equipment, [], updates)
         if creates:
-            Equipment.objects.bulk_create(creates, batch_size=500)
+            insert_many(Equipment, creates)
         new_parts = {id(e): after for e, before, after in part_changes if not before}
         for equipment in creates:
             names = sorted(parts_by_id[pk].name for pk in new_parts.get(id(equipment), ()))
@@ -263,4 +265,4 @@ class EquipmentSpec(Spec):
         if removed:
             EquipmentMissingPart.objects.filter(removed).delete()
         if added:
-            EquipmentMissingPart.objects.bulk_create(added, batch_size=500)
+            insert_many(EquipmentMissingPart, added)

@@ -7,6 +7,7 @@ here first."""
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    among,
     apply_changes,
     changed_text,
     diff,
@@ -68,21 +70,21 @@ class Invoices(Spec):
         live = [row for row in rows if not row.refused]
         products = dict(
             Product.objects.filter(
-                service_number__in={r.values["service_number"] for r in live}
+                among("service_number", {r.values["service_number"] for r in live})
             ).values_list("service_number", "id")
         )
         by_number = {
             i.number: i
             for i in phase.lock(
-                Invoice.objects.filter(number__in={r.values["number"] for r in live})
+                Invoice.objects.filter(among("number", {r.values["number"] for r in live}))
             ).select_related("product")
         }
         by_month = {
             (i.product_id, i.period): i
             for i in phase.lock(
                 Invoice.objects.filter(
-                    product_id__in=set(products.values()),
-                    period__in={r.values["period"] for r in live},
+                    among("product_id", products.values()),
+                    among("period", {r.values["period"] for r in live}),
                 ).select_related("product")
             )
         }
@@ -110,10 +112,10 @@ class Invoices(Spec):
                 continue
             if invoice is None:
                 invoice = Invoice(**target)
+                invoice._service_number = values["service_number"]
                 creates.append(invoice)
                 by_month[(product_id, period)] = invoice
                 row.done(RowOutcome.CREATED)
-                invoice.product = Product(pk=product_id, service_number=values["service_number"])
                 continue
             changes = diff(invoice, target)
             if not changes:
@@ -122,7 +124,18 @@ class Invoices(Spec):
             apply_changes(invoice, changes)
             updates.append((invoice, changes))
             row.done(RowOutcome.UPDATED, changed_text(Invoice, changes))
-        write(phase, Invoice, creates, updates)
+        write(phase, Invoice, creates, updates, text=self._text)
+
+    @staticmethod
+    def _text(invoice: Invoice) -> str:
+        """The invoice as its audit entry names it (Invoice.__str__), without
+        loading its product: the row gave the product's number."""
+        if "product" in invoice._state.fields_cache:
+            return str(invoice)
+        number = invoice.__dict__.get("_service_number", "")
+        return Invoice.__str__(
+            SimpleNamespace(product=SimpleNamespace(service_number=number), period=invoice.period)
+        )
 
     def _invoice(self, row, phase, by_number, by_month, product_id, period) -> Invoice | None:
         """The stored invoice the row is: by its number, else the product's

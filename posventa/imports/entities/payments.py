@@ -7,12 +7,20 @@ data is refused."""
 
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.billing.models import Invoice, Payment
 from posventa.billing.services import _payment_errors
-from posventa.imports.entities.base import REQUIRED, Field, Phase, Row, Spec
+from posventa.imports.entities.base import (
+    REQUIRED,
+    Field,
+    Phase,
+    Row,
+    Spec,
+    among,
+    insert_many,
+    update_many,
+)
 from posventa.imports.models import Entity, RowOutcome
 from posventa.imports.values import a_date, amount, text
 
@@ -49,13 +57,15 @@ class Payments(Spec):
             i.number: i
             for i in phase.lock(
                 Invoice.objects.filter(
-                    number__in={r.values["invoice_number"] for r in live}
+                    among("number", {r.values["invoice_number"] for r in live})
                 ).exclude(number="")
             ).select_related("product")
         }
         stored = {
             p.reference: p
-            for p in Payment.objects.filter(reference__in={r.values["reference"] for r in live})
+            for p in Payment.objects.filter(
+                among("reference", {r.values["reference"] for r in live})
+            )
         }
         paid_before = phase.memo["paid"] if not phase.apply else {}
         touched: dict[int, tuple[Invoice, Decimal, object]] = {}
@@ -128,10 +138,9 @@ class Payments(Spec):
     def _write(self, phase, creates, touched) -> None:
         if not creates:
             return
-        Payment.objects.bulk_create(creates, batch_size=500)
+        insert_many(Payment, creates)
         for payment in creates:
             phase.audit.created(payment)
-        now = timezone.now()
         changed = []
         for invoice, paid_before, paid_on_before in touched.values():
             changes = {}
@@ -140,11 +149,8 @@ class Payments(Spec):
             if invoice.paid_on != paid_on_before:
                 changes["paid_on"] = (paid_on_before, invoice.paid_on)
             if changes:
-                invoice.updated_at = now
                 changed.append((invoice, changes))
         if changed:
-            Invoice.objects.bulk_update(
-                [i for i, _c in changed], ["amount_paid", "paid_on", "updated_at"], batch_size=500
-            )
+            update_many(Invoice, [i for i, _c in changed], ["amount_paid", "paid_on"])
             for invoice, changes in changed:
                 phase.audit.updated(invoice, changes)

@@ -13,6 +13,7 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    among,
     apply_changes,
     changed_text,
     choice_of,
@@ -90,13 +91,15 @@ class Products(Spec):
         plans = phase.memo["plans"]
         live = [row for row in rows if not row.refused]
         companies = dict(
-            Company.objects.filter(nit__in={r.values["nit"] for r in live}).values_list("nit", "id")
+            Company.objects.filter(among("nit", {r.values["nit"] for r in live})).values_list(
+                "nit", "id"
+            )
         )
         stored = {
             p.service_number: p
             for p in phase.lock(
                 Product.objects.filter(
-                    service_number__in={r.values["service_number"] for r in live}
+                    among("service_number", {r.values["service_number"] for r in live})
                 ).select_related("plan__product_type")
             )
         }

@@ -12,6 +12,7 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    among,
     changed_text,
 )
 from posventa.imports.models import Entity, RowOutcome
@@ -66,14 +67,14 @@ class Services(Spec):
         products = {
             number: (pk, type_code)
             for number, pk, type_code in Product.objects.filter(
-                service_number__in={r.values["service_number"] for r in live}
+                among("service_number", {r.values["service_number"] for r in live})
             ).values_list("service_number", "id", "plan__product_type__code")
         }
         stored = {
             (e.product_id, e.service_id): e
             for e in phase.lock(
                 ProductSupplementaryService.objects.filter(
-                    product_id__in=[pk for pk, _code in products.values()]
+                    among("product_id", [pk for pk, _code in products.values()])
                 )
             )
         }
@@ -135,5 +136,7 @@ class Services(Spec):
         if deletes:
             for enabled in deletes:
                 phase.audit.deleted(enabled)
-            ProductSupplementaryService.objects.filter(pk__in=[e.pk for e in deletes]).delete()
+            ProductSupplementaryService.objects.filter(
+                among("pk", [e.pk for e in deletes])
+            ).delete()
         write(phase, ProductSupplementaryService, creates, updates)
