@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from posventa.billing.models import Invoice
@@ -73,21 +74,38 @@ class Invoices(Spec):
                 among("service_number", {r.values["service_number"] for r in live})
             ).values_list("service_number", "id")
         )
+        # Each invoice with its product's number (a join, not a product object each).
+        stored = Invoice.objects.annotate(product_number=F("product__service_number"))
         by_number = {
             i.number: i
-            for i in phase.lock(
-                Invoice.objects.filter(among("number", {r.values["number"] for r in live}))
-            ).select_related("product")
+            for i in phase.lock(stored.filter(among("number", {r.values["number"] for r in live})))
         }
-        by_month = {
-            (i.product_id, i.period): i
-            for i in phase.lock(
-                Invoice.objects.filter(
-                    among("product_id", products.values()),
-                    among("period", {r.values["period"] for r in live}),
-                ).select_related("product")
-            )
-        }
+        # The product's invoice of the month, only for the rows that are not
+        # found by their number in that very month (a new invoice, one that
+        # moves, one Posventa holds without a number).
+        moving = [
+            r
+            for r in live
+            if (i := by_number.get(r.values["number"])) is None or i.period != r.values["period"]
+        ]
+        by_month = {}
+        if moving:
+            by_month = {
+                (i.product_id, i.period): i
+                for i in phase.lock(
+                    stored.filter(
+                        among(
+                            "product_id",
+                            {
+                                products[r.values["service_number"]]
+                                for r in moving
+                                if r.values["service_number"] in products
+                            },
+                        ),
+                        among("period", {r.values["period"] for r in moving}),
+                    )
+                )
+            }
         creates, updates = [], []
         for row in live:
             values = row.values
@@ -112,7 +130,7 @@ class Invoices(Spec):
                 continue
             if invoice is None:
                 invoice = Invoice(**target)
-                invoice._service_number = values["service_number"]
+                invoice.product_number = values["service_number"]
                 creates.append(invoice)
                 by_month[(product_id, period)] = invoice
                 row.done(RowOutcome.CREATED)
@@ -130,9 +148,7 @@ class Invoices(Spec):
     def _text(invoice: Invoice) -> str:
         """The invoice as its audit entry names it (Invoice.__str__), without
         loading its product: the row gave the product's number."""
-        if "product" in invoice._state.fields_cache:
-            return str(invoice)
-        number = invoice.__dict__.get("_service_number", "")
+        number = getattr(invoice, "product_number", "")
         return Invoice.__str__(
             SimpleNamespace(product=SimpleNamespace(service_number=number), period=invoice.period)
         )
@@ -148,7 +164,7 @@ class Invoices(Spec):
                     row,
                     "service_number",
                     _("invoice %(number)s is of product %(product)s.")
-                    % {"number": number, "product": invoice.product.service_number},
+                    % {"number": number, "product": invoice.product_number},
                 )
                 return None
             other = by_month.get((product_id, period))

@@ -7,6 +7,7 @@ data is refused."""
 
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from posventa.billing.models import Invoice, Payment
@@ -21,6 +22,7 @@ from posventa.imports.entities.base import (
     insert_many,
     update_many,
 )
+from posventa.imports.entities.invoices import Invoices
 from posventa.imports.models import Entity, RowOutcome
 from posventa.imports.values import a_date, amount, text
 
@@ -56,10 +58,10 @@ class Payments(Spec):
         invoices = {
             i.number: i
             for i in phase.lock(
-                Invoice.objects.filter(
-                    among("number", {r.values["invoice_number"] for r in live})
-                ).exclude(number="")
-            ).select_related("product")
+                Invoice.objects.filter(among("number", {r.values["invoice_number"] for r in live}))
+                .exclude(number="")
+                .annotate(product_number=F("product__service_number"))
+            )
         }
         stored = {
             p.reference: p
@@ -153,4 +155,4 @@ class Payments(Spec):
         if changed:
             update_many(Invoice, [i for i, _c in changed], ["amount_paid", "paid_on"])
             for invoice, changes in changed:
-                phase.audit.updated(invoice, changes)
+                phase.audit.updated(invoice, changes, Invoices._text)

@@ -86,6 +86,9 @@ class Products(Spec):
 
     def start(self, phase: Phase) -> None:
         phase.memo["plans"] = plans_by_name()
+        phase.memo["plans_by_id"] = {
+            p.pk: p for p in phase.memo["plans"].values() if p is not _AMBIGUOUS
+        }
 
     def process(self, rows: list[Row], phase: Phase) -> None:
         plans = phase.memo["plans"]
@@ -100,13 +103,16 @@ class Products(Spec):
             for p in phase.lock(
                 Product.objects.filter(
                     among("service_number", {r.values["service_number"] for r in live})
-                ).select_related("plan__product_type")
+                )
             )
         }
+        by_id = phase.memo["plans_by_id"]
         creates, updates = [], []
         for row in live:
             values = row.values
             product = stored.get(values["service_number"])
+            if product is not None and product.plan_id in by_id:
+                product.plan = by_id[product.plan_id]  # the phase's plans: no query
             company_id = companies.get(values["nit"])
             if company_id is None:
                 phase.problem(row, "nit", _("no company has this NIT."))
