@@ -53,6 +53,7 @@ EXPECTED = {
         C.PLAN_VISITS,
         C.VIEW_COMMERCIAL_VISITS,  # every executive's Annex 1
         C.CANCEL_CASES,  # issue 12: no case stuck for good
+        C.IMPORT_DATA,  # issue 14: the commercial system's files
     },
     Role.DIVISION_HEAD: {
         C.RECORD_INTERACTION,

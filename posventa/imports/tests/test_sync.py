@@ -18,10 +18,10 @@ from posventa.customers.models import Company
 from posventa.factories import UserFactory
 from posventa.imports import jobs, services, sync
 from posventa.imports.models import Entity, ImportRun, ImportSource, ImportStatus
-from posventa.imports.tests.files import media, write_csv, write_xlsx  # noqa: F401
+from posventa.imports.tests.files import import_media, write_csv, write_xlsx  # noqa: F401
 from posventa.outbox.models import OutgoingEmail
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_media")]
 
 HEADER = ["NIT", "Razón social", "Dirección", "Ejecutiva"]
 GOOD = [

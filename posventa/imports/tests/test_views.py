@@ -24,10 +24,10 @@ from posventa.imports.models import (
     ImportSource,
     ImportStatus,
 )
-from posventa.imports.tests.files import media, write_xlsx  # noqa: F401
+from posventa.imports.tests.files import import_media, write_xlsx  # noqa: F401
 from posventa.imports.views import NOTES_PAGE_SIZE
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_media")]
 
 LIST = reverse("imports:list")
 HEADER = ["NIT", "Razón social", "Dirección", "Ejecutiva"]
@@ -330,7 +330,7 @@ def test_cancelling_a_checked_file_writes_nothing(lead, checked):
     checked.refresh_from_db()
     assert checked.status == ImportStatus.CANCELLED
     page = response.content.decode()
-    assert "Cancelado" in page and 'id="confirm-button"' not in page
+    assert "Cancelada" in page and 'id="confirm-button"' not in page
     assert not Company.objects.exists()
     # A second cancel: a message, nothing changes.
     response = lead.post(reverse("imports:cancel", args=[checked.pk]), follow=True)
