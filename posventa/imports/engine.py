@@ -34,7 +34,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from posventa.imports import headers as header_mapping
 from posventa.imports import reading
@@ -172,7 +172,9 @@ class Report:
         self.headers = headers
         self.labels = {value: str(label) for value, label in OUTCOME_LABELS.items()}
         self._report = self._sheet(_("Report"), [_("Line"), _("Key"), _("Outcome"), _("Reason")])
-        self._refused = self._sheet(_("Refused"), [*headers, _("Reason")])
+        self._refused = self._sheet(
+            pgettext("import report sheet", "Refused rows"), [*headers, _("Reason")]
+        )
         self._report_parts, self._refused_parts = 1, 1
 
     def _sheet(self, name: str, header: list[str], part: int = 1):

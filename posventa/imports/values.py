@@ -239,7 +239,7 @@ def _plain_number(cell: str) -> str:
     return cell
 
 
-def amount(value, *, allow_zero: bool = True) -> Decimal:
+def amount(value) -> Decimal:
     """An amount in Bs with at most two decimals, not negative: an Excel
     number, or text written the Bolivian way ("Bs 1.234,50") or with a
     decimal point ("1234.50"). Never through float arithmetic."""
@@ -271,15 +271,9 @@ def amount(value, *, allow_zero: bool = True) -> Decimal:
             result = -result
     if result < 0:
         raise Invalid(_("an amount cannot be negative."))
-    if not allow_zero and result == 0:
-        raise Invalid(_("the amount must be more than Bs 0,00."))
     if result > MAX_AMOUNT:
         raise Invalid(_("the amount is too large."))
     return result.quantize(CENTS)
-
-
-def positive_amount(value) -> Decimal:
-    return amount(value, allow_zero=False)
 
 
 # --- Numbers, yes/no, choices ----------------------------------------------------------------
