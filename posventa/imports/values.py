@@ -47,7 +47,7 @@ def clean_text(value) -> str:
     spaces (a non-breaking space is a space). Excel's numbers are written as
     a person reads them: 1020304050.0 is "1020304050"."""
     if isinstance(value, str):
-        if _CONTROL.search(value):
+        if not value.isprintable() and _CONTROL.search(value):
             value = _CONTROL.sub("", value)
         return " ".join(value.split())
     if value is None:
@@ -207,6 +207,7 @@ def a_month(value) -> date:
 # The largest amount a column of 12 digits with 2 decimals holds.
 MAX_AMOUNT = Decimal("9999999999.99")
 _CURRENCY = re.compile(r"^(?:bs\.?|bob)\s*|\s*(?:bs\.?|bob)$", re.IGNORECASE)
+_SIMPLE_AMOUNT = re.compile(r"(\d{1,10})(?:[.,](\d{1,2}))?")
 _GROUPED = {
     ".": re.compile(r"\d{1,3}(?:\.\d{3})+"),
     ",": re.compile(r"\d{1,3}(?:,\d{3})+"),
@@ -255,6 +256,10 @@ def amount(value) -> Decimal:
         # An Excel sum may carry a binary tail (0.1 + 0.2); a third decimal is no tail.
         if abs(exact - result) > Decimal("0.000001"):
             raise Invalid(_("an amount in Bs has at most two decimals."))
+    elif isinstance(value, str) and (simple := _SIMPLE_AMOUNT.fullmatch(value.strip())):
+        # The common case, "250,00" or "1234.5", without the general parsing below.
+        whole, cents = simple.groups()
+        result = Decimal(f"{whole}.{cents or '0'}")
     else:
         cell = clean_text(value)
         cell = _CURRENCY.sub("", cell).strip()

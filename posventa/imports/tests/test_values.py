@@ -147,3 +147,8 @@ def test_a_cell_as_text_loses_control_characters_and_extra_spaces():
     assert clean_text("  Av.\u00a0Ballivián\x00   123 \n") == "Av. Ballivián 123"
     assert clean_text(1020304050.0) == "1020304050"
     assert clean_text(date(2026, 10, 5)) == "05/10/2026"
+
+
+def test_a_date_cell_in_an_amount_column_is_no_amount():
+    with pytest.raises(Invalid):
+        amount(date(2026, 10, 5))
