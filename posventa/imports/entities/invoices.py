@@ -22,6 +22,7 @@ from posventa.imports.entities.base import (
     Phase,
     Row,
     Spec,
+    Stored,
     among,
     apply_changes,
     changed_text,
@@ -35,6 +36,10 @@ from posventa.inventory.models import Product
 
 def _f(name):
     return Invoice._meta.get_field(name).verbose_name
+
+
+# What is compared of a stored invoice (its stamps are not).
+_STORED = ("id", "number", "product_id", "period", "amount", "due_date", "amount_paid", "paid_on")
 
 
 def month_text(period: date) -> str:
@@ -74,13 +79,10 @@ class Invoices(Spec):
                 among("service_number", {r.values["service_number"] for r in live})
             ).values_list("service_number", "id")
         )
-        # Each invoice with its product's number (a join, not a product object each).
-        # (Their stamps are not compared: not read either.)
-        stored = Invoice.objects.annotate(product_number=F("product__service_number")).defer(
-            "created_at", "updated_at"
-        )
+        # Each invoice as plain values, with its product's number (a join).
+        stored = Invoice.objects.values(*_STORED, product_number=F("product__service_number"))
         by_number = {
-            i.number: i
+            i["number"]: Stored(**i)
             for i in phase.lock(
                 # "not empty" lets both databases use the index of numbers
                 # (partial: only numbered invoices); without it they read the table.
@@ -100,7 +102,7 @@ class Invoices(Spec):
         by_month = {}
         if moving:
             by_month = {
-                (i.product_id, i.period): i
+                (i["product_id"], i["period"]): Stored(**i)
                 for i in phase.lock(
                     stored.filter(
                         among(
@@ -148,6 +150,7 @@ class Invoices(Spec):
             if not changes:
                 row.done(RowOutcome.UNCHANGED)
                 continue
+            invoice = invoice.model(Invoice)
             apply_changes(invoice, changes)
             updates.append((invoice, changes))
             row.done(RowOutcome.UPDATED, changed_text(Invoice, changes))
