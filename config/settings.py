@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "posventa.reviews",
     "posventa.visits",
     "posventa.imports",
+    "posventa.search",
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
@@ -331,6 +332,12 @@ POSVENTA_EXPRESSION_BUDGET_MS = env_int("POSVENTA_EXPRESSION_BUDGET_MS", 50)
 POSVENTA_TIMELINESS_EXCLUDES_CUSTOMER_WAIT = env_bool("POSVENTA_TIMELINESS_EXCLUDES_CUSTOMER_WAIT")
 # The 24-hour watch warns the owner and the team lead this many hours after reception.
 POSVENTA_ATTENTION_WARNING_HOURS = float(os.environ.get("POSVENTA_ATTENTION_WARNING_HOURS", "18"))
+
+# --- Documents (PDF) -----------------------------------------------------------
+# The letterhead of every PDF: the operator's name and, optionally, its logo
+# (a PNG or SVG file on this machine). Paper: Letter, as used in Bolivia.
+POSVENTA_OPERATOR_NAME = os.environ.get("POSVENTA_OPERATOR_NAME", "Operador de telecomunicaciones")
+POSVENTA_OPERATOR_LOGO = os.environ.get("POSVENTA_OPERATOR_LOGO", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Posventa Empresas <posventa@localhost>")

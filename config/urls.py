@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("posventa.reviews.urls")),
     path("", include("posventa.visits.urls")),
     path("", include("posventa.imports.urls")),
+    path("", include("posventa.search.urls")),
     path("", include("posventa.web.urls")),
 ]
