@@ -56,3 +56,119 @@
     }
   });
 })();
+
+// --- clicks that answer (issue 15) ---------------------------------------------
+// A submit button, once pressed, is disabled and shows a spinner until the
+// answer comes: a slow step (printing the order request takes seconds) cannot
+// be sent twice by a second click, and the person sees that work is under
+// way. The server refuses a second submission anyway; this is the feedback.
+// Plain forms: on submit (after any handler that stopped it). htmx forms: for
+// the request's duration. Opt out with data-no-busy on the form or button.
+(function () {
+  "use strict";
+  var BUSY = "data-busy";
+
+  function submitsOf(form) {
+    var inside = Array.prototype.slice.call(
+      form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]")
+    );
+    if (form.id) {
+      var outside = document.querySelectorAll(
+        "button[form='" + form.id + "'], input[type=submit][form='" + form.id + "']"
+      );
+      inside = inside.concat(Array.prototype.slice.call(outside));
+    }
+    return inside;
+  }
+
+  function spinner() {
+    var span = document.createElement("span");
+    span.className = "spinner-border spinner-border-sm me-1";
+    span.setAttribute("aria-hidden", "true");
+    span.setAttribute("data-busy-spinner", "");
+    return span;
+  }
+
+  function busy(form, submitter) {
+    if (form.hasAttribute("data-no-busy")) return;
+    if (submitter && submitter.hasAttribute("data-no-busy")) return;
+    form.setAttribute(BUSY, "");
+    form.setAttribute("aria-busy", "true");
+    submitsOf(form).forEach(function (button) {
+      if (button.disabled) return;
+      button.disabled = true;
+      button.setAttribute(BUSY, "");
+    });
+    var shown = submitter || submitsOf(form)[0];
+    if (shown && shown.tagName === "BUTTON" && !shown.querySelector("[data-busy-spinner]")) {
+      shown.insertBefore(spinner(), shown.firstChild);
+    }
+  }
+
+  function idle(form) {
+    if (!form.hasAttribute(BUSY)) return;
+    form.removeAttribute(BUSY);
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("[data-busy-submitter]").forEach(function (input) {
+      input.remove();
+    });
+    submitsOf(form).forEach(function (button) {
+      if (!button.hasAttribute(BUSY)) return;
+      button.disabled = false;
+      button.removeAttribute(BUSY);
+      var mark = button.querySelector("[data-busy-spinner]");
+      if (mark) mark.remove();
+    });
+  }
+
+  // Plain forms. A disabled button is not posted, so the pressed one's
+  // name and value travel in a hidden field instead.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    if (form.hasAttribute(BUSY)) {
+      event.preventDefault(); // a second click while the first is on its way
+      return;
+    }
+    if (form.target && form.target !== "_self") return; // another window: this page stays usable
+    var submitter = event.submitter;
+    if (submitter && submitter.hasAttribute("data-no-busy")) return;
+    if (submitter && submitter.name && !submitter.disabled) {
+      var carried = document.createElement("input");
+      carried.type = "hidden";
+      carried.name = submitter.name;
+      carried.value = submitter.value;
+      carried.setAttribute("data-busy-submitter", "");
+      form.appendChild(carried);
+    }
+    busy(form, submitter);
+    // A download answers without leaving the page: the buttons come back.
+    window.setTimeout(function () {
+      idle(form);
+    }, 15000);
+  });
+
+  // Back to this page from the browser's cache: its buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[" + BUSY + "]").forEach(idle);
+  });
+
+  // htmx forms: busy for the request's duration (the values are already taken).
+  function htmxForm(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt instanceof HTMLFormElement ? elt : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = htmxForm(event);
+    if (!form) return;
+    var config = event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    busy(form, trigger && trigger.submitter);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = htmxForm(event);
+    if (form) idle(form);
+  });
+})();
+// --- end of clicks that answer ----------------------------------------------------
