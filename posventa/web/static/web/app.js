@@ -67,6 +67,7 @@
 (function () {
   "use strict";
   var BUSY = "data-busy";
+  var sending = typeof WeakSet === "function" ? new WeakSet() : null;
 
   function submitsOf(form) {
     var inside = Array.prototype.slice.call(
@@ -109,9 +110,6 @@
     if (!form.hasAttribute(BUSY)) return;
     form.removeAttribute(BUSY);
     form.removeAttribute("aria-busy");
-    form.querySelectorAll("[data-busy-submitter]").forEach(function (input) {
-      input.remove();
-    });
     submitsOf(form).forEach(function (button) {
       if (!button.hasAttribute(BUSY)) return;
       button.disabled = false;
@@ -121,31 +119,30 @@
     });
   }
 
-  // Plain forms. A disabled button is not posted, so the pressed one's
-  // name and value travel in a hidden field instead.
+  // Plain forms. The buttons are disabled once the submit event is over:
+  // by then the browser has taken the form's values, the pressed button's
+  // name and value among them (a button disabled earlier would not be
+  // posted), and every other handler had its chance to stop the submission
+  // (a confirmation refused leaves the buttons as they were).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
-    if (form.hasAttribute(BUSY)) {
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.hasAttribute(BUSY) || (sending && sending.has(form))) {
       event.preventDefault(); // a second click while the first is on its way
       return;
     }
     if (form.target && form.target !== "_self") return; // another window: this page stays usable
     var submitter = event.submitter;
-    if (submitter && submitter.hasAttribute("data-no-busy")) return;
-    if (submitter && submitter.name && !submitter.disabled) {
-      var carried = document.createElement("input");
-      carried.type = "hidden";
-      carried.name = submitter.name;
-      carried.value = submitter.value;
-      carried.setAttribute("data-busy-submitter", "");
-      form.appendChild(carried);
-    }
-    busy(form, submitter);
-    // A download answers without leaving the page: the buttons come back.
+    if (sending) sending.add(form);
     window.setTimeout(function () {
-      idle(form);
-    }, 15000);
+      if (sending) sending.delete(form);
+      if (event.defaultPrevented) return; // stopped, or htmx sends it (below)
+      busy(form, submitter);
+      // A download answers without leaving the page: the buttons come back.
+      window.setTimeout(function () {
+        idle(form);
+      }, 15000);
+    }, 0);
   });
 
   // Back to this page from the browser's cache: its buttons work again.
