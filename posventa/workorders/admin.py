@@ -4,8 +4,8 @@ their history and tell the waiting process), so here they are read-only."""
 
 from django.contrib import admin
 
-from posventa.common.admin import ReadOnlyInline
-from posventa.workorders.models import Prioritisation, WorkOrder, WorkOrderChange
+from posventa.common.admin import AuditedAdmin, ReadOnlyInline
+from posventa.workorders.models import Prioritisation, Technician, WorkOrder, WorkOrderChange
 
 
 class WorkOrderChangeInline(ReadOnlyInline):
@@ -45,3 +45,14 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Technician)
+class TechnicianAdmin(AuditedAdmin, admin.ModelAdmin):
+    """The list the technical manager picks from: kept here; a technician who
+    leaves is made inactive (his name stays on the orders he attended)."""
+
+    list_display = ("name", "phone", "zone", "active")
+    list_filter = ("active",)
+    search_fields = ("name", "zone")
+    list_editable = ("active",)

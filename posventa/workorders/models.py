@@ -5,6 +5,7 @@ moves on when it closes."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.models import Case
@@ -86,6 +87,45 @@ class FieldUnit(models.TextChoices):
     RESOURCES = "resources", _("Resources management (installations)")
     USM = "usm", _("USM (field maintenance)")
     PAS = "pas", _("PAS (field support)")
+
+
+class TechnicianQuerySet(models.QuerySet):
+    def active(self) -> "TechnicianQuerySet":
+        return self.filter(active=True)
+
+
+class Technician(BaseModel):
+    """A field technician the technical manager gives visits to (procedure E
+    steps 6–8, the work order's assignment). The team keeps the list in the
+    admin; one who leaves is made inactive, never deleted, so the orders that
+    name him still read right. A work order stores the technician's name (its
+    `technician` text), which is why the name is unique."""
+
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    zone = models.CharField(_("zone or area"), max_length=100, blank=True)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active technicians are offered for a visit.")
+    )
+
+    objects = TechnicianQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="technician_has_a_name"),
+            # One row per person, whatever the capitals: the orders store the name.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="technician_name_unique",
+                violation_error_message=_("A technician with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class WorkOrderQuerySet(models.QuerySet):
