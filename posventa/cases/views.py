@@ -6,8 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
@@ -16,6 +19,7 @@ from posventa.cases import services as cases_services
 from posventa.cases.exports import inbox_xlsx
 from posventa.cases.forms import CaseCancelForm, CaseOpenForm
 from posventa.cases.models import CaseDocument, CaseStatus, DocumentKind, Procedure
+from posventa.cases.alerts import alert_groups, alerts_mark_all_read
 from posventa.cases.services import alert_mark_read, case_open
 from posventa.common.downloads import attachment_response
 from posventa.common.exports import wants_xlsx
@@ -23,11 +27,12 @@ from posventa.common.forms import query_choice, query_id
 from posventa.common.uploads import content_type_for
 from posventa.customers.models import Company
 from posventa.engine import services as engine
-from posventa.engine.models import HumanTask
+from posventa.engine.models import HumanTask, TaskEvent
 from posventa.engine.selectors import instance_path, task_variables
 from posventa.engine.templating import render_instructions
 from posventa.integrations import selectors as commercial_selectors
 from posventa.procedures.collisions import CaseCollision
+from posventa.procedures.forms.common import call_card, tel_href
 from posventa.web.errors import add_to_form
 
 
@@ -50,8 +55,10 @@ def inbox(request):
         request,
         "cases/inbox.html",
         {
-            "alerts": selectors.alerts_for(request.user)[:20],
+            "alert_groups": alert_groups(request.user),
             "rows": rows,
+            # Work orders a case waits on: the technical manager closes them.
+            "work_orders": selectors.work_orders_to_close(request.user),
             "procedures": Procedure.choices,
             "companies": companies,
             "selected_procedure": procedure,
@@ -97,11 +104,57 @@ def alert_read(request, pk):
 
 @login_required
 @require_POST
+def alerts_read_all(request):
+    """Every warning the user sees, marked read at once; a second click finds none."""
+    count = alerts_mark_all_read(user=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d warning marked as read.", "%(count)d warnings marked as read.", count
+            )
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("There were no unread warnings."))
+    return redirect("cases:inbox")
+
+
+@login_required
+@require_POST
 def task_release(request, task_id):
     task = _visible_task(request, task_id)
     engine.task_release(task_id=task.task_id, user=request.user)
     messages.success(request, _('"%(task)s" is back in the common inbox.') % {"task": task.name})
     return redirect("cases:inbox")
+
+
+def _completed_step_case(request, task_id):
+    """The answer to a step already completed (a double click, a second tab,
+    the back button): a word saying so, on its case's page — when the user may
+    see that case; None otherwise (the caller answers as for a missing step)."""
+    event = (
+        TaskEvent.objects.filter(task_id=task_id, ended_at__isnull=False, cancelled=False)
+        .select_related("actor")
+        .order_by("-ended_at")
+        .first()
+    )
+    if event is None:
+        return None
+    case = selectors.cases_visible_to(request.user).filter(instance_id=event.instance_id).first()
+    if case is None:
+        return None
+    messages.info(
+        request,
+        _("This step was already completed (%(name)s, %(when)s); nothing was done twice.")
+        % {
+            "name": event.actor.get_full_name() or event.actor.username
+            if event.actor
+            else _("the system"),
+            "when": date_format(localtime(event.ended_at), "SHORT_DATETIME_FORMAT"),
+        },
+    )
+    return redirect("cases:detail", number=case.number)
 
 
 @login_required
@@ -111,6 +164,9 @@ def task_detail(request, task_id):
     # same word: the answer never tells that it exists.
     task = selectors.inbox(user=request.user).filter(task_id=task_id).first()
     if task is None:
+        done = _completed_step_case(request, task_id)
+        if done is not None:
+            return done
         messages.info(
             request, _("This task is not pending in your inbox: someone may have completed it.")
         )
@@ -126,6 +182,11 @@ def task_detail(request, task_id):
         except engine.FormInvalid as err:
             form = err.form
         except engine.TaskAlreadyCompleted as err:
+            # A second click or a second tab waited on the row lock while the
+            # first completed the step: nothing ran twice; show the case.
+            done = _completed_step_case(request, task_id)
+            if done is not None:
+                return done
             messages.info(request, str(err))
             return redirect("cases:inbox")
         except ValidationError as err:
@@ -153,6 +214,9 @@ def task_detail(request, task_id):
         engine.task_taken(task=task)  # opened by someone who may do it: work starts
         form = engine.task_form(task)
     variables = task_variables(task)
+    # What the step needs at hand: whom to call on a call step, the work
+    # order the process follows (procedures/forms/common.py).
+    work_order = getattr(form, "shown_work_order", None)
     return render(
         request,
         "cases/task.html",
@@ -163,6 +227,11 @@ def task_detail(request, task_id):
             "instructions": render_instructions(task.instructions, variables),
             "timeline": selectors.case_timeline(case),
             "clock": selectors.case_clock(case),
+            "call": call_card(case) if getattr(form, "calls_customer", False) else None,
+            "work_order": work_order,
+            "work_order_link": work_order is not None
+            and can(request.user, Capability.VIEW_WORK_ORDERS),
+            "work_order_tel": tel_href(work_order.reference_phone) if work_order else "",
         },
     )
 
@@ -183,9 +252,7 @@ def case_detail(request, number):
             "case": case,
             "timeline": selectors.case_timeline(case),
             "clock": selectors.case_clock(case),
-            "pending": case.instance.human_tasks.select_related("assignee")
-            if case.instance
-            else [],
+            "next_move": selectors.case_next_move(case, request.user),
             "may_cancel": cases_services.may_cancel(request.user, case),
             "commercial_changes": commercial_selectors.case_changes(case),
             "diagram": {
