@@ -45,14 +45,10 @@ def at_order_request(team, internet_plans, product):
 
 def assert_completed_once(case, task, internet_plans):
     case.refresh_from_db()
-    assert (
-        TaskEvent.objects.filter(task_id=task.task_id, ended_at__isnull=False).count() == 1
-    )
+    assert TaskEvent.objects.filter(task_id=task.task_id, ended_at__isnull=False).count() == 1
     assert case.documents.filter(kind=DocumentKind.ORDER_REQUEST).count() == 1
     assert case.instance.events.filter(bpmn_id="print_order_request").count() == 1
-    assert [t.bpmn_id for t in HumanTask.objects.filter(instance=case.instance)] == [
-        "quality_call"
-    ]
+    assert [t.bpmn_id for t in HumanTask.objects.filter(instance=case.instance)] == ["quality_call"]
     case.product.refresh_from_db()
     assert case.product.plan == internet_plans[2]
 
@@ -81,7 +77,7 @@ def test_a_completed_step_of_another_portfolio_still_answers_as_missing(
 ):
     from posventa.factories import UserFactory
 
-    case, task = at_order_request(team, internet_plans, customer_product)
+    _case, task = at_order_request(team, internet_plans, customer_product)
     client.force_login(team[Role.COMMERCIAL_MANAGER])
     client.post(reverse("cases:task", args=[task.task_id]), {"new_plan": internet_plans[2].pk})
     stranger = UserFactory(username="otra", role=Role.EXECUTIVE)
