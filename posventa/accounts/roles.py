@@ -57,6 +57,9 @@ class Capability(StrEnum):
     # Load the commercial system's files (companies, products, invoices…):
     # dry run, confirm, cancel; see the imports and the daily sync folder.
     IMPORT_DATA = "import_data"
+    # See who holds which pending step (the team view) and hand a step to
+    # another person of its role: someone is away, or has too much.
+    MANAGE_TEAM_TASKS = "manage_team_tasks"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
@@ -113,6 +116,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_COMMERCIAL_VISITS,
             Capability.CANCEL_CASES,
             Capability.IMPORT_DATA,
+            Capability.MANAGE_TEAM_TASKS,
         }
     ),
     Role.DIVISION_HEAD: frozenset(
@@ -124,6 +128,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_COLLECTIONS,
             Capability.VIEW_COMMERCIAL_VISITS,
             Capability.CANCEL_CASES,
+            Capability.MANAGE_TEAM_TASKS,
         }
     ),
 }

@@ -315,3 +315,48 @@ class Alert(BaseModel):
 
     def __str__(self) -> str:
         return self.message
+
+
+class TaskReassignment(BaseModel):
+    """A pending step handed by the team lead or the division head to another
+    person of its role (the team view): who held it, who holds it now, who
+    decided and when. The case's timeline shows it; the inbox row itself is
+    the engine's, rebuilt from the process, and keeps only its holder."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="reassignments"
+    )
+    task_id = models.UUIDField(_("task id"))
+    task_name = models.CharField(_("step"), max_length=200)
+    role = models.CharField(_("role"), max_length=32)
+    # Who held it: who had taken it, or — an executive's step nobody took —
+    # the customer's executive; none when it waited in the role's common inbox.
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("held by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handed to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reassigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("step handed over")
+        verbose_name_plural = _("steps handed over")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"], name="reassignment_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} → {self.to_user}"

@@ -3,13 +3,24 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from posventa.accounts.roles import Role
-from posventa.cases.models import Alert, Case, CaseStatus
+from posventa.accounts.models import User
+from posventa.accounts.roles import Capability, Role, can, sees_every_portfolio
+from posventa.cases.models import Alert, Case, CaseStatus, Outcome
 from posventa.cases.rules import ATTENTION_HOURS, attention_due, warning_hours
 from posventa.customers.models import Company
 from posventa.engine.models import (
@@ -23,7 +34,39 @@ from posventa.engine.selectors import inbox_tasks
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    return Case.objects.visible_to(user)
+    """The cases of the companies the user may see; for an executive, also
+    those whose pending step the team lead handed to her (the team view):
+    she must open the case to work on it, though the customer is another's."""
+    cases = Case.objects.visible_to(user)
+    if can(user, Capability.OWN_PORTFOLIO) and not sees_every_portfolio(user):
+        held = HumanTask.objects.filter(assignee=user).values("instance_id")
+        cases = Case.objects.filter(
+            Q(company__in=Company.objects.visible_to(user)) | Q(instance_id__in=held)
+        )
+    return cases
+
+
+# --- the case list -------------------------------------------------------------------------
+
+# The "state" filter's value for a case closed by hand (closed, outcome cancelled).
+CANCELLED_STATE = "cancelled"
+# The "waiting for" filter's value for an open case with no pending step: its
+# process waits for a message (an answer, a work order closed) or a timer.
+WAITING_FOR_EVENT = "event"
+
+# The case list's sort keys (the only ones accepted) and the column each orders
+# by; "-key" sorts the other way. Ties are broken by the newest first.
+CASE_SORTS = {
+    "number": "number",
+    "received": "received_at",
+    "procedure": "procedure",
+    "customer": "company__legal_name",
+    "state": "status",
+    # The 24 hours end a fixed time after the request: order by the request.
+    # The team's own work (no request) goes last either way.
+    "deadline": "requested_at",
+}
+DEFAULT_CASE_SORT = "-received"
 
 
 def cases_for(
@@ -36,15 +79,27 @@ def cases_for(
     received_to: date | None = None,
     executive_id: int | None = None,
     company_id: int | None = None,
+    channel: str = "",
+    clock: str = "",
+    waiting: str = "",
+    sort: str = DEFAULT_CASE_SORT,
+    now: datetime | None = None,
 ) -> QuerySet[Case]:
-    """The cases the user may see (`cases_visible_to`: those of the companies
-    she may open), by procedure, status, outcome, the days they were received
-    on (La Paz, both included), the customer's executive and the customer if
-    asked; the newest first."""
+    """The cases the user may see (`cases_visible_to`), by procedure, state
+    (a `CaseStatus`, or `CANCELLED_STATE`), outcome, the days they were
+    received on (La Paz, both included), the customer's executive, the
+    customer, the channel, where their 24 hours stand (`ClockLevel`, as the
+    badge says) and whose step they wait for (a role, or `WAITING_FOR_EVENT`);
+    sorted by one of `CASE_SORTS`, the newest first by default. The values
+    are trusted: the caller checked them (`list_filters.CaseFilters`)."""
     cases = cases_visible_to(user)
     if procedure:
         cases = cases.filter(procedure=procedure)
-    if status:
+    if status == CANCELLED_STATE:
+        cases = cases.filter(status=CaseStatus.CLOSED, outcome=Outcome.CANCELLED)
+    elif status == CaseStatus.CLOSED:
+        cases = cases.filter(status=CaseStatus.CLOSED).exclude(outcome=Outcome.CANCELLED)
+    elif status:
         cases = cases.filter(status=status)
     if outcome:
         cases = cases.filter(outcome=outcome)
@@ -56,7 +111,45 @@ def cases_for(
         cases = cases.filter(company__executive_id=executive_id)
     if company_id:
         cases = cases.filter(company_id=company_id)
-    return cases.select_related("company__executive", "product").order_by("-received_at", "-pk")
+    if channel:
+        cases = cases.filter(channel=channel)
+    if clock:
+        cases = cases.filter(clock_level_q(clock, now=now))
+    if waiting:
+        cases = cases.filter(_waiting_for_q(waiting))
+    return cases.select_related("company__executive", "product").order_by(*_case_order(sort))
+
+
+def _case_order(sort: str) -> list:
+    descending = sort.startswith("-")
+    column = CASE_SORTS.get(sort.removeprefix("-"), CASE_SORTS["received"])
+    if column == "received_at":
+        return ["-received_at", "-pk"] if descending else ["received_at", "pk"]
+    primary = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return [primary, "-received_at", "-pk"]
+
+
+def _waiting_for_q(waiting: str) -> Q:
+    steps = HumanTask.objects.filter(instance_id=OuterRef("instance_id"))
+    if waiting == WAITING_FOR_EVENT:
+        return Q(instance__status=InstanceStatus.RUNNING) & ~Q(Exists(steps))
+    return Q(Exists(steps.filter(role=waiting)))
+
+
+def case_list(**filters) -> QuerySet[Case]:
+    """`cases_for`, with each case's pending steps (and who took them) for
+    the list's "waiting for" column: one more query per page."""
+    pending = (
+        HumanTask.objects.select_related("assignee")
+        .only("instance_id", "task_id", "name", "role", "assignee")
+        .order_by("due_at", "created_at", "pk")
+    )
+    return (
+        cases_for(**filters)
+        .select_related("instance")
+        .defer("instance__state", "instance__result")
+        .prefetch_related(Prefetch("instance__human_tasks", queryset=pending))
+    )
 
 
 def _start_of(day: date) -> datetime:
@@ -76,8 +169,14 @@ def case_for_instance(instance) -> Case | None:
 
 def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QuerySet[HumanTask]:
     """The user's pending steps — her role's, hers or nobody's — on the
-    customers she may see, the most urgent first."""
-    tasks = inbox_tasks(user).filter(instance__case__company__in=Company.objects.visible_to(user))
+    customers she may see, and those handed to her on another's customer
+    (the team view), the most urgent first."""
+    if user is None or not user.is_authenticated:
+        return HumanTask.objects.none()
+    tasks = inbox_tasks(user).filter(
+        Q(instance__case__company__in=Company.objects.visible_to(user))
+        | Q(assignee=user, instance__case__isnull=False)
+    )
     if procedure:
         tasks = tasks.filter(instance__case__procedure=procedure)
     if company_id:
@@ -100,6 +199,16 @@ def alerts_for(user) -> QuerySet[Alert]:
     )
 
 
+class ClockLevel:
+    """Where a case stands against its 24 hours: the badge's colours."""
+
+    OK = "ok"  # not answered, time left before the warning hour
+    WARNING = "warning"  # not answered, past the warning hour (18 h by default)
+    LATE = "late"  # past the 24 hours: not answered yet, or answered late
+    DONE = "done"  # answered within the 24 hours
+    NONE = "none"  # the team's own work: no customer request, no clock
+
+
 @dataclass(frozen=True)
 class Clock:
     """Where a case stands against its 24 hours."""
@@ -115,13 +224,40 @@ class Clock:
     @property
     def level(self) -> str:
         """ok, warning (from the watch's warning hour, 18 h by default), late
-        (past the 24 h), done (answered in time)."""
+        (past the 24 h), done (answered in time). `clock_level_q` asks the
+        database the same question: change both together."""
         if self.attended_at is not None:
-            return "done" if self.seconds_left > 0 else "late"
+            return ClockLevel.DONE if self.seconds_left > 0 else ClockLevel.LATE
         if self.seconds_left <= 0:
-            return "late"
+            return ClockLevel.LATE
         warn_before = (ATTENTION_HOURS - warning_hours()) * 3600
-        return "warning" if self.seconds_left <= warn_before else "ok"
+        return ClockLevel.WARNING if self.seconds_left <= warn_before else ClockLevel.OK
+
+
+def clock_level_q(level: str, *, now: datetime | None = None) -> Q:
+    """The cases whose `case_clock(case).level` is `level` at `now` (or
+    `ClockLevel.NONE`: no clock), as a database condition — the case list's
+    "24 hours" filter, the same rule as the badge (a test holds them equal)."""
+    now = now or timezone.now()
+    if level == ClockLevel.NONE:
+        return Q(requested_at__isnull=True)
+    due = ExpressionWrapper(
+        F("requested_at") + Value(timedelta(hours=ATTENTION_HOURS)), output_field=DateTimeField()
+    )
+    unanswered = Q(requested_at__isnull=False, attended_at__isnull=True)
+    if level == ClockLevel.DONE:
+        return Q(requested_at__isnull=False, attended_at__lt=due)
+    past_due = now - timedelta(hours=ATTENTION_HOURS)
+    if level == ClockLevel.LATE:
+        return Q(requested_at__isnull=False, attended_at__gte=due) | (
+            unanswered & Q(requested_at__lte=past_due)
+        )
+    warned = now - timedelta(hours=warning_hours())
+    if level == ClockLevel.WARNING:
+        return unanswered & Q(requested_at__gt=past_due, requested_at__lte=warned)
+    if level == ClockLevel.OK:
+        return unanswered & Q(requested_at__gt=warned)
+    raise ValueError(f"Unknown 24-hour level: {level!r}")
 
 
 def case_clock(case: Case) -> Clock | None:
@@ -207,6 +343,19 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 f"{agreed.agreement}",
             )
         )
+    for handed in case.reassignments.select_related("from_user", "to_user", "reassigned_by"):
+        entries.append(
+            TimelineEntry(
+                when=handed.created_at,
+                kind="change",
+                title=_("Step handed to %(person)s: %(step)s")
+                % {"person": handed.to_user, "step": handed.task_name},
+                who=str(handed.reassigned_by),
+                detail=_("before: %(person)s") % {"person": handed.from_user}
+                if handed.from_user
+                else _("before: nobody had taken it"),
+            )
+        )
     for email in case.emails.all():
         recipients = ", ".join(email.to)
         if email.cc:
@@ -221,6 +370,144 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             )
         )
     return sorted(entries, key=lambda e: e.when)
+
+
+# --- the team view: who holds what --------------------------------------------------------
+
+
+class TaskState:
+    """A pending step's place against its case's 24 hours, as the team view
+    counts it: the customer still waits (ok, warning, late), or not any more
+    (answered: the clock stopped; own: the team's own work, no clock)."""
+
+    OK = ClockLevel.OK
+    WARNING = ClockLevel.WARNING
+    LATE = ClockLevel.LATE
+    ANSWERED = "answered"
+    OWN = "own"
+    ORDER = (LATE, WARNING, OK, ANSWERED, OWN)
+
+
+def task_state(clock: Clock | None) -> str:
+    if clock is None:
+        return TaskState.OWN
+    if clock.attended_at is not None:
+        return TaskState.ANSWERED
+    return clock.level
+
+
+@dataclass(frozen=True)
+class HeldTask:
+    """A pending step on the team view, with its case's 24 hours."""
+
+    task: HumanTask
+    clock: Clock | None
+    # Taken by its holder (claimed or handed), or only in her inbox: an
+    # executive's step nobody took is her customer's, hers all the same.
+    taken: bool
+
+    @property
+    def case(self) -> Case:
+        return self.task.instance.case
+
+    @property
+    def state(self) -> str:
+        return task_state(self.clock)
+
+
+@dataclass
+class Holder:
+    """A person of a role (or nobody: the role's common inbox) and her steps."""
+
+    user: User | None
+    tasks: list[HeldTask]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(TaskState.ORDER, 0)
+        for held in self.tasks:
+            counts[held.state] += 1
+        return counts
+
+
+@dataclass
+class RoleWorkload:
+    role: str
+    label: str
+    people: list[Holder]
+    unclaimed: Holder
+
+    @property
+    def total(self) -> int:
+        return len(self.unclaimed.tasks) + sum(len(p.tasks) for p in self.people)
+
+
+# The team view lists at most this many steps per person (the counts are of all).
+TEAM_TASKS_SHOWN = 50
+
+
+def team_workload() -> list[RoleWorkload]:
+    """Every pending step of a case, by role and by the person who holds it:
+    who took it, else — an executive's step — the customer's executive, else
+    nobody (the role's common inbox); every active person of each role, even
+    with nothing; the most urgent first. Two queries, whatever the team's size."""
+    tasks = (
+        HumanTask.objects.filter(role__in=Role.values, instance__case__isnull=False)
+        .select_related("instance__case__company", "assignee")
+        .defer("instance__state", "instance__result", "instructions", "properties")
+        .order_by("due_at", "created_at", "pk")
+    )
+    people = User.objects.filter(is_active=True, role__in=Role.values).order_by(
+        "first_name", "last_name", "username"
+    )
+    workloads = {
+        role: RoleWorkload(role, str(label), [], Holder(None, [])) for role, label in Role.choices
+    }
+    holders: dict[tuple[str, int], Holder] = {}
+    for person in people:
+        holder = Holder(person, [])
+        holders[(person.role, person.pk)] = holder
+        workloads[person.role].people.append(holder)
+    for task in tasks:
+        case = task.instance.case
+        holder_id, taken = task.assignee_id, True
+        if holder_id is None and task.role == Role.EXECUTIVE:
+            holder_id, taken = case.company.executive_id, False
+        workload = workloads[task.role]
+        if holder_id is None:
+            holder = workload.unclaimed
+        else:
+            holder = holders.get((task.role, holder_id))
+            if holder is None:  # handed to someone since deactivated or moved
+                holder = Holder(task.assignee or case.company.executive, [])
+                holders[(task.role, holder_id)] = holder
+                workload.people.append(holder)
+        holder.tasks.append(HeldTask(task, case_clock(case), taken))
+    for workload in workloads.values():
+        for holder in (*workload.people, workload.unclaimed):
+            holder.tasks.sort(key=lambda h: TaskState.ORDER.index(h.state))
+    return list(workloads.values())
+
+
+def reassign_candidates(task: HumanTask) -> QuerySet[User]:
+    """Whom a pending step may be handed to: the active people of its role,
+    but the one who holds it."""
+    people = User.objects.filter(is_active=True, role=task.role)
+    if task.assignee_id:
+        people = people.exclude(pk=task.assignee_id)
+    return people.order_by("first_name", "last_name", "username")
+
+
+def team_task(task_id) -> HumanTask | None:
+    """A pending step of a case, for the team view's reassigning page."""
+    return (
+        HumanTask.objects.filter(
+            task_id=task_id, role__in=Role.values, instance__case__isnull=False
+        )
+        .select_related("instance__case__company__executive", "assignee")
+        .defer("instance__state", "instance__result")
+        .first()
+    )
 
 
 # --- orphans: cases nothing moves any more ------------------------------------------------

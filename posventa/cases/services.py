@@ -17,6 +17,7 @@ from posventa.cases.models import (
     CaseStatus,
     Outcome,
     Procedure,
+    TaskReassignment,
 )
 from posventa.cases.rules import attention_due
 from posventa.common.models import Channel
@@ -26,6 +27,7 @@ from posventa.customers.services import interaction_record
 from posventa.engine import services as engine
 from posventa.engine.models import InstanceStatus, ProcessInstance, ProcessVersion
 from posventa.inventory.models import Product
+from posventa.outbox.services import email_queue
 from posventa.procedures import collisions
 from posventa.procedures.catalog import (
     customer_asked,
@@ -404,3 +406,40 @@ def _tie_loose_ends(case: Case, *, user, reason: str, now) -> None:
             "Tell UTAR the customer no longer pursues them."
         ) % {"number": case.number, "complaints": numbers}
         Alert.objects.create(case=case, role=Role.COMMERCIAL_MANAGER, message=message[:300])
+
+
+@transaction.atomic
+def task_reassign(*, task_id, user, to_user) -> TaskReassignment:
+    """The team lead or the division head hands a pending step to another
+    person of its role (the team view): the inbox row is locked (the
+    engine's `task_assign`), the new holder must be active and of the role,
+    the handing is recorded for the case's timeline, and the new holder gets
+    an e-mail. A step completed meanwhile (TaskAlreadyCompleted) or a person
+    of another role (EngineError) changes nothing; the message says why."""
+    if not can(user, Capability.MANAGE_TEAM_TASKS):
+        raise PermissionDenied(_("Only the team lead and the division head hand a step over."))
+    task, before_id = engine.task_assign(task_id=task_id, user=to_user)
+    case = Case.objects.select_related("company__executive").get(instance_id=task.instance_id)
+    if before_id is None and task.role == Role.EXECUTIVE:
+        # Nobody had taken it: it was in the customer's executive's inbox.
+        before_id = case.company.executive_id
+    handed = TaskReassignment(
+        case=case,
+        task_id=task.task_id,
+        task_name=task.name,
+        role=task.role,
+        from_user_id=before_id,
+        to_user=to_user,
+        reassigned_by=user,
+    )
+    handed.full_clean()
+    handed.save()
+    if to_user.email:
+        email_queue(
+            template="cases/email/task_reassigned",
+            to=[to_user.email],
+            context={"case": case, "task": task, "handed": handed},
+            case=case,
+            user=user,
+        )
+    return handed

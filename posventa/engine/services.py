@@ -157,6 +157,29 @@ def task_release(*, task_id: UUID, user) -> HumanTask:
     return task
 
 
+@transaction.atomic
+def task_assign(*, task_id: UUID, user) -> tuple[HumanTask, int | None]:
+    """Hand a pending task to `user`, whoever held it (a supervisor's
+    decision; the caller checks who may decide it). She must be active and
+    work in the task's role. Returns the task and whom it was assigned to
+    before (an id, or None). A task completed meanwhile raises
+    TaskAlreadyCompleted; anything else refused, EngineError."""
+    task = _locked_task(task_id)
+    if not getattr(user, "is_active", False):
+        raise EngineError(_("%(name)s is not an active user.") % {"name": user})
+    if task.role not in registry.user_roles(user):
+        raise EngineError(
+            _("%(name)s does not work as %(role)s: the task is for that role.")
+            % {"name": user, "role": task.get_role_label()}
+        )
+    if task.assignee_id == user.pk:
+        raise EngineError(_("%(name)s already holds this task.") % {"name": user})
+    before = task.assignee_id
+    task.assignee = user
+    task.save(update_fields=["assignee"])
+    return task, before
+
+
 def task_form(task: HumanTask, data=None, files=None):
     """The task's form, bound to `data` when given."""
     form_class = registry.forms[task.form_key]

@@ -54,6 +54,7 @@ EXPECTED = {
         C.VIEW_COMMERCIAL_VISITS,  # every executive's Annex 1
         C.CANCEL_CASES,  # issue 12: no case stuck for good
         C.IMPORT_DATA,  # issue 14: the commercial system's files
+        C.MANAGE_TEAM_TASKS,  # issue 15: the team view, reassigning a step
     },
     Role.DIVISION_HEAD: {
         C.RECORD_INTERACTION,
@@ -63,6 +64,7 @@ EXPECTED = {
         C.MANAGE_COLLECTIONS,
         C.VIEW_COMMERCIAL_VISITS,
         C.CANCEL_CASES,
+        C.MANAGE_TEAM_TASKS,
     },
 }
 
