@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("bandeja/", views.inbox, name="inbox"),
     path("alertas/<id:pk>/leida/", views.alert_read, name="alert_read"),
+    path("alertas/leidas/", views.alerts_read_all, name="alerts_read_all"),
     path("tareas/<uuid:task_id>/", views.task_detail, name="task"),
     path("tareas/<uuid:task_id>/tomar/", views.task_claim, name="task_claim"),
     path("tareas/<uuid:task_id>/liberar/", views.task_release, name="task_release"),
