@@ -5,8 +5,35 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posventa.common.forms import BoundedForm
-from posventa.workorders.models import FieldUnit, WorkOrderKind, WorkOrderState
+from posventa.workorders.models import FieldUnit, Technician, WorkOrderKind, WorkOrderState
 from posventa.workorders.rules import closing_states
+
+
+class TechnicianField(forms.ModelChoiceField):
+    """A select of the active technicians (kept in the admin). The value sent
+    and the value cleaned are the technician's name — what a work order
+    stores — so an inactive or unknown name is refused like any choice not
+    offered."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Technician"))
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": _("Choose an active technician from the list.")},
+        )
+        super().__init__(
+            queryset=Technician.objects.active(),
+            to_field_name="name",
+            empty_label=_("Choose a technician"),
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj: Technician) -> str:
+        return f"{obj.name} · {obj.zone}" if obj.zone else obj.name
+
+    def clean(self, value) -> str:
+        technician = super().clean(value)
+        return technician.name if technician is not None else ""
 
 
 class WorkOrderFilterForm(BoundedForm):
@@ -29,7 +56,7 @@ class WorkOrderFilterForm(BoundedForm):
 
 class AssignForm(BoundedForm):
     unit = forms.ChoiceField(label=_("Field unit"), choices=FieldUnit.choices)
-    technician = forms.CharField(label=_("Technician"), max_length=150)
+    technician = TechnicianField()
     scheduled_at = forms.DateTimeField(
         label=_("Visit scheduled for"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -1,6 +1,8 @@
 """Forms and pieces shared by every procedure: the requirements check, the
 customer completing documents, the quality-control call."""
 
+import re
+from dataclasses import dataclass
 from functools import cached_property
 
 from django import forms
@@ -11,24 +13,73 @@ from posventa.cases.services import document_add
 from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.common.uploads import UploadField
+from posventa.customers.models import Contact
 from posventa.engine.forms import TaskForm
 from posventa.engine.registry import registry
 from posventa.inventory.models import Product
 from posventa.procedures.models import Requirement
 from posventa.procedures.product_guard import product_fingerprint, product_state
+from posventa.workorders.models import WorkOrder
 
 # The hidden field with the product as the person saw it.
 PRODUCT_SEEN = "product_seen"
 
 
+def tel_href(phone: str) -> str:
+    """A phone number as a `tel:` address: its digits, and a leading + if it
+    has one ("4 425-1234" → "tel:44251234"); empty when it has no digits."""
+    digits = re.sub(r"\D", "", phone or "")
+    if not digits:
+        return ""
+    return "tel:" + ("+" if (phone or "").strip().startswith("+") else "") + digits
+
+
+def contact_to_call(case: Case) -> Contact | None:
+    """Whom a call step phones: the company's primary contact (the one the
+    customer authorised), else its first contact by name. A case names no
+    contact of its own."""
+    return case.company.contacts.order_by("-is_primary", "name", "pk").first()
+
+
+@dataclass(frozen=True)
+class CallCard:
+    """What a call step shows at the top: whom to call and how, and whose
+    customer it is."""
+
+    contact: Contact | None
+    tel: str
+    company_name: str
+    nit: str
+    executive_name: str
+
+
+def call_card(case: Case) -> CallCard:
+    contact = contact_to_call(case)
+    executive = case.company.executive
+    return CallCard(
+        contact=contact,
+        tel=tel_href(contact.phone or contact.whatsapp) if contact else "",
+        company_name=case.company.display_name,
+        nit=case.company.nit,
+        executive_name=(executive.get_full_name() or executive.username) if executive else "",
+    )
+
+
 class CaseTaskForm(TaskForm):
     """A task form that knows its case.
+
+    A step where the person phones the customer says `calls_customer = True`:
+    its page shows the contact to call at the top (`call_card`). A step whose
+    process follows a work order (the variable `work_order_id`) shows the
+    order as a card (`shown_work_order`).
 
     When its user task says `guards_product="true"` (the step that changes
     the product), the form carries the product's fingerprint as the person
     saw it and refuses, under the product's row lock, if another case changed
     the product meanwhile: nothing is overwritten in silence, and the form
     comes back with the product as it is now for the person to review."""
+
+    calls_customer = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,6 +163,25 @@ class CaseTaskForm(TaskForm):
 
         return task_variables(self.task)
 
+    @cached_property
+    def shown_work_order(self) -> WorkOrder | None:
+        """The work order the process follows, if any, as its card shows it:
+        one of the case's company, never another customer's."""
+        case = self.case
+        if case is None:
+            return None
+        variables = self.variables
+        number = variables.get("work_order_id") or (variables.get("damages") or {}).get(
+            "work_order_id"
+        )
+        if not number or not isinstance(number, str):
+            return None
+        return (
+            WorkOrder.objects.select_related("case", "product")
+            .filter(number=number, company_id=case.company_id)
+            .first()
+        )
+
 
 class InteractionFields(BoundedForm):
     """The step's contact with the customer, recorded as an interaction."""
@@ -124,8 +194,21 @@ class InteractionFields(BoundedForm):
     )
 
 
+# The documents the manual asks to see in original, besides the copy kept
+# with the case: H 4.1, the withdrawal letter "por medio físico".
+ORIGINAL_REQUIRED = {("H", "request_letter")}
+
+
 class RequirementsFields(CaseTaskForm):
-    """One tick and one optional upload per requirement of the case's procedure."""
+    """One control per requirement of the case's procedure: its file. An
+    attached file (judged by its content, `common/uploads.py`) means the
+    document was received; where the manual asks to see the original
+    (`ORIGINAL_REQUIRED`), a "seen in original" tick as well. A document
+    received at an earlier step of the case counts and is not asked again.
+
+    `has_<kind>` stays, hidden, for the callers that cannot send a file (the
+    API, the demo): its tick declares the document received, as it did
+    before; the page never sets it."""
 
     signed_by_other = forms.BooleanField(
         label=_("Someone other than the legal representative signs"), required=False
@@ -136,13 +219,68 @@ class RequirementsFields(CaseTaskForm):
         case = self.case
         procedure = case.procedure if case else None
         self.requirements = list(Requirement.objects.filter(procedure=procedure))
+        self.received_before = self._received_before()
         for requirement in self.requirements:
-            self.fields[f"has_{requirement.document_kind}"] = forms.BooleanField(
-                label=requirement.label, required=False
+            kind = requirement.document_kind
+            before = self.received_before.get(kind)
+            upload = UploadField(label=requirement.label, required=False)
+            if before:
+                upload.help_text = _(
+                    "Already received (%(document)s): attach only to replace it."
+                ) % {"document": before}
+            elif requirement.only_when_signed_by_other:
+                upload.help_text = _("Only when someone other than the legal representative signs.")
+            else:
+                upload.help_text = _("Attach it: an attached file means received.")
+            self.fields[f"file_{kind}"] = upload
+            if self.needs_original(requirement):
+                self.fields[f"original_{kind}"] = forms.BooleanField(
+                    label=_("%(label)s: seen in original") % {"label": requirement.label},
+                    required=False,
+                    help_text=_("The manual asks to see the original of this document."),
+                )
+            self.fields[f"has_{kind}"] = forms.BooleanField(
+                label=_("Received: %(label)s") % {"label": requirement.label},
+                required=False,
+                widget=forms.HiddenInput,
             )
-            self.fields[f"file_{requirement.document_kind}"] = UploadField(
-                label=_("Attach: %(label)s") % {"label": requirement.label}, required=False
-            )
+
+    def needs_original(self, requirement: Requirement) -> bool:
+        return (requirement.procedure, requirement.document_kind) in ORIGINAL_REQUIRED
+
+    def _received_before(self) -> dict[str, str]:
+        """The requirements an earlier step of this case received: the file
+        kept with the case, or what that step recorded."""
+        case = self.case
+        if case is None or case.pk is None or not self.requirements:
+            return {}
+        variables = self.variables
+        received = {}
+        kept = {
+            (document.kind, document.title): document
+            for document in case.documents.filter(generated=False).order_by("created_at")
+        }
+        for requirement in self.requirements:
+            kind = requirement.document_kind
+            document = kept.get((kind, requirement.label))
+            if variables.get(f"has_{kind}") is True:
+                received[kind] = (
+                    document.file.name.rsplit("/", 1)[-1] if document else _("earlier step")
+                )
+            elif document is not None and (
+                not self.needs_original(requirement) or variables.get(f"original_{kind}") is True
+            ):
+                received[kind] = document.file.name.rsplit("/", 1)[-1]
+        return received
+
+    def is_received(self, requirement: Requirement) -> bool:
+        data = self.cleaned_data
+        kind = requirement.document_kind
+        if data.get(f"has_{kind}") or kind in self.received_before:
+            return True
+        if not data.get(f"file_{kind}"):
+            return False
+        return not self.needs_original(requirement) or bool(data.get(f"original_{kind}"))
 
     def missing_requirements(self) -> list[str]:
         data = self.cleaned_data
@@ -151,8 +289,7 @@ class RequirementsFields(CaseTaskForm):
             needed = requirement.mandatory and (
                 not requirement.only_when_signed_by_other or data.get("signed_by_other")
             )
-            received = data.get(f"has_{requirement.document_kind}")
-            if needed and not received:
+            if needed and not self.is_received(requirement):
                 missing.append(requirement.label)
         return missing
 
@@ -160,8 +297,12 @@ class RequirementsFields(CaseTaskForm):
         cleaned = super().clean()
         for requirement in self.requirements:
             kind = requirement.document_kind
-            if cleaned.get(f"file_{kind}") and not cleaned.get(f"has_{kind}"):
-                cleaned[f"has_{kind}"] = True  # an attached document was received
+            seen = cleaned.get(f"original_{kind}")
+            if seen and not cleaned.get(f"file_{kind}") and kind not in self.received_before:
+                self.add_error(
+                    f"file_{kind}",
+                    _("Attach the copy of the original you saw: it is kept with the case."),
+                )
         return cleaned
 
     def task_data(self) -> dict:
@@ -170,6 +311,8 @@ class RequirementsFields(CaseTaskForm):
             for name, value in super().task_data().items()
             if not name.startswith("file_")
         }
+        for requirement in self.requirements:
+            data[f"has_{requirement.document_kind}"] = self.is_received(requirement)
         missing = self.missing_requirements()
         data["requirements_met"] = not missing
         data["missing_requirements"] = missing
@@ -217,6 +360,8 @@ registry.register_form("common/customer_completes")(CustomerCompletes)
 
 class QualityCall(CaseTaskForm, InteractionFields):
     """The executive's quality-control call: the customer confirms it works."""
+
+    calls_customer = True
 
     conform = forms.TypedChoiceField(
         label=_("Is the customer satisfied?"),

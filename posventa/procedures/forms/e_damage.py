@@ -37,6 +37,7 @@ from posventa.integrations.models import RouterState, WifiCoverage
 from posventa.inventory.models import Product
 from posventa.procedures.catalog import TEAM_INITIATED
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields
+from posventa.workorders.forms import TechnicianField
 from posventa.workorders.models import (
     DamageCause,
     DamagedService,
@@ -100,6 +101,11 @@ YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 def _yes(value) -> bool:
     return value == "yes"
+
+
+def causes_of(services) -> set[str]:
+    """The failures the given services can have."""
+    return {cause for service in services for cause in CAUSES_BY_SERVICE[service]}
 
 
 def services_of(product: Product) -> list[str]:
@@ -186,6 +192,15 @@ class FailureFields(DamageForm):
         field.choices = [(s.value, s.label) for s in services]
         if product is not None:
             field.help_text = orders_overview(product)
+        # Only the failures of the product's own services: no TV signal nor
+        # wifi for a telephone line. One of another product is refused.
+        causes = causes_of(services)
+        cause = self.fields["cause"]
+        cause.choices = [(c.value, c.label) for c in DamageCause if c in causes]
+        if product is not None:
+            cause.error_messages["invalid_choice"] = _(
+                "This failure does not apply to a %(type)s product: choose one from the list."
+            ) % {"type": product.plan.product_type}
         if not self.is_bound:
             self.initial["damaged_service"] = services[0].value
 
@@ -291,6 +306,8 @@ class RegisterStep(PlaceFields):
 
     The way on is what the process variable `way_on` says to the gateway
     after the step: `register`, `reiterate` or `follow`."""
+
+    calls_customer = True
 
     way_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
     follow_order = forms.BooleanField(required=False)
@@ -628,6 +645,8 @@ class TestWithCustomer(DamageForm, InteractionFields):
     back to her with what the customer said (no interaction is recorded for
     the hand-over: the customer was not spoken to)."""
 
+    calls_customer = True
+
     customer_conform = forms.ChoiceField(
         label=gettext_lazy("Does the customer confirm the service works?"),
         choices=[
@@ -725,6 +744,8 @@ class ContactCustomer(DamageForm, InteractionFields):
     """Step 5.1: the executive contacts the customer for the analyst's remote
     tests and records the contact (an interaction); the analyst's tests go
     on with what the customer said."""
+
+    calls_customer = True
 
     customer_reached = forms.TypedChoiceField(
         label=gettext_lazy("Did you reach the customer?"),
@@ -889,7 +910,7 @@ class CoordinateVisit(DamageForm):
     interaction on the case)."""
 
     unit = forms.ChoiceField(label=gettext_lazy("Field unit"), choices=FieldUnit.choices)
-    technician = forms.CharField(label=gettext_lazy("Technician"), max_length=150)
+    technician = TechnicianField()
     visit_at = forms.DateTimeField(
         label=gettext_lazy("Visit time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -903,21 +924,8 @@ class CoordinateVisit(DamageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The order itself (address, phone, state…) is the page's card.
         order = self.work_order
-        if order is not None:
-            self.fields["technician"].help_text = _(
-                "Work order %(number)s (%(state)s), %(service)s: %(cause)s. Address: %(address)s. "
-                "Reference phone: %(phone)s."
-            ) % {
-                "number": order.number,
-                "state": order.get_state_display(),
-                "service": order.get_damaged_service_display() or order.get_kind_display(),
-                "cause": order.get_cause_display() or order.description,
-                "address": ", ".join(
-                    p for p in (order.address, order.neighbourhood, order.zone) if p
-                ),
-                "phone": order.reference_phone or "—",
-            }
         if self.closed_meanwhile:
             # Closed on its page before the case got here: nothing to
             # coordinate, the case goes on with how it ended.
@@ -1002,6 +1010,8 @@ class UnsolvedVisit(DamageForm, InteractionFields):
     closes the case — the order stays closed without solution, so a new report
     of this damage is a reiteration (step 2 → 10). Closing, the call is the
     case's quality call."""
+
+    calls_customer = True
 
     second_visit = forms.TypedChoiceField(
         label=gettext_lazy("How does the case go on?"),

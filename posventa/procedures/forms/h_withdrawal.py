@@ -79,6 +79,8 @@ class ReviewHistory(WithdrawalForm):
 class NegotiateRetention(WithdrawalForm, InteractionFields):
     """Step 3: retention by the retention policy; the customer stays or not."""
 
+    calls_customer = True
+
     stays = _yes_no(
         _("Does the customer stay?"),
         _("Yes, the customer keeps the product"),

@@ -24,6 +24,8 @@ class CallDebtor(CaseTaskForm, InteractionFields):
     the amount overdue). Without a commitment, the dunning letter follows the
     team rule: issued at once, or only when the executive asks for it."""
 
+    calls_customer = True
+
     call_result = forms.ChoiceField(
         label=_("Result of the call"),
         choices=[

@@ -17,6 +17,8 @@ class CallCustomer(CaseTaskForm, InteractionFields):
     product's last damages, calls, and says whether the customer has a
     problem; without one, the contact data is corrected on the spot."""
 
+    calls_customer = True
+
     call_result = forms.ChoiceField(
         label=_("How did the call go?"),
         choices=[

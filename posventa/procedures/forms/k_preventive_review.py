@@ -267,6 +267,8 @@ class FixWithCustomer(CaseTaskForm, InteractionFields):
     customer, the analyst hands the contact over and the step comes back to
     her with what the customer said (no interaction for the hand-over)."""
 
+    calls_customer = True
+
     customer_conform = forms.ChoiceField(
         label=_("Does the customer confirm the service works?"),
         choices=[

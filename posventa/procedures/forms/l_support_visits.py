@@ -157,6 +157,8 @@ class QualityCall(CaseTaskForm, InteractionFields):
     procedure's quality call: "not satisfied" leaves the case not conform
     (not attended effectively) until a later visit satisfies the customer."""
 
+    calls_customer = True
+
     quality_result = forms.ChoiceField(
         label=_("How did the customer rate the visit?"),
         choices=QualityResult.choices,

@@ -9,6 +9,7 @@ from posventa.engine import runtime
 from posventa.engine.deployment import deploy_files, read_directory
 from posventa.factories import CompanyFactory, ProductFactory, UserFactory
 from posventa.procedures.apps import MODELS_DIR
+from posventa.workorders.models import Technician
 
 
 @pytest.fixture
@@ -34,8 +35,14 @@ def deploy_only(*names: str) -> dict:
     return {version.process_id: version for version, _ in deploy_files(files)}
 
 
+# The field technicians the technical manager picks from (kept in the admin).
+TECHNICIANS = ["Téc. Luis Quiroga", "Téc. Juan Pérez", "Téc. Ana Rojas", "Téc. Pablo Ríos"]
+
+
 @pytest.fixture
 def team(db):
+    for name in TECHNICIANS:
+        Technician.objects.get_or_create(name=name)
     return {
         role: UserFactory(username=role.value, role=role, email=f"{role.value}@example.com")
         for role in Role
