@@ -336,7 +336,7 @@ POSVENTA_ATTENTION_WARNING_HOURS = float(os.environ.get("POSVENTA_ATTENTION_WARN
 # --- Documents (PDF) -----------------------------------------------------------
 # The letterhead of every PDF: the operator's name and, optionally, its logo
 # (a PNG or SVG file on this machine). Paper: Letter, as used in Bolivia.
-POSVENTA_OPERATOR_NAME = os.environ.get("POSVENTA_OPERATOR_NAME", "Operador de telecomunicaciones")
+POSVENTA_OPERATOR_NAME = os.environ.get("POSVENTA_OPERATOR_NAME", "COMTECO R.L.")
 POSVENTA_OPERATOR_LOGO = os.environ.get("POSVENTA_OPERATOR_LOGO", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -31,11 +31,11 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Team"), {"fields": ("role",)}),
+        (_("Team"), {"fields": ("role", "job_title")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        (_("Team"), {"fields": ("role", "first_name", "last_name", "email")}),
+        (_("Team"), {"fields": ("role", "job_title", "first_name", "last_name", "email")}),
     )
 
     def get_search_results(self, request, queryset, search_term):

@@ -12,6 +12,14 @@ class User(AbstractUser):
     """
 
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    # How she signs the documents she issues (the dunning letter, the order
+    # request, the month's report): her own title, not the role's generic name.
+    job_title = models.CharField(
+        _("job title"),
+        max_length=120,
+        blank=True,
+        help_text=_("As printed under the signature, e.g. Ejecutiva de Cuentas Empresas."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -28,3 +36,8 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return self.get_role_display() if self.role else _("Administrator")
+
+    @property
+    def signature_title(self) -> str:
+        """Her title under a signature: her own, else her role's name."""
+        return self.job_title or str(self.role_label)

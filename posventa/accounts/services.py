@@ -17,6 +17,7 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    job_title: str = "",
     password: str | None = None,
 ) -> User:
     """Create a team member in one role; without a password she cannot log in
@@ -26,7 +27,12 @@ def user_create(
     if not role:
         raise ValidationError({"role": _("Choose the team member's role.")})
     user = User(
-        username=username, role=role, first_name=first_name, last_name=last_name, email=email
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        job_title=job_title,
     )
     if password:
         # The project's password rules (settings.AUTH_PASSWORD_VALIDATORS), as

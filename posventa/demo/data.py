@@ -25,6 +25,19 @@ TEAM = [
     ("jefe_division", Role.DIVISION_HEAD, "Ramiro", "Villarroel Mercado"),
 ]
 
+# Each one's own title, as she signs the documents she issues.
+JOB_TITLES = {
+    "ejecutiva": "Ejecutiva de Cuentas Empresas",
+    "ejecutivo2": "Ejecutivo de Cuentas Empresas",
+    "ejecutiva3": "Ejecutiva de Cuentas Empresas",
+    "ejecutivo4": "Ejecutivo de Cuentas Empresas",
+    "gestor_comercial": "Gestor Comercial Empresas",
+    "gestor_tecnico": "Gestor Técnico Empresas",
+    "analista": "Analista Técnica Empresas",
+    "responsable": "Responsable Equipo Segmento Empresas",
+    "jefe_division": "Jefe Div. Gestión Integral Territorios",
+}
+
 # The manual's names for the roles, as the team says them.
 ROLE_LABELS_ES = {
     Role.EXECUTIVE: "Ejecutiva(o) Equipo Empresas",

@@ -85,6 +85,7 @@ class _Loader:
                     first_name=spec.first_name,
                     last_name=spec.last_name,
                     email=spec.email,
+                    job_title=spec.job_title,
                     password=self.password,
                 )
                 self.created["users"] += 1

@@ -59,6 +59,7 @@ class UserSpec:
     first_name: str
     last_name: str
     email: str
+    job_title: str = ""
 
 
 @dataclass
@@ -220,6 +221,7 @@ class _Builder:
                 last_name=last,
                 email=f"{ascii_slug(first.split()[0])}.{ascii_slug(last.split()[0])}"
                 "@comteco.example",
+                job_title=data.JOB_TITLES.get(username, ""),
             )
             for username, role, first, last in data.TEAM
         ]

@@ -8,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from posventa.accounts.models import User
+from posventa.accounts.roles import Role
 from posventa.cases.models import Outcome
 from posventa.common.pdf import render_pdf
 from posventa.indicators.definitions import (
@@ -76,6 +78,14 @@ def _row(label, total, effective, timely, open_) -> dict:
     }
 
 
+def _signer(role: str, preferred=None) -> User | None:
+    """Who signs the report for a role: the person who closed the month if
+    she holds it, else the first active person of the role."""
+    if preferred is not None and preferred.role == role:
+        return preferred
+    return User.objects.filter(role=role, is_active=True).order_by("pk").first()
+
+
 @translation.override("es")
 def report_pdf(close) -> bytes:
     efficacy_verdict = verdict(close.effective, close.total, EFFICACY_TARGET)
@@ -97,6 +107,8 @@ def report_pdf(close) -> bytes:
                 for name, rows in close.breakdowns.items()
             ],
             "team": team_rows(close),
+            "team_lead": _signer(Role.TEAM_LEAD, close.closed_by),
+            "division_head": _signer(Role.DIVISION_HEAD, close.closed_by),
         },
     )
 

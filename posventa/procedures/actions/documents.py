@@ -9,7 +9,21 @@ from posventa.cases.models import DocumentKind
 from posventa.cases.selectors import case_for_instance
 from posventa.cases.services import document_add
 from posventa.common.pdf import render_pdf
+from posventa.engine.models import TaskEvent
 from posventa.engine.registry import registry
+
+
+def _signer(instance):
+    """Who signs the order request for the team: the person who completed
+    the step that led to printing it (the commercial manager who entered
+    the change, in most procedures)."""
+    event = (
+        TaskEvent.objects.filter(instance_id=instance.pk, actor__isnull=False)
+        .select_related("actor")
+        .order_by("-ended_at", "-pk")
+        .first()
+    )
+    return event.actor if event else None
 
 
 @registry.register_action("order_request")
@@ -30,6 +44,7 @@ def order_request(instance, change: str, fee=0, lines=None, total=None) -> dict:
             "lines": [(c, d, Decimal(str(a))) for c, d, a in (lines or [])],
             "total": Decimal(str(total)) if total is not None else None,
             "printed_at": timezone.localtime(),
+            "signer": _signer(instance),
         },
     )
     document = document_add(
