@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
-    "axes",
+    "posventa.common.third_party.AxesConfig",
     "auditlog",
     "posventa.common",
     "posventa.accounts",

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommonConfig(AppConfig):
     name = "posventa.common"
+    verbose_name = _("Common")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
