@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from posventa.common.money import bs, format_bs
+from posventa.common.money import bs, format_amount, format_bs, format_number
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,25 @@ def test_amounts_are_rounded_half_up_to_cents(value, expected):
 )
 def test_amounts_are_written_the_bolivian_way(value, text):
     assert format_bs(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (Decimal("1234.5"), None, "1.234,5"),
+        (Decimal("50.00"), None, "50"),  # a percentage: no needless decimals
+        (1500, None, "1.500"),
+        ("35.5", None, "35,5"),
+        (Decimal("1234.5"), 2, "1.234,50"),
+        (2.675, 2, "2,68"),
+        (Decimal("-0.001"), 2, "0,00"),  # never "-0,00"
+        (Decimal("1234567"), 0, "1.234.567"),
+        ("no es un número", None, "no es un número"),
+    ],
+)
+def test_quantities_are_written_the_bolivian_way(value, places, text):
+    assert format_number(value, places) == text
+
+
+def test_an_amount_without_its_currency_for_a_column_headed_bs():
+    assert format_amount("2620") == "2.620,00"

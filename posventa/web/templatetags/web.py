@@ -1,6 +1,6 @@
 from django import forms, template
 
-from posventa.common.money import format_bs
+from posventa.common.money import format_amount, format_bs, format_number
 
 register = template.Library()
 
@@ -11,6 +11,22 @@ def bs(value) -> str:
     if value in (None, ""):
         return ""
     return format_bs(value)
+
+
+@register.filter
+def amount(value) -> str:
+    """1.234,50 — an amount under a "Bs" heading."""
+    if value in (None, ""):
+        return ""
+    return format_amount(value)
+
+
+@register.filter
+def number(value, places=None) -> str:
+    """1.234,5 — a quantity; `number:2` rounds to two decimals."""
+    if value in (None, ""):
+        return ""
+    return format_number(value, None if places in (None, "") else int(places))
 
 
 @register.filter
