@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from posventa.search import views
 
 app_name = "search"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("buscar/", views.results, name="results"),
+    path("buscar/sugerencias/", views.suggest, name="suggest"),
+]
