@@ -603,3 +603,464 @@ def orphans() -> list[Orphan]:
         found.values(),
         key=lambda o: (o.case.received_at if o.case else o.instance.started_at, o.business_key),
     )
+
+
+# --- the next move: what a case waits for, and who moves it ------------------------------
+
+
+class MoveKind:
+    """What stands between a case and its next step."""
+
+    TAKE = "take"  # a pending step the viewer may take now
+    OTHERS = "others"  # a pending step of another person or role
+    WORK_ORDER = "work_order"  # a work order must close (message work_order_closed)
+    UTAR = "utar"  # the claims unit must answer (message complaint_resolved)
+    TIMER = "timer"  # a date the process waits for, then moves by itself
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    STUCK = "stuck"  # nothing pending: an orphan (see `orphans`)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One thing the case waits for, as a sentence: `text` says what,
+    `detail` the facts around it, `url` where to act or look."""
+
+    kind: str
+    text: str
+    detail: str = ""
+    url: str = ""
+    since: datetime | None = None
+    task_id: str = ""  # the inbox row, for a pending step
+
+    @property
+    def is_step(self) -> bool:
+        return self.kind in (MoveKind.TAKE, MoveKind.OTHERS)
+
+
+@dataclass(frozen=True)
+class NextMove:
+    """The case page's panel: the steps the viewer may take first, then what
+    else the case waits for; its 24 hours alongside."""
+
+    moves: list[Move]
+    clock: Clock | None = None
+
+    @property
+    def primary(self) -> Move | None:
+        return next((m for m in self.moves if m.kind == MoveKind.TAKE), None)
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.moves) and self.moves[0].kind in (MoveKind.CLOSED, MoveKind.CANCELLED)
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y}" if moment else ""
+
+
+def _day_time(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}" if moment else ""
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """A wait of a process as the engine holds it: a message subscription
+    (its correlation values) or a timer (its due moment)."""
+
+    instance: ProcessInstance
+    since: datetime | None
+    correlation: dict
+    due: datetime | None = None
+
+
+def _wait_work_order(case: Case, user, wait: _Wait) -> Move:
+    from posventa.accounts.roles import Capability, can
+    from posventa.engine.registry import registry
+    from posventa.workorders.models import WorkOrder
+
+    number = str(wait.correlation.get("work_order_id", ""))
+    order = WorkOrder.objects.filter(number=number).select_related("visit").first()
+    who = registry.role_label(Role.TECHNICAL_MANAGER)
+    text = _("Waiting for %(number)s to be closed (%(who)s)") % {"number": number, "who": who}
+    if order is None:
+        return Move(MoveKind.WORK_ORDER, text, since=wait.since)
+    facts = [str(order.get_state_display())]
+    if order.scheduled_at:
+        facts.append(_("visit on %(when)s") % {"when": _day_time(order.scheduled_at)})
+    if order.technician:
+        facts.append(_("technician %(name)s") % {"name": order.technician})
+    if wait.since:
+        facts.append(_("waiting since %(when)s") % {"when": _day_time(wait.since)})
+    url = ""
+    if can(user, Capability.VIEW_WORK_ORDERS):
+        url = reverse("workorders:detail", args=[order.number])
+    return Move(MoveKind.WORK_ORDER, text, " · ".join(facts), url, since=wait.since)
+
+
+def _wait_utar(case: Case, user, wait: _Wait) -> Move:
+    from posventa.claims.models import Complaint
+
+    complaint = (
+        Complaint.objects.filter(pk=wait.correlation.get("complaint_id"))
+        .select_related("invoice")
+        .first()
+    )
+    since = wait.since or (complaint.created_at if complaint else None)
+    text = _("Waiting for UTAR's answer since %(day)s") % {"day": _day(since)}
+    if complaint is None:
+        return Move(MoveKind.UTAR, text, since=since)
+    detail = _("Complaint %(number)s on the invoice of %(month)s · %(state)s") % {
+        "number": complaint.pk,
+        "month": f"{complaint.invoice.period:%m/%Y}",
+        "state": complaint.get_state_display(),
+    }
+    url = reverse("claims:detail", args=[complaint.pk])
+    return Move(MoveKind.UTAR, text, detail, url, since=since)
+
+
+def _suspension_of(case: Case):
+    from posventa.inventory.models import Suspension
+
+    if case.product_id is None:
+        return None
+    return (
+        Suspension.objects.filter(product_id=case.product_id, reconnected_on__isnull=True)
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def _wait_reconnection_day(case: Case, user, wait: _Wait) -> Move:
+    """D: the day the customer asked to be reconnected on."""
+    text = _("Reconnects automatically on %(day)s") % {"day": _day(wait.due)}
+    detail = _("The day the customer asked for; then the executive tells the customer.")
+    return Move(MoveKind.TIMER, text, str(detail), since=wait.since)
+
+
+def _suspension_detail(case: Case) -> str:
+    suspension = _suspension_of(case)
+    if suspension is None:
+        return ""
+    return _("Temporary suspension from %(start)s to %(end)s") % {
+        "start": f"{suspension.starts_on:%d/%m/%Y}",
+        "end": f"{suspension.ends_on:%d/%m/%Y}",
+    }
+
+
+def _wait_suspension_start(case: Case, user, wait: _Wait) -> Move:
+    text = _("Suspends automatically on %(day)s") % {"day": _day(wait.due)}
+    return Move(MoveKind.TIMER, text, _suspension_detail(case), since=wait.since)
+
+
+def _wait_suspension_end(case: Case, user, wait: _Wait) -> Move:
+    text = _("Reconnects automatically on %(day)s") % {"day": _day(wait.due)}
+    return Move(MoveKind.TIMER, text, _suspension_detail(case), since=wait.since)
+
+
+def _wait_promise(case: Case, user, wait: _Wait) -> Move:
+    from posventa.common.money import format_bs
+
+    promise = case.promises.filter(kept__isnull=True).order_by("-created_at").first()
+    text = _("Waiting for the promised payment; checked on %(day)s") % {"day": _day(wait.due)}
+    detail = ""
+    if promise is not None:
+        detail = _("%(amount)s promised for %(day)s") % {
+            "amount": format_bs(promise.amount),
+            "day": f"{promise.promised_on:%d/%m/%Y}",
+        }
+    return Move(MoveKind.TIMER, text, detail, since=wait.since)
+
+
+# Every message a procedure's model waits for, by name → its sentence.
+MESSAGE_WAITS = {
+    "work_order_closed": _wait_work_order,
+    "complaint_resolved": _wait_utar,
+}
+# Every timer a procedure's model waits on by itself (an intermediate catch
+# event), by (process id, element id) → its sentence. The 24-hour boundary
+# timers are not waits: they run beside a pending step, whose move shows the
+# 24 hours (test_next_move checks every wait of the twelve models is here).
+TIMER_WAITS = {
+    ("d_suspension", "reconnection_date"): _wait_reconnection_day,
+    ("d_suspension_dates", "suspension_first_day"): _wait_suspension_start,
+    ("d_suspension_dates", "suspension_over"): _wait_suspension_end,
+    ("i_collections", "promise_due"): _wait_promise,
+}
+
+
+def _timer_dues(instance: ProcessInstance) -> dict:
+    """{task id: due moment} of the instance's waiting timers, read from its
+    state (the instance row keeps only the earliest)."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+    from SpiffWorkflow.util.task import TaskState
+
+    from posventa.engine import runtime
+
+    dues = {}
+    for task in runtime.load(instance.state).get_tasks(state=TaskState.WAITING):
+        value = task.internal_data.get("event_value")
+        if isinstance(value, str):
+            try:
+                dues[str(task.id)] = TimerEventDefinition.parse_time_or_duration(value)
+            except (ValueError, TypeError):
+                continue
+    return dues
+
+
+def _waits(case: Case, user, instances: list[ProcessInstance]) -> list[Move]:
+    """What the case's running processes wait for besides a person: messages
+    and timers, each with its sentence."""
+    import json
+
+    moves = []
+    ids = [i.pk for i in instances]
+    pending = {
+        (e.instance_id, str(e.task_id)): e
+        for e in TaskEvent.objects.filter(
+            instance_id__in=ids, ended_at__isnull=True, cancelled=False
+        ).exclude(kind="UserTask")
+    }
+    by_id = {i.pk: i for i in instances}
+    for subscription in MessageSubscription.objects.filter(instance_id__in=ids).order_by("pk"):
+        event = pending.get((subscription.instance_id, str(subscription.task_id)))
+        try:
+            correlation = json.loads(subscription.correlation)
+        except ValueError:
+            correlation = {}
+        wait = _Wait(
+            instance=by_id[subscription.instance_id],
+            since=event.started_at if event else None,
+            correlation=correlation if isinstance(correlation, dict) else {},
+        )
+        sentence = MESSAGE_WAITS.get(subscription.message_name)
+        if sentence is not None:
+            moves.append(sentence(case, user, wait))
+        else:
+            moves.append(
+                Move(
+                    MoveKind.STUCK,
+                    _("Waiting for the message %(name)s") % {"name": subscription.message_name},
+                )
+            )
+    for instance in instances:
+        if instance.next_timer_at is None:
+            continue
+        timers = [
+            (key, event)
+            for (instance_id, key), event in pending.items()
+            if instance_id == instance.pk
+            and (instance.version.process_id, event.bpmn_id) in TIMER_WAITS
+        ]
+        if not timers:
+            continue
+        dues = _timer_dues(instance)
+        for key, event in timers:
+            wait = _Wait(
+                instance=instance,
+                since=event.started_at,
+                correlation={},
+                due=dues.get(key, instance.next_timer_at),
+            )
+            moves.append(
+                TIMER_WAITS[(instance.version.process_id, event.bpmn_id)](case, user, wait)
+            )
+    return moves
+
+
+def _step_move(case: Case, user, task: HumanTask, takeable: set) -> Move:
+    from posventa.engine.services import may_work_on
+
+    since = _day_time(task.created_at)
+    if str(task.task_id) in takeable and may_work_on(user, task):
+        who = (
+            _("You took it")
+            if task.assignee_id == user.pk
+            else _("In the inbox of %(role)s") % {"role": task.get_role_label()}
+        )
+        detail = f"{who} · " + _("pending since %(when)s") % {"when": since}
+        return Move(
+            MoveKind.TAKE,
+            _("Complete: %(step)s") % {"step": task.name},
+            detail,
+            reverse("cases:task", args=[task.task_id]),
+            since=task.created_at,
+            task_id=str(task.task_id),
+        )
+    holder = str(task.assignee) if task.assignee_id else task.get_role_label()
+    if task.assignee_id:
+        holder = f"{holder} ({task.get_role_label()})"
+    return Move(
+        MoveKind.OTHERS,
+        _("Waiting for %(who)s: %(step)s since %(when)s")
+        % {"who": holder, "step": task.name, "when": since},
+        since=task.created_at,
+        task_id=str(task.task_id),
+    )
+
+
+def _visit_detail(case: Case) -> str:
+    """The case's support visit still to be made (procedure L): when, who goes, where."""
+    from posventa.visits.models import VisitState
+
+    visit = (
+        case.visits.filter(state=VisitState.SCHEDULED)
+        .select_related("analyst")
+        .order_by("starts_at")
+        .first()
+    )
+    if visit is None:
+        return ""
+    return _("Visit scheduled for %(when)s with %(analyst)s at %(where)s") % {
+        "when": _day_time(visit.starts_at),
+        "analyst": visit.analyst or "—",
+        "where": visit.location,
+    }
+
+
+def _ended_move(case: Case) -> Move:
+    if case.outcome == "cancelled":
+        return Move(
+            MoveKind.CANCELLED,
+            _("Cancelled on %(day)s by %(who)s")
+            % {"day": _day(case.closed_at), "who": case.cancelled_by or "—"},
+            case.cancel_reason,
+        )
+    return Move(
+        MoveKind.CLOSED,
+        _("Closed on %(day)s · outcome: %(outcome)s")
+        % {"day": _day(case.closed_at), "outcome": case.get_outcome_display()},
+    )
+
+
+def case_next_move(case: Case, user) -> NextMove:
+    """What moves the case next, as the case page's panel says it: the
+    pending steps (those the viewer may take — her role, nobody's or hers, a
+    customer she may see — first, as "Complete: …"), what else its processes
+    wait for (a work order to close, UTAR's answer, a date), or how it ended.
+    Processes a step of the case started ("PV-…/suspension") count too: a
+    closed suspension case still reconnects by itself."""
+    from django.db.models import Q
+
+    instances = list(
+        ProcessInstance.objects.filter(status=InstanceStatus.RUNNING)
+        .filter(Q(pk=case.instance_id) | Q(business_key__startswith=f"{case.number}/"))
+        .select_related("version")
+        .defer("result")
+    )
+    moves: list[Move] = []
+    if case.status == CaseStatus.CLOSED:
+        moves.append(_ended_move(case))
+    tasks = list(
+        HumanTask.objects.filter(instance__in=instances)
+        .select_related("assignee")
+        .order_by("due_at", "created_at", "pk")
+    )
+    if tasks:
+        takeable = {
+            str(t)
+            for t in inbox(user=user)
+            .filter(task_id__in=[t.task_id for t in tasks])
+            .values_list("task_id", flat=True)
+        }
+        steps = [_step_move(case, user, task, takeable) for task in tasks]
+        visit = _visit_detail(case) if case.procedure == "L" else ""
+        if visit:
+            steps = [
+                Move(
+                    m.kind,
+                    m.text,
+                    " · ".join(p for p in (m.detail, visit) if p),
+                    m.url,
+                    m.since,
+                    m.task_id,
+                )
+                for m in steps
+            ]
+        moves += sorted(steps, key=lambda m: m.kind != MoveKind.TAKE)
+    moves += _waits(case, user, instances)
+    if not moves:
+        moves.append(
+            Move(
+                MoveKind.STUCK,
+                _("Nothing moves this case: no step, date or message is pending."),
+                _("Tell the team lead: she can cancel it with a reason."),
+            )
+        )
+    return NextMove(
+        moves=moves, clock=case_clock(case) if case.status != CaseStatus.CLOSED else None
+    )
+
+
+def work_orders_to_close(user) -> list["WorkOrderToClose"]:
+    """The technical manager's work orders a case waits on (a process
+    subscribed to `work_order_closed` with their number): open, on the
+    customers she may see, the soonest visit first. Nobody else closes work
+    orders, so nobody else gets them. A visit of the calendar is closed
+    there, with its engineering service: its row links to the calendar."""
+    import json
+
+    from django.db.models import F
+
+    from posventa.accounts.roles import Capability, can
+    from posventa.workorders.models import WorkOrder
+    from posventa.workorders.services import CLOSED_MESSAGE
+
+    if not can(user, Capability.MANAGE_WORK_ORDERS):
+        return []
+    waiting: dict[str, list[str]] = {}
+    for correlation, key in MessageSubscription.objects.filter(
+        message_name=CLOSED_MESSAGE
+    ).values_list("correlation", "instance__business_key"):
+        try:
+            number = json.loads(correlation).get("work_order_id")
+        except (ValueError, AttributeError):
+            continue
+        if number:
+            waiting.setdefault(str(number), []).append(key.split("/")[0])
+    if not waiting:
+        return []
+    orders = (
+        WorkOrder.objects.visible_to(user)
+        .open()
+        .filter(number__in=waiting)
+        .select_related("company", "visit")
+        .order_by(F("scheduled_at").asc(nulls_last=True), "created_at", "pk")
+    )
+    now = timezone.now()
+    rows = []
+    for order in orders[:200]:
+        visit = getattr(order, "visit", None)
+        url = (
+            f"{reverse('visits:calendar')}?day={timezone.localtime(visit.starts_at):%Y-%m-%d}"
+            if visit is not None
+            else reverse("workorders:detail", args=[order.number])
+        )
+        rows.append(
+            WorkOrderToClose(
+                order=order,
+                cases=sorted(set(waiting[order.number])),
+                url=url,
+                age=now - order.created_at,
+                in_calendar=visit is not None,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class WorkOrderToClose:
+    """A row of the technical manager's inbox: an open work order a case waits on."""
+
+    order: object
+    cases: list[str]
+    url: str
+    age: timedelta
+    in_calendar: bool = False
+
+    @property
+    def age_days(self) -> int:
+        return self.age.days
+
+
+# --- end of the next move ------------------------------------------------------------------
