@@ -392,7 +392,10 @@ LOGGING = {
     # SpiffWorkflow logs every task state change at INFO.
     "loggers": {
         "spiff": {"level": "WARNING"},
-        # WeasyPrint narrates every PDF at INFO.
+        # WeasyPrint narrates every PDF at INFO; its warnings (and those of
+        # fontTools, which subsets the fonts where HarfBuzz's subsetter is
+        # missing) are about fonts and CSS, not errors: on a laptop they go to
+        # var/log/documents.log instead of the terminal (LOGGING below).
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
@@ -402,3 +405,15 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+if LOG_FORMAT == "text":
+    (VAR_DIR / "log").mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["documents"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": VAR_DIR / "log" / "documents.log",
+        "maxBytes": 1024 * 1024,
+        "backupCount": 1,
+        "formatter": "text",
+        "delay": True,
+    }
+    for _name in ("weasyprint", "fontTools"):
+        LOGGING["loggers"][_name].update(handlers=["documents"], propagate=False)

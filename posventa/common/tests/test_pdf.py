@@ -148,3 +148,11 @@ def test_the_dunning_letter_is_signed_with_the_executives_title(db):
     text = _text(data)
     assert "Mariela Rocha Ejecutiva de Cuentas · Equipo Empresas" in text
     assert "Ejecutivo(a) de cuentas" not in text
+
+
+def test_font_warnings_go_to_the_documents_log_not_the_terminal_on_a_laptop(settings):
+    assert settings.LOG_FORMAT == "text"  # DEBUG on, as `make run`
+    for name in ("weasyprint", "fontTools"):
+        logger = settings.LOGGING["loggers"][name]
+        assert logger["handlers"] == ["documents"] and logger["propagate"] is False
+    assert str(settings.LOGGING["handlers"]["documents"]["filename"]).endswith("documents.log")
