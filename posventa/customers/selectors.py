@@ -53,3 +53,10 @@ def company_timeline(*, company: Company, limit: int = 50) -> QuerySet[Interacti
     return company.interactions.select_related("recorded_by", "contact").order_by(
         "-occurred_at", "-pk"
     )[:limit]
+
+
+def company_interactions(*, company: Company) -> QuerySet[Interaction]:
+    """All the company's interactions, newest first: the customer page pages them."""
+    return company.interactions.select_related("recorded_by", "contact").order_by(
+        "-occurred_at", "-pk"
+    )

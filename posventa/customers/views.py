@@ -5,18 +5,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import sees_every_portfolio
 from posventa.billing.selectors import account_status, debt_by_product
+from posventa.cases.models import CaseStatus
 from posventa.common.exports import wants_xlsx
 from posventa.customers.exports import portfolio_xlsx
 from posventa.customers.forms import InteractionForm, PortfolioSearchForm
 from posventa.customers.models import Company
-from posventa.customers.selectors import company_timeline, portfolio
+from posventa.customers.selectors import company_interactions, company_timeline, portfolio
 from posventa.customers.services import interaction_record
+from posventa.inventory.models import ProductStatus
 from posventa.inventory.selectors import company_products
 
 PAGE_SIZE = 25
@@ -55,10 +60,34 @@ def _company(request, pk) -> Company:
     )
 
 
-def _interactions_context(company, form, *, partial=False, recorded=False) -> dict:
+# The customer page's sections, one at a time (`?seccion=`): a page a phone
+# scrolls through, and only the queries of the section shown.
+SECTIONS = [
+    ("resumen", pgettext_lazy("customer page section", "Summary")),
+    ("productos", _lazy("Products")),
+    ("casos", _lazy("Requests")),
+    ("interacciones", _lazy("Interactions")),
+    ("facturacion", _lazy("Billing")),
+]
+SECTION_KEYS = {key for key, _label in SECTIONS}
+DEFAULT_SECTION = "resumen"
+
+
+def _section(request) -> str:
+    """The section asked for; an unknown or missing one is the summary."""
+    section = request.GET.get("seccion", "")
+    return section if section in SECTION_KEYS else DEFAULT_SECTION
+
+
+def _interactions_context(
+    company, form, *, page_number=None, partial=False, recorded=False
+) -> dict:
+    page = Paginator(company_interactions(company=company), PAGE_SIZE).get_page(page_number)
     return {
         "company": company,
-        "timeline": company_timeline(company=company),
+        "timeline": page.object_list,
+        "page": page,
+        "querystring": "seccion=interacciones",
         "form": form,
         # The fragment alone (htmx) also updates the page's status line.
         "partial": partial,
@@ -66,25 +95,42 @@ def _interactions_context(company, form, *, partial=False, recorded=False) -> di
     }
 
 
-def _detail_context(company, form) -> dict:
+def _detail_context(request, company, section: str, form=None) -> dict:
     today = timezone.localdate()
-    return {
-        **_interactions_context(company, form),
-        "contacts": company.contacts.all(),
-        "products": company_products(company=company),
-        "account": account_status(company=company, today=today),
-        "debts": debt_by_product(company=company, today=today),
-        "today": today,
-        "cases": company.cases.order_by("-received_at")[:10],
-    }
+    context = {"company": company, "section": section, "sections": SECTIONS, "today": today}
+    if section == "resumen":
+        context |= {
+            "contacts": company.contacts.all(),
+            "account": account_status(company=company, today=today),
+            "product_count": company.products.exclude(status=ProductStatus.WITHDRAWN).count(),
+            "open_cases": company.cases.exclude(status=CaseStatus.CLOSED).count(),
+            "latest": company_timeline(company=company, limit=3),
+        }
+    elif section == "productos":
+        context["products"] = company_products(company=company)
+    elif section == "casos":
+        cases = company.cases.order_by("-received_at", "-pk")
+        context |= {
+            "page": Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page")),
+            "querystring": "seccion=casos",
+        }
+    elif section == "interacciones":
+        context |= _interactions_context(
+            company, form or InteractionForm(company=company), page_number=request.GET.get("page")
+        )
+    else:
+        context |= {
+            "account": account_status(company=company, today=today),
+            "debts": debt_by_product(company=company, today=today),
+        }
+    return context
 
 
 @login_required
 def company_detail(request, pk):
     company = _company(request, pk)
-    return render(
-        request, "customers/detail.html", _detail_context(company, InteractionForm(company=company))
-    )
+    section = _section(request)
+    return render(request, "customers/detail.html", _detail_context(request, company, section))
 
 
 @login_required
@@ -118,7 +164,9 @@ def interaction_add(request, pk):
         else:
             if not htmx:
                 messages.success(request, _("Interaction recorded."))
-                return redirect("customers:detail", pk=company.pk)
+                return redirect(
+                    reverse("customers:detail", args=[company.pk]) + "?seccion=interacciones"
+                )
             return render(
                 request,
                 "customers/_interactions.html",
@@ -127,7 +175,12 @@ def interaction_add(request, pk):
                 ),
             )
     if not htmx:
-        return render(request, "customers/detail.html", _detail_context(company, form), status=422)
+        return render(
+            request,
+            "customers/detail.html",
+            _detail_context(request, company, "interacciones", form),
+            status=422,
+        )
     # htmx 2 swaps only 2xx by default: the form with its errors comes as 200.
     return render(
         request, "customers/_interactions.html", _interactions_context(company, form, partial=True)

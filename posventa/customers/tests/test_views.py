@@ -229,8 +229,12 @@ def test_the_customer_page_tells_the_whole_story(client, people):
     )
     EnabledServiceFactory(product=product)
     EquipmentFactory(product=product, serial="HWTC0001")
-    page = text_of(
-        as_user(client, people["ana"]).get(reverse("customers:detail", args=[company.pk]))
+    client = as_user(client, people["ana"])
+    url = reverse("customers:detail", args=[company.pk])
+    # The story is told across the page's sections (?seccion=), each its own page.
+    page = " ".join(
+        text_of(client.get(url, {"seccion": section}))
+        for section in ("resumen", "productos", "interacciones")
     )
     for expected in (
         "Gobierno Municipal de Sacaba",
@@ -274,7 +278,9 @@ def test_an_account_in_arrears_shows_how_much_and_since_when(client, people, com
         product=product, period=date(2020, 3, 1), amount="100.00", due_date=today + timedelta(9)
     )
     page = text_of(
-        as_user(client, people["ana"]).get(reverse("customers:detail", args=[company.pk]))
+        as_user(client, people["ana"]).get(
+            reverse("customers:detail", args=[company.pk]), {"seccion": "facturacion"}
+        )
     )
     assert "En mora" in page and "Bs 1.260,25" in page
     assert "2 facturas en mora, la más antigua vencida desde el 20/02/2020" in page
@@ -348,7 +354,9 @@ def test_without_htmx_the_post_redirects_back_to_the_page(client, people, compan
     client = as_user(client, people["ana"])
     response = interaction(client, companies["ana"], htmx=False)
     assert response.status_code == 302
-    assert response["Location"] == reverse("customers:detail", args=[companies["ana"].pk])
+    assert response["Location"] == (
+        reverse("customers:detail", args=[companies["ana"].pk]) + "?seccion=interacciones"
+    )
     page = text_of(client.get(response["Location"]))
     assert "Interacción registrada." in page and "Llamada de seguimiento." in page
 
