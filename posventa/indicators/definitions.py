@@ -31,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Choose
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -144,16 +145,21 @@ def team_received_in_q(month: Month) -> Q:
     )
 
 
-def timely_q(as_of: datetime, *, exclude_wait: bool | None = None) -> Q:
-    """Attended by `as_of`, in less than 24 hours from the customer's request
-    (23:59:59 is in time, 24:00:00 is not)."""
+def deadline(*, exclude_wait: bool | None = None) -> ExpressionWrapper:
+    """The end of a request's 24 hours: from the customer's request, plus the
+    time it waited for the customer when the setting leaves that out."""
     if exclude_wait is None:
         exclude_wait = excludes_customer_wait()
     limit = F("requested_at") + timedelta(hours=ATTENTION_HOURS)
     if exclude_wait:
         limit = limit + F("customer_wait")
-    deadline = ExpressionWrapper(limit, output_field=DateTimeField())
-    return Q(attended_at__lte=as_of, attended_at__lt=deadline)
+    return ExpressionWrapper(limit, output_field=DateTimeField())
+
+
+def timely_q(as_of: datetime, *, exclude_wait: bool | None = None) -> Q:
+    """Attended by `as_of`, in less than 24 hours from the customer's request
+    (23:59:59 is in time, 24:00:00 is not)."""
+    return Q(attended_at__lte=as_of, attended_at__lt=deadline(exclude_wait=exclude_wait))
 
 
 def reiterated_q() -> Q:
@@ -201,6 +207,24 @@ def open_q(as_of: datetime) -> Q:
     return Q(closed_at__isnull=True) | Q(closed_at__gt=as_of)
 
 
+def within_time_q(as_of: datetime, *, exclude_wait: bool | None = None) -> Q:
+    """Still open at `as_of` and still inside its 24 hours: while the month
+    runs, such a request neither passes nor fails yet — it leaves both
+    indicators' "so far" figures (`Figures.judged`). A finished month has no
+    "not yet": what is open at its end counts as neither effective nor timely."""
+    return open_q(as_of) & Q(GreaterThan(deadline(exclude_wait=exclude_wait), Value(as_of)))
+
+
+def late_q(as_of: datetime, *, exclude_wait: bool | None = None) -> Q:
+    """Still open at `as_of` with its 24 hours passed."""
+    return open_q(as_of) & ~Q(GreaterThan(deadline(exclude_wait=exclude_wait), Value(as_of)))
+
+
+def closed_counted_q(as_of: datetime) -> Q:
+    """Closed by `as_of`, and not by cancelling: judged on both indicators."""
+    return Q(closed_at__lte=as_of) & ~cancelled_q(as_of)
+
+
 def classified(cases, as_of: datetime, *, exclude_wait: bool | None = None):
     """The cases with how each counts: is_effective, is_timely, is_open,
     is_reiterated, is_cancelled (a cancelled one counts in neither indicator)."""
@@ -230,19 +254,22 @@ class Verdict:
     ACCEPTED = "accepted"
     OBSERVED = "observed"
     NO_REQUESTS = "no_requests"
+    NOT_YET = "not_yet"  # live: every request still inside its 24 hours
 
     LABELS = {
         ACCEPTED: _("Accepted"),
         OBSERVED: _("Observed"),
         NO_REQUESTS: _("No requests"),
+        NOT_YET: _("Nothing to judge yet"),
     }
 
 
-def verdict(part: int, whole: int, target: Decimal) -> str:
+def verdict(part: int, whole: int, target: Decimal, *, waiting: int = 0) -> str:
     """Accepted at or above the target (compared exactly, not on the rounded
-    figure), observed below."""
+    figure), observed below. `waiting`: requests left out because they are
+    still inside their 24 hours (live): with none judged, it is "not yet"."""
     if not whole:
-        return Verdict.NO_REQUESTS
+        return Verdict.NOT_YET if waiting else Verdict.NO_REQUESTS
     return Verdict.ACCEPTED if Decimal(part) * 100 >= target * whole else Verdict.OBSERVED
 
 

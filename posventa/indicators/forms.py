@@ -1,12 +1,13 @@
 """The query strings of the indicator pages, read with a form: a value that
 makes no sense is reported, and the page shows the current month instead."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from posventa.accounts.roles import Role
 from posventa.accounts.selectors import executives
@@ -25,6 +26,10 @@ INDICATOR_LABELS = {
     "not_timely": _("Not attended in less than 24 h"),
     "open": _("Still open"),
     "cancelled": _("Cancelled by hand (counted in neither indicator)"),
+    # The live month's split.
+    "closed": _("Closed"),
+    "within_time": _("Open, still inside their 24 hours (neither pass nor fail yet)"),
+    "late": _("Open, 24 hours passed"),
     # The team's own figures (I, J, K): never in the indicators.
     **{
         name: format_lazy("{} · {}", figure.procedure, figure.label)
@@ -92,28 +97,60 @@ class CasesBehindForm(MonthForm):
         }
 
 
+# The date inputs send ISO dates (YYYY-MM-DD); a typed day/month/year is read too.
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# The longest period the page times at once (every step event of it is read).
+MAX_PERIOD_DAYS = 366
+
+
+def last_full_month(today: date) -> tuple[date, date]:
+    """The first and last day of the month before `today`'s."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+class IsoDateField(forms.DateField):
+    """A date read from an `<input type="date">` (ISO), bounded to 2000–2100,
+    with a Spanish message for anything else."""
+
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    input_formats = DATE_FORMATS
+    default_error_messages = {"invalid": _("Give the date as YYYY-MM-DD, e.g. 2026-11-30.")}
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value) > 10:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        result = super().to_python(value)
+        if result and not date(2000, 1, 1) <= result <= date(2100, 12, 31):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return result
+
+
 class TimeSpentForm(BoundedForm):
-    """Which procedure, over which period (received from … to …, both
-    included), and optionally one role's steps."""
+    """Which procedure, over which period (received from … until …, both
+    included; the last full month unless chosen), and optionally one role's
+    steps."""
 
     procedure = forms.ChoiceField(label=_("Procedure"), choices=())
-    received_from = forms.DateField(
-        label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    received_to = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_from = IsoDateField(label=_("Received from"))
+    received_to = IsoDateField(label=pgettext_lazy("period", "until"))
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("All")), *Role.choices], required=False
     )
 
     def __init__(self, data=None, **kwargs):
-        today = timezone.localdate()
+        start, end = last_full_month(timezone.localdate())
         initial = {
             "procedure": next(iter(PROCESS_IDS)),
-            "received_from": today - timedelta(days=90),
-            "received_to": today,
+            "received_from": start,
+            "received_to": end,
             "role": "",
         }
-        data = {**initial, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
+        # The inputs show ISO dates; the defaults too.
+        data = {
+            **{k: v.isoformat() if isinstance(v, date) else v for k, v in initial.items()},
+            **{k: v for k, v in (data or {}).items() if v not in ("", None)},
+        }
         super().__init__(data, **kwargs)
         self.fields["procedure"].choices = [
             (code, label) for code, label in Procedure.choices if code in PROCESS_IDS
@@ -129,10 +166,15 @@ class TimeSpentForm(BoundedForm):
         start, end = cleaned.get("received_from"), cleaned.get("received_to")
         if start and end and start > end:
             self.add_error("received_to", _("The period ends before it starts."))
+        elif start and end and (end - start).days >= MAX_PERIOD_DAYS:
+            self.add_error(
+                "received_to",
+                _("Choose a period of at most %(days)s days.") % {"days": MAX_PERIOD_DAYS},
+            )
         return cleaned
 
     def period(self) -> dict:
-        """The valid choice, or the defaults (the last 90 days of the first procedure)."""
+        """The valid choice, or the defaults (the last full month of the first procedure)."""
         values = self.cleaned_data if self.is_valid() else self._initial_values
         start = timezone.make_aware(datetime.combine(values["received_from"], time.min))
         end = timezone.make_aware(

@@ -22,8 +22,10 @@ from posventa.indicators.definitions import (
     Month,
     cancelled_q,
     classified,
+    closed_counted_q,
     effective_q,
     excludes_customer_wait,
+    late_q,
     measured_at,
     open_q,
     percentage,
@@ -31,6 +33,7 @@ from posventa.indicators.definitions import (
     team_received_in_q,
     timely_q,
     verdict,
+    within_time_q,
 )
 from posventa.indicators.models import MonthClose
 
@@ -52,6 +55,11 @@ INDICATOR_FILTERS = (
     "not_timely",
     "open",
     "cancelled",
+    # The live month's split of the requests: closed, still inside their 24
+    # hours (neither pass nor fail yet), open with their 24 hours passed.
+    "closed",
+    "within_time",
+    "late",
 )
 # Every list a figure leads to: the indicators' and the team's own figures'.
 CASE_LISTS = (*INDICATOR_FILTERS, *TEAM_FIGURES)
@@ -86,11 +94,43 @@ def team_month_cases(user, month: Month) -> QuerySet[Case]:
 
 @dataclass(frozen=True)
 class Figures:
+    """A month's counts and its two indicators. While the month runs (`live`),
+    the requests still inside their 24 hours (`within_time`) neither pass nor
+    fail yet: the "so far" figures judge the others (`judged`); measured at
+    the month's end, every request is judged (what is still open fails)."""
+
     total: int  # the requests the indicators count: cancelled ones are not among them
     effective: int
     timely: int
     open: int
     cancelled: int = 0  # received in the month and cancelled by hand: counted apart
+    within_time: int = 0  # open, still inside its 24 hours at the measuring instant
+    within_time_timely: int = 0  # of those, already attended (in time)
+    live: bool = False  # measured now, while the month runs
+
+    @property
+    def closed(self) -> int:
+        """Closed by the measuring instant (not by cancelling)."""
+        return self.total - self.open
+
+    @property
+    def late(self) -> int:
+        """Open with its 24 hours passed."""
+        return self.open - self.within_time
+
+    @property
+    def waiting(self) -> int:
+        """Left out of the "so far" figures: inside their 24 hours, live only."""
+        return self.within_time if self.live else 0
+
+    @property
+    def judged(self) -> int:
+        """The requests the "so far" figures judge."""
+        return self.total - self.waiting
+
+    @property
+    def timely_so_far(self) -> int:
+        return self.timely - (self.within_time_timely if self.live else 0)
 
     @property
     def not_effective(self) -> int:
@@ -99,6 +139,30 @@ class Figures:
     @property
     def not_timely(self) -> int:
         return self.total - self.timely
+
+    @property
+    def not_effective_so_far(self) -> int:
+        return self.judged - self.effective
+
+    @property
+    def not_timely_so_far(self) -> int:
+        return self.judged - self.timely_so_far
+
+    @property
+    def efficacy_so_far(self) -> Decimal | None:
+        return percentage(self.effective, self.judged)
+
+    @property
+    def timeliness_so_far(self) -> Decimal | None:
+        return percentage(self.timely_so_far, self.judged)
+
+    @property
+    def efficacy_verdict_so_far(self) -> str:
+        return verdict(self.effective, self.judged, EFFICACY_TARGET, waiting=self.waiting)
+
+    @property
+    def timeliness_verdict_so_far(self) -> str:
+        return verdict(self.timely_so_far, self.judged, TIMELINESS_TARGET, waiting=self.waiting)
 
     @property
     def efficacy(self) -> Decimal | None:
@@ -127,7 +191,24 @@ def _counts(as_of: datetime, exclude_wait: bool) -> dict:
         "timely": Count("pk", filter=timely_q(as_of, exclude_wait=exclude_wait) & counted),
         "open": Count("pk", filter=open_q(as_of)),
         "cancelled": Count("pk", filter=cancelled_q(as_of)),
+        "within_time": Count("pk", filter=within_time_q(as_of, exclude_wait=exclude_wait)),
+        "within_time_timely": Count(
+            "pk",
+            filter=within_time_q(as_of, exclude_wait=exclude_wait)
+            & timely_q(as_of, exclude_wait=exclude_wait),
+        ),
     }
+
+
+FIGURE_COUNTS = (
+    "total",
+    "effective",
+    "timely",
+    "open",
+    "cancelled",
+    "within_time",
+    "within_time_timely",
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +227,7 @@ class MonthReport:
 def month_figures(user, month: Month, *, now: datetime | None = None) -> Figures:
     as_of = measured_at(month, now)
     row = month_cases(user, month).aggregate(**_counts(as_of, excludes_customer_wait()))
-    return Figures(**row)
+    return Figures(**row, live=as_of < month.ends_at)
 
 
 def month_report(user, month: Month, *, now: datetime | None = None) -> MonthReport:
@@ -162,24 +243,25 @@ def month_report(user, month: Month, *, now: datetime | None = None) -> MonthRep
         .annotate(**_counts(as_of, exclude_wait))
         .order_by()
     )
-    figures = _sum(groups)
+    live = as_of < month.ends_at
+    figures = _sum(groups, live)
     breakdowns = {}
     for name in BREAKDOWNS:
         keys = sorted({g[f"by_{name}"] for g in groups}, key=lambda key: (key is None, key or ""))
         labels = _labels(name, keys)
         breakdowns[name] = [
-            (key, labels.get(key, key), _sum(g for g in groups if g[f"by_{name}"] == key))
+            (key, labels.get(key, key), _sum((g for g in groups if g[f"by_{name}"] == key), live))
             for key in keys
         ]
     return MonthReport(month, as_of, exclude_wait, figures, breakdowns)
 
 
-def _sum(groups) -> Figures:
-    totals = dict.fromkeys(("total", "effective", "timely", "open", "cancelled"), 0)
+def _sum(groups, live: bool) -> Figures:
+    totals = dict.fromkeys(FIGURE_COUNTS, 0)
     for group in groups:
         for name in totals:
             totals[name] += group[name]
-    return Figures(**totals)
+    return Figures(**totals, live=live)
 
 
 def _labels(name: str, keys: list) -> dict:
@@ -246,14 +328,22 @@ def cases_behind(
         return _filtered(cases, procedure, executive, channel, role).order_by("received_at", "pk")
     cases = month_cases(user, month)
     counted = ~cancelled_q(as_of)  # a cancelled case is behind no number but its own
+    # While the month runs, the requests still inside their 24 hours are behind
+    # neither an indicator's passes nor its failures: the "so far" figures.
+    judged = counted
+    if as_of < month.ends_at:
+        judged = counted & ~within_time_q(as_of)
     conditions = {
         "all": counted,
         "effective": effective_q(as_of),
-        "not_effective": ~effective_q(as_of) & counted,
-        "timely": timely_q(as_of) & counted,
-        "not_timely": (~timely_q(as_of) | Q(attended_at__isnull=True)) & counted,
+        "not_effective": ~effective_q(as_of) & judged,
+        "timely": timely_q(as_of) & judged,
+        "not_timely": (~timely_q(as_of) | Q(attended_at__isnull=True)) & judged,
         "open": open_q(as_of),
         "cancelled": cancelled_q(as_of),
+        "closed": closed_counted_q(as_of),
+        "within_time": within_time_q(as_of),
+        "late": late_q(as_of),
     }
     if indicator in conditions:
         cases = cases.filter(conditions[indicator])
@@ -383,7 +473,7 @@ def month_close_differences(close, user) -> tuple[Figures, list[Difference]]:
     as_of = close.measured_at
     exclude_wait = excludes_customer_wait()
     now_cases = month_cases(user, month)
-    now_figures = Figures(**now_cases.aggregate(**_counts(as_of, exclude_wait)))
+    now_figures = Figures(**now_cases.aggregate(**_counts(as_of, exclude_wait)))  # never live
     snapshot = {
         row.case_id: row
         for row in close.cases.filter(case__in=cases_measured_for(user)).select_related("case")

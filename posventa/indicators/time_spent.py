@@ -6,6 +6,10 @@ The period is the cases' reception (`received_at`), so the team's own
 procedures (I, J, K) have their steps timed too; a break of the 24 hours is
 counted for a customer's request only, from its `requested_at`.
 
+A step that became ready after the request was answered (the quality call,
+for one) runs after the 24-hour clock stopped: it is marked so, listed last
+and left out of the heat scale.
+
 Waiting: from the step becoming ready to someone taking it (claiming it or
 opening its form); working: from then to its completion. A step completed
 without being opened first (e.g. through the API) counts as taken when it was
@@ -43,7 +47,14 @@ class StepTime:
     working_p90: timedelta
     total_p90: timedelta
     breaks: int  # requests whose 24 hours passed while this step was pending
-    heat: int = 0  # 0–4, by the median total time against the slowest step
+    heat: int = 0  # 0–4, by the median total time against the slowest step on the clock
+    after_clock: int = 0  # times it became ready after the request was answered
+
+    @property
+    def outside_clock(self) -> bool:
+        """Mostly done after the request was answered (e.g. the quality
+        call): the 24 hours had already stopped, so its time is not theirs."""
+        return self.after_clock * 2 > self.count
 
     @property
     def role_label(self) -> str:
@@ -79,13 +90,34 @@ def step_times(user, procedure: str, start: datetime, end: datetime, role: str =
         instance__case__in=cases, kind__in=TIMED_KINDS, cancelled=False, ended_at__isnull=False
     )
     rows = events.values_list(
-        "bpmn_id", "name", "lane", "kind", "started_at", "taken_at", "ended_at"
+        "bpmn_id",
+        "name",
+        "lane",
+        "kind",
+        "started_at",
+        "taken_at",
+        "ended_at",
+        "instance__case__requested_at",
+        "instance__case__attended_at",
     )
     steps: dict[str, dict] = {}
-    for bpmn_id, name, lane, kind, started, taken, ended in rows.iterator(chunk_size=5000):
+    for bpmn_id, name, lane, kind, started, taken, ended, requested, attended in rows.iterator(
+        chunk_size=5000
+    ):
         step = steps.setdefault(
-            bpmn_id, {"name": name, "role": LANES.get(lane, ""), "waiting": [], "working": []}
+            bpmn_id,
+            {
+                "name": name,
+                "role": LANES.get(lane, ""),
+                "waiting": [],
+                "working": [],
+                "after_clock": 0,
+            },
         )
+        # The 24-hour clock of a customer's request stops when it is answered:
+        # a step that became ready from then on runs outside it.
+        if requested is not None and attended is not None and started >= attended:
+            step["after_clock"] += 1
         if kind in HUMAN_KINDS:
             taken = min(max(taken or ended, started), ended)
             step["waiting"].append((taken - started).total_seconds())
@@ -137,15 +169,25 @@ def step_times(user, procedure: str, start: datetime, end: datetime, role: str =
                     )
                 ),
                 breaks=breaks.get(bpmn_id, 0),
+                after_clock=step["after_clock"],
             )
         )
-    slowest = max((s.total_median for s in result), default=timedelta(0))
+    # The heat compares the steps on the clock: one after it (the quality call)
+    # may be slow without holding any request's 24 hours; it stays uncoloured.
+    slowest = max((s.total_median for s in result if not s.outside_clock), default=timedelta(0))
     if slowest:
         result = [
-            StepTime(**{**s.__dict__, "heat": min(4, int(4 * s.total_median / slowest + 0.5))})
+            StepTime(
+                **{
+                    **s.__dict__,
+                    "heat": 0
+                    if s.outside_clock
+                    else min(4, int(4 * s.total_median / slowest + 0.5)),
+                }
+            )
             for s in result
         ]
-    return sorted(result, key=lambda s: (-s.breaks, -s.total_p90))
+    return sorted(result, key=lambda s: (s.outside_clock, -s.breaks, -s.total_p90))
 
 
 def latest_diagram(procedure: str) -> str:

@@ -1,5 +1,7 @@
 """The indicators dashboard and the cases behind every number."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,10 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
 from posventa.cases.models import Procedure
@@ -55,28 +56,28 @@ def cases_url(month, **filters) -> str:
 
 
 def _chart(series) -> dict:
-    """The 12-month trend as SVG points (x 0–100 per month, y 0–100 from 80 % to 100 %)."""
-    floor = 80
+    """The 12-month trend for the chart (Chart.js, `indicators/dashboard.js`):
+    plain numbers (never locale-formatted: they go to JavaScript), a label
+    per month, the targets. A running month shows its figures so far."""
 
-    def y(value):
-        if value is None:
-            return None
-        return round(100 - (max(float(value), floor) - floor) * 100 / (100 - floor), 1)
+    def number(value):
+        return None if value is None else float(value)
 
-    step = 100 / max(len(series) - 1, 1)
-    lines = {}
-    for name in ("efficacy", "timeliness"):
-        points = []
-        for index, (_month, figures) in enumerate(series):
-            value = y(getattr(figures, name))
-            if value is not None:
-                points.append(f"{round(index * step, 1)},{value}")
-        lines[name] = " ".join(points)
     return {
-        "lines": lines,
-        "efficacy_target": y(EFFICACY_TARGET),
-        "timeliness_target": y(TIMELINESS_TARGET),
-        "floor": floor,
+        "labels": [formats.date_format(month.starts_at, "M Y") for month, _f in series],
+        "months": [str(month) for month, _f in series],
+        "efficacy": [number(figures.efficacy_so_far) for _m, figures in series],
+        "timeliness": [number(figures.timeliness_so_far) for _m, figures in series],
+        "efficacy_target": float(EFFICACY_TARGET),
+        "timeliness_target": float(TIMELINESS_TARGET),
+        "names": {
+            "efficacy": _("Efficacy"),
+            "timeliness": _("Timeliness"),
+            "efficacy_target": _("Efficacy target (%(target)s %%)")
+            % {"target": formats.number_format(EFFICACY_TARGET, 0)},
+            "timeliness_target": _("Timeliness target (%(target)s %%)")
+            % {"target": formats.number_format(TIMELINESS_TARGET, 0)},
+        },
     }
 
 
@@ -195,23 +196,69 @@ def _closed_month(request):
     return month, close
 
 
-@login_required
-@require_POST
-def close_month(request):
-    form = MonthForm(request.POST)
+def _month_to_close(request, data) -> tuple:
+    """The month a close names, and its frozen-to-be report; or a redirect
+    with the reason it cannot be closed."""
+    if not can(request.user, Capability.CLOSE_MONTH):
+        raise PermissionDenied(_("Only the team lead closes a month."))
+    form = MonthForm(data)
     if not form.is_valid() or not form.cleaned_data.get("month"):
         messages.error(request, _("Give the month as YYYY-MM, e.g. 2026-11."))
-        return redirect("indicators:dashboard")
+        return None, redirect("indicators:dashboard")
     month = form.cleaned_data["month"]
-    try:
-        month_close(month=month, user=request.user)
-    except ValidationError as error:
-        messages.error(request, as_text(error))
-    else:
-        messages.success(
-            request, _("The month is closed: its figures are frozen in the monthly report.")
+    back = redirect(f"{reverse('indicators:dashboard')}?month={month}")
+    if timezone.now() < month.ends_at:
+        messages.error(
+            request,
+            _("%(month)s has not ended yet: it can be closed from the 1st of the next month.")
+            % {"month": month.starts_at.strftime("%m/%Y")},
         )
-    return redirect(f"{reverse('indicators:dashboard')}?month={month}")
+        return None, back
+    if selectors.month_close_for(month) is not None:
+        messages.error(
+            request,
+            _("%(month)s is already closed.") % {"month": month.starts_at.strftime("%m/%Y")},
+        )
+        return None, back
+    return month, back
+
+
+@login_required
+def close_month(request):
+    """GET: what closing the month will freeze (its figures, break-downs and
+    cases, the team's own work), with a button to confirm. POST with the
+    confirmation: closes it. Nothing is frozen in one click."""
+    data = request.POST if request.method == "POST" else request.GET
+    month, back = _month_to_close(request, data)
+    if month is None:
+        return back
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            month_close(month=month, user=request.user)
+        except ValidationError as error:
+            messages.error(request, as_text(error))
+        else:
+            messages.success(
+                request, _("The month is closed: its figures are frozen in the monthly report.")
+            )
+        return back
+    report = selectors.month_report(request.user, month)
+    return render(
+        request,
+        "indicators/close_confirm.html",
+        {
+            "month": month,
+            "report": report,
+            "figures": report.figures,
+            "breakdowns": [
+                (BREAKDOWN_TITLES[name], len(rows)) for name, rows in report.breakdowns.items()
+            ],
+            "cases": report.figures.total + report.figures.cancelled,
+            "team_work": _team_blocks(selectors.team_figures(request.user, month), month),
+            "targets": {"efficacy": EFFICACY_TARGET, "timeliness": TIMELINESS_TARGET},
+            "links": _links(month),
+        },
+    )
 
 
 @login_required
@@ -303,15 +350,15 @@ def time_spent(request):
         {
             "form": form,
             "steps": steps,
-            "period": period,
+            "period": {**period, "last_day": period["end"] - timedelta(days=1)},
             "diagram": {
                 "xml": latest_diagram(period["procedure"]),
-                "done": [],
-                "current": [],
                 "heat": {step.bpmn_id: step.heat for step in steps},
+                "outside": [step.bpmn_id for step in steps if step.outside_clock],
                 "labels": {
                     step.bpmn_id: f"{duration_hours(step.total_median)} · p90 "
                     f"{duration_hours(step.total_p90)}"
+                    + (f" · {_('after the 24 h')}" if step.outside_clock else "")
                     for step in steps
                 },
             },

@@ -142,10 +142,14 @@ def test_the_pages_of_a_closed_month(client, lead, october):
         page = client.get("/indicadores/", {"month": "2026-10"})
         assert page.context["may_close"] is True
         assert client.get("/indicadores/cierre/", {"month": "2026-10"}).status_code == 404
-        response = client.post("/indicadores/cerrar/", {"month": "2026-10"}, follow=True)
+        response = client.post(
+            "/indicadores/cerrar/", {"month": "2026-10", "confirm": "yes"}, follow=True
+        )
         assert "cerrado" in response.content.decode()
         assert MonthClose.objects.count() == 1
-        again = client.post("/indicadores/cerrar/", {"month": "2026-10"}, follow=True)
+        again = client.post(
+            "/indicadores/cerrar/", {"month": "2026-10", "confirm": "yes"}, follow=True
+        )
         assert "ya está cerrado" in again.content.decode()
         assert client.post("/indicadores/cerrar/", {"month": "x"}).status_code == 302
     assert client.get("/indicadores/cierre/", {"month": "2026-10"}).status_code == 200
@@ -155,3 +159,38 @@ def test_the_pages_of_a_closed_month(client, lead, october):
     assert "indicadores-posventa-2026-10.xlsx" in xlsx["Content-Disposition"]
     client.force_login(october["good"].company.executive)
     assert client.get("/indicadores/reporte.pdf", {"month": "2026-10"}).status_code == 403
+
+
+def test_closing_a_month_asks_first_and_shows_what_it_will_freeze(client, lead, october):
+    client.force_login(lead)
+    with time_machine.travel(NOVEMBER_2ND, tick=True):
+        dashboard = client.get("/indicadores/", {"month": "2026-10"}).content.decode()
+        assert 'href="/indicadores/cerrar/?month=2026-10"' in dashboard
+        # The link, and a post without the confirmation, show what will be frozen.
+        for page in (
+            client.get("/indicadores/cerrar/", {"month": "2026-10"}),
+            client.post("/indicadores/cerrar/", {"month": "2026-10"}),
+        ):
+            assert page.status_code == 200
+            assert page.templates[0].name == "indicators/close_confirm.html"
+            figures = page.context["figures"]
+            assert (figures.total, figures.effective, figures.timely, figures.open) == (3, 2, 1, 1)
+            assert not figures.live
+            text = page.content.decode()
+            assert 'name="confirm" value="yes"' in text
+            assert "66,7 %" in text and "33,3 %" in text
+        assert MonthClose.objects.count() == 0
+        client.post("/indicadores/cerrar/", {"month": "2026-10", "confirm": "yes"})
+        close = MonthClose.objects.get()
+        assert (close.total, close.effective, close.timely, close.open) == (3, 2, 1, 1)
+        # Closed, the confirmation page is no more: back to the dashboard with the reason.
+        assert client.get("/indicadores/cerrar/", {"month": "2026-10"}).status_code == 302
+        # A month still running cannot be confirmed either.
+        running = client.get("/indicadores/cerrar/", {"month": "2026-11"}, follow=True)
+        assert "aún no terminó" in running.content.decode()
+
+
+def test_only_the_team_lead_sees_the_confirmation(client, october):
+    client.force_login(october["good"].company.executive)
+    with time_machine.travel(NOVEMBER_2ND, tick=True):
+        assert client.get("/indicadores/cerrar/", {"month": "2026-10"}).status_code == 403
