@@ -141,7 +141,7 @@ def test_the_dunning_letter_is_signed_with_the_executives_title(db):
             "lines": [],
             "payment_paths": [],
             "today": date(2026, 12, 1),
-            "total": "0,00",
+            "total": Decimal("0"),
             "days_overdue": 0,
         },
     )
