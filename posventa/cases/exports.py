@@ -5,11 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from posventa.cases import selectors
-from posventa.cases.models import CaseStatus, Outcome, Procedure
+from posventa.cases.list_filters import CaseFilters
 from posventa.cases.rules import attention_due
-from posventa.common.dates import date_or_none
 from posventa.common.exports import Column, Kind, dated_filename, display, path, xlsx_response
-from posventa.common.forms import query_choice, query_id
 
 
 def _attention_due(task):
@@ -61,21 +59,13 @@ def inbox_xlsx(tasks):
 @login_required
 @require_GET
 def cases_xlsx(request):
-    """/casos.xlsx: the cases the user may see (`cases.selectors.cases_for`),
-    filtered by procedure, status, outcome, received from/to (YYYY-MM-DD),
-    executive and customer. A value that makes no sense filters nothing, as
-    on the inbox."""
-    params = request.GET
-    cases = selectors.cases_for(
-        user=request.user,
-        procedure=query_choice(params, "procedure", Procedure.choices),
-        status=query_choice(params, "status", CaseStatus.choices),
-        outcome=query_choice(params, "outcome", Outcome.choices),
-        received_from=date_or_none(params.get("received_from")),
-        received_to=date_or_none(params.get("received_to")),
-        executive_id=query_id(params, "executive"),
-        company_id=query_id(params, "company"),
-    )
+    """/casos.xlsx: the cases of the case list (/casos/) with the same
+    filters and sort (`list_filters.CaseFilters`, `selectors.cases_for`):
+    procedure, state, outcome, received from/to (YYYY-MM-DD), executive,
+    customer, channel, 24 hours, whose step, sort. A value that makes no
+    sense filters nothing, as on the page."""
+    filters = CaseFilters.from_query(request.GET)
+    cases = selectors.cases_for(user=request.user, **filters.selector_kwargs())
     return xlsx_response(
         cases, columns=CASE_COLUMNS, filename=dated_filename("casos"), sheet=str(_("Cases"))
     )

@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from posventa.accounts.roles import Role, sees_every_portfolio
+from posventa.accounts.roles import Role
 from posventa.cases.models import CaseStatus, Outcome, Procedure
 from posventa.cases.selectors import (
     CANCELLED_STATE,
@@ -75,7 +75,7 @@ class CaseFilters:
     ignored: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_query(cls, params, *, user) -> "CaseFilters":
+    def from_query(cls, params) -> "CaseFilters":
         ignored = []
 
         def choice(name, choices, default=""):
@@ -96,10 +96,6 @@ class CaseFilters:
                 ignored.append(name)
             return value
 
-        executive = some_id("executive")
-        if executive is not None and not sees_every_portfolio(user):
-            # An executive works her own portfolio: no other to choose.
-            executive = None
         sorts = [(key, key) for key in CASE_SORTS] + [(f"-{key}", key) for key in CASE_SORTS]
         return cls(
             procedure=choice("procedure", Procedure.choices),
@@ -107,7 +103,9 @@ class CaseFilters:
             outcome=choice("outcome", Outcome.choices),
             received_from=day("received_from"),
             received_to=day("received_to"),
-            executive=executive,
+            # Scoped all the same: an executive asking for another's portfolio
+            # gets none of it (`cases_visible_to`), not her own instead.
+            executive=some_id("executive"),
             company=some_id("company"),
             channel=choice("channel", Channel.choices),
             clock=choice("clock", CLOCK_CHOICES),

@@ -55,7 +55,7 @@ def _sorts() -> list[tuple[str, str]]:
 @login_required
 @require_GET
 def case_list(request):
-    filters = CaseFilters.from_query(request.GET, user=request.user)
+    filters = CaseFilters.from_query(request.GET)
     cases = selectors.case_list(user=request.user, **filters.selector_kwargs())
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     every = sees_every_portfolio(request.user)
