@@ -56,6 +56,53 @@ def week_of(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=7)
 
 
+def next_visit_day(*, user, analyst=None, now: datetime | None = None) -> date | None:
+    """The local day of the user's next visit, for the calendar to open on its
+    week: her own (as the analyst who goes, or the executive who plans it)
+    when she has one ahead, else the next one she may see (of `analyst`, when
+    the calendar is filtered by one); None when none is ahead."""
+    now = now or timezone.now()
+    ahead = (
+        visible_visits(user)
+        .filter(starts_at__gte=now)
+        .exclude(state=VisitState.CANCELLED)
+        .order_by("starts_at", "pk")
+    )
+    if analyst is not None:
+        ahead = ahead.filter(analyst=analyst)
+    else:
+        own = ahead.filter(Q(analyst_id=user.pk) | Q(executive_id=user.pk)).first()
+        if own is not None:
+            return timezone.localtime(own.starts_at).date()
+    visit = ahead.first()
+    return timezone.localtime(visit.starts_at).date() if visit is not None else None
+
+
+# The grid's hours: the working day always, widened to any visit outside it.
+GRID_FIRST_HOUR, GRID_LAST_HOUR = 8, 18
+
+
+def week_grid(days: list[dict]) -> list[dict]:
+    """The week as rows of hours (a visit in the row of its starting hour),
+    each row with one cell per day: the calendar's grid on a wide screen."""
+    hours = [timezone.localtime(visit.starts_at).hour for day in days for visit in day["visits"]]
+    first = min([GRID_FIRST_HOUR, *hours])
+    last = max([GRID_LAST_HOUR, *hours])
+    rows = []
+    for hour in range(first, last + 1):
+        cells = [
+            {
+                "date": day["date"],
+                "visits": [
+                    v for v in day["visits"] if timezone.localtime(v.starts_at).hour == hour
+                ],
+            }
+            for day in days
+        ]
+        rows.append({"hour": hour, "cells": cells})
+    return rows
+
+
 def month_of(day: date) -> tuple[date, date]:
     first = day.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)

@@ -51,28 +51,37 @@ def calendar(request):
     if not _may_view(request.user):
         raise PermissionDenied
     view = "month" if request.GET.get("view") == "month" else "week"
-    day = date_or_none(request.GET.get("day")) or timezone.localdate()
-    start, end = selectors.month_of(day) if view == "month" else selectors.week_of(day)
     analyst_id = query_id(request.GET, "analyst")
     analyst = selectors.analysts().filter(pk=analyst_id).first() if analyst_id else None
+    today = timezone.localdate()
+    # Without a day asked for, the calendar opens where there is something to
+    # see: the week (or month) of the user's next visit; none ahead, today's.
+    day = date_or_none(request.GET.get("day"))
+    if day is None:
+        day = selectors.next_visit_day(user=request.user, analyst=analyst) or today
+    start, end = selectors.month_of(day) if view == "month" else selectors.week_of(day)
     if wants_xlsx(request):
         visits = selectors.calendar_visits(user=request.user, start=start, end=end, analyst=analyst)
         return visits_xlsx(visits, start=start, end=end - timedelta(days=1))
     step = timedelta(days=31) if view == "month" else timedelta(days=7)
+    days = _with_permissions(
+        selectors.calendar_days(user=request.user, start=start, end=end, analyst=analyst),
+        request.user,
+    )
     return render(
         request,
         "visits/calendar.html",
         {
             "view": view,
             "day": day,
+            "today": today,
+            "shows_today": start <= today < end,
+            "grid": selectors.week_grid(days) if view == "week" else None,
             "start": start,
             "end": end - timedelta(days=1),
             "previous": (start - step if view == "week" else (start - timedelta(days=1))),
             "following": start + step if view == "week" else end,
-            "days": _with_permissions(
-                selectors.calendar_days(user=request.user, start=start, end=end, analyst=analyst),
-                request.user,
-            ),
+            "days": days,
             "analyst": analyst,
             "analysts": selectors.analysts(),
             "may_plan": services.may_plan(request.user),
