@@ -25,6 +25,19 @@ class FiguresOut(Schema):
     timeliness: float | None
     efficacy_verdict: str
     timeliness_verdict: str
+    # The live month's split (docs/indicators.md, "The live month"): closed,
+    # open still inside its 24 hours (neither passes nor fails yet), open
+    # with its 24 hours passed; the "so far" figures judge all but the
+    # second. A finished month judges every request: there they equal the
+    # figures above.
+    closed: int
+    within_time: int
+    late: int
+    judged: int
+    efficacy_so_far: float | None
+    timeliness_so_far: float | None
+    efficacy_verdict_so_far: str  # accepted, observed, no_requests or not_yet
+    timeliness_verdict_so_far: str
 
 
 class BreakdownRowOut(Schema):
@@ -71,6 +84,10 @@ class CaseRowOut(Schema):
 MonthText = Text(7)
 
 
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
+
+
 def _figures(figures) -> dict:
     return {
         "total": figures.total,
@@ -82,6 +99,14 @@ def _figures(figures) -> dict:
         "timeliness": float(figures.timeliness) if figures.timeliness is not None else None,
         "efficacy_verdict": figures.efficacy_verdict,
         "timeliness_verdict": figures.timeliness_verdict,
+        "closed": figures.closed,
+        "within_time": figures.within_time,
+        "late": figures.late,
+        "judged": figures.judged,
+        "efficacy_so_far": _number(figures.efficacy_so_far),
+        "timeliness_so_far": _number(figures.timeliness_so_far),
+        "efficacy_verdict_so_far": figures.efficacy_verdict_so_far,
+        "timeliness_verdict_so_far": figures.timeliness_verdict_so_far,
     }
 
 
@@ -149,7 +174,9 @@ def month_cases(
     limit: Count(5000, minimum=1) = 500,
 ):
     """The cases behind a figure: indicator is all, effective, not_effective,
-    timely, not_timely, open or cancelled (the month's customers' requests,
+    timely, not_timely, open, cancelled, closed, within_time or late (the
+    month's customers' requests; while the month runs, not_effective,
+    timely and not_timely leave out those still inside their 24 hours,
     oldest request first), or the key of one of the team's own figures (the
     cases the team started in the month, oldest first); `limit` (at most
     5000) cases from `offset`. Another portfolio's executive, as one that does

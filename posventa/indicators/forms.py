@@ -27,7 +27,7 @@ INDICATOR_LABELS = {
     "open": _("Still open"),
     "cancelled": _("Cancelled by hand (counted in neither indicator)"),
     # The live month's split.
-    "closed": _("Closed"),
+    "closed": pgettext_lazy("requests", "Closed"),
     "within_time": _("Open, still inside their 24 hours (neither pass nor fail yet)"),
     "late": _("Open, 24 hours passed"),
     # The team's own figures (I, J, K): never in the indicators.

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from posventa.accounts.roles import Role
 from posventa.api.services import token_create
@@ -61,3 +62,35 @@ def test_bad_months_indicators_and_roles_are_refused_clearly(client, october):
     assert get(client, UserFactory(role=Role.TECHNICAL_ANALYST), "/2026-10").status_code == 403
     assert get(client, october.executive, "/2026-10").json()["figures"]["total"] == 3
     assert get(client, UserFactory(role=Role.EXECUTIVE), "/2026-10").json()["figures"]["total"] == 0
+
+
+def test_the_live_month_gives_the_split_and_the_figures_so_far(client):
+    company = CompanyFactory()
+    with time_machine.travel(datetime(2026, 11, 4, 10, 0, tzinfo=LA_PAZ), tick=False):
+        # Closed on the 1st; open with its 24 hours passed; this morning's, inside them.
+        make_case(company, received_at=datetime(2026, 11, 1, 9, 0, tzinfo=LA_PAZ))
+        make_case(
+            company,
+            received_at=datetime(2026, 11, 2, 9, 0, tzinfo=LA_PAZ),
+            attended_after=None,
+            closed_after=None,
+        )
+        fresh = make_case(
+            company,
+            received_at=datetime(2026, 11, 4, 8, 0, tzinfo=LA_PAZ),
+            attended_after=None,
+            closed_after=None,
+        )
+        lead = UserFactory(role=Role.TEAM_LEAD)
+        body = get(client, lead, "/2026-11").json()
+        within = get(client, lead, "/2026-11/cases", indicator="within_time").json()
+        failures = get(client, lead, "/2026-11/cases", indicator="not_effective").json()
+    figures = body["figures"]
+    assert body["running"] is True
+    assert (figures["closed"], figures["within_time"], figures["late"]) == (1, 1, 1)
+    assert figures["judged"] == 2
+    assert (figures["efficacy_so_far"], figures["efficacy_verdict_so_far"]) == (50.0, "observed")
+    # The existing fields keep their meaning: every request, open ones failing.
+    assert (figures["total"], figures["efficacy"]) == (3, 33.3)
+    assert [row["number"] for row in within] == [fresh.number]
+    assert fresh.number not in [row["number"] for row in failures] and len(failures) == 1

@@ -1,7 +1,7 @@
 """Where time goes: waiting and working per step, and the step that held a
 request when its 24 hours passed — walked on a plan change (B) under a clock."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +9,7 @@ import time_machine
 
 from posventa.accounts.roles import Role
 from posventa.engine import services as engine
+from posventa.indicators.forms import TimeSpentForm
 from posventa.indicators.time_spent import step_times
 from posventa.procedures.tests.test_b_plan_change import (
     ALL_DOCUMENTS,
@@ -101,3 +102,71 @@ def test_odd_choices_fall_back_to_the_defaults_with_a_message(client, team, quer
 def test_only_the_overseers_see_it(client, team):
     client.force_login(team[Role.EXECUTIVE])
     assert client.get("/indicadores/tiempos/").status_code == 403
+
+
+def test_the_steps_after_the_24_hour_clock_stopped_are_marked_and_left_out_of_the_heat(
+    late_plan_change, team
+):
+    steps = step_times(team[Role.TEAM_LEAD], "B", **PERIOD)
+    by_id = {step.bpmn_id: step for step in steps}
+    # The quality call comes once the plan change was entered (the answer).
+    quality = by_id["quality_call"]
+    assert quality.outside_clock and quality.after_clock == quality.count == 1
+    assert quality.heat == 0
+    assert not by_id["enter_plan_change"].outside_clock
+    assert not by_id["check_requirements"].outside_clock
+    assert steps[-1].bpmn_id == "quality_call"  # listed after the steps on the clock
+
+
+def test_the_page_marks_the_steps_after_the_clock(client, late_plan_change, team):
+    client.force_login(team[Role.TEAM_LEAD])
+    page = client.get(
+        "/indicadores/tiempos/",
+        {"procedure": "B", "received_from": "2026-11-01", "received_to": "2026-11-30"},
+    )
+    diagram = page.context["diagram"]
+    assert diagram["outside"] == ["quality_call"]
+    assert diagram["labels"]["quality_call"].endswith("después de las 24 h")
+    assert 'data-step="quality_call" data-outside-clock' in page.content.decode()
+
+
+def test_it_opens_on_the_last_full_month_with_iso_dates(client, team):
+    client.force_login(team[Role.TEAM_LEAD])
+    with time_machine.travel(datetime(2026, 12, 5, 10, 0, tzinfo=T0.tzinfo), tick=False):
+        page = client.get("/indicadores/tiempos/")
+    assert not page.context["form"].errors
+    period = page.context["period"]
+    assert (period["start"], period["end"]) == (PERIOD["start"], PERIOD["end"])
+    html = page.content.decode()
+    assert 'type="date" name="received_from" value="2026-11-01"' in html
+    assert 'type="date" name="received_to" value="2026-11-30"' in html
+    assert ">hasta</label>" in html and "desde el 01/11/2026 hasta el 30/11/2026" in html
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [("2026-09-05", (2026, 9, 5)), ("05/09/2026", (2026, 9, 5))],
+)
+def test_the_dates_read_iso_and_day_month_year(sent, read):
+    form = TimeSpentForm({"procedure": "B", "received_from": sent, "received_to": "2026-09-30"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["received_from"] == date(*read)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"received_from": "2026-13-01"}, "Indique la fecha como AAAA-MM-DD"),
+        ({"received_from": "ayer"}, "Indique la fecha como AAAA-MM-DD"),
+        ({"received_from": "1899-01-01"}, "Indique la fecha como AAAA-MM-DD"),
+        ({"received_from": "2026-01-01" + "9" * 500}, "Indique la fecha como AAAA-MM-DD"),
+        ({"received_from": "2024-01-01", "received_to": "2026-01-01"}, "como mucho 366 días"),
+        ({"received_from": "2026-11-30", "received_to": "2026-11-01"}, "termina antes"),
+    ],
+)
+def test_a_bad_date_answers_in_spanish_and_shows_the_last_full_month(client, team, query, message):
+    client.force_login(team[Role.TEAM_LEAD])
+    page = client.get("/indicadores/tiempos/", {"procedure": "B", **query})
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert "Se muestra el último mes completo." in page.content.decode()
