@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 from posventa.common.dates import add_months
-from posventa.common.money import bs, format_bs
+from posventa.common.money import bs, format_bs, format_number
 
 # Product types billed the whole month, whatever the request date.
 FULL_MONTH_TYPES = ("fixed_line", "hspa", "boliviatel_ld")
@@ -193,7 +193,8 @@ class Penalty:
 
     def as_text(self) -> str:
         return (
-            f"Penalidad por retiro anticipado: {self.percent} % × {format_bs(self.monthly_price)} "
+            f"Penalidad por retiro anticipado: {format_number(self.percent)} % × "
+            f"{format_bs(self.monthly_price)} "
             f"× {self.time_text} que faltan para cumplir la permanencia mínima = "
             f"{format_bs(self.amount)}"
         )

@@ -12,7 +12,7 @@ from posventa.billing.final_invoice import FinalInvoice, final_invoice
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.rules import due_date_for
 from posventa.catalog.models import Tariff
-from posventa.common.money import bs
+from posventa.common.money import bs, format_amount
 from posventa.integrations.handback import charge_hand_back
 from posventa.inventory.models import Equipment, Product, ProductStatus, ReturnCondition
 
@@ -130,7 +130,7 @@ def invoice_payment_record(*, invoice: Invoice, amount: Decimal, paid_on: date) 
     if amount <= 0:
         errors["amount"] = _("A payment must be more than Bs 0,00.")
     elif amount > owed:
-        errors["amount"] = _("The invoice owes only Bs %(owed)s.") % {"owed": owed}
+        errors["amount"] = _("The invoice owes only Bs %(owed)s.") % {"owed": format_amount(owed)}
     if errors:
         raise ValidationError(errors)
     invoice.amount_paid = current.amount_paid + amount

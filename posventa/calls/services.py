@@ -15,7 +15,7 @@ from posventa.calls.models import CallSource
 from posventa.calls.rules import month_from_key, month_label
 from posventa.cases.models import CaseDocument, DocumentKind
 from posventa.cases.services import document_add
-from posventa.common.money import bs
+from posventa.common.money import bs, format_bs
 from posventa.common.pdf import render_pdf
 
 PDF = "application/pdf"
@@ -96,7 +96,7 @@ class CallDetail:
     def summary(self) -> str:
         return (
             f"Detalle de llamadas salientes {self.source_label}: líneas {self.lines_label}; "
-            f"meses {self.months_label}; {self.call_count} llamadas, Bs {self.total_cost}"
+            f"meses {self.months_label}; {self.call_count} llamadas, {format_bs(self.total_cost)}"
         )
 
 

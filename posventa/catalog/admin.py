@@ -29,6 +29,7 @@ from posventa.catalog.rules import plan_errors, team_rule_errors, team_rule_text
 from posventa.catalog.services import team_rule_update
 from posventa.common.admin import AuditedAdmin
 from posventa.common.forms import BoundedModelForm
+from posventa.common.money import format_bs
 
 AUDIT_FIELDS = ("created_at", "updated_at")
 
@@ -130,9 +131,9 @@ def _tariff_link(tariff: Tariff | None):
     if tariff is None:
         return "—"
     return format_html(
-        '<a href="{}">Bs {}</a>',
+        '<a href="{}">{}</a>',
         reverse("admin:catalog_tariff_change", args=[tariff.pk]),
-        tariff.amount,
+        format_bs(tariff.amount),
     )
 
 
@@ -175,7 +176,9 @@ class EquipmentTypeForm(BoundedModelForm):
         # A device is priced by a device tariff, not by a fee or a part's.
         tariffs.queryset = Tariff.objects.filter(code__startswith="device_").order_by("code")
         self.fields["parts"].queryset = EquipmentPart.objects.select_related("tariff")
-        self.fields["parts"].label_from_instance = lambda part: f"{part.name} (Bs {part.price})"
+        self.fields["parts"].label_from_instance = lambda part: (
+            f"{part.name} ({format_bs(part.price)})"
+        )
 
     def clean_replacement_tariff(self):
         tariff = self.cleaned_data.get("replacement_tariff")
@@ -214,7 +217,9 @@ class EquipmentTypeAdmin(ReferenceDataAdmin):
         parts = list(obj.parts.all())
         if not parts:
             return "—"
-        return format_html_join(", ", "{} (Bs {})", ((p.name, p.tariff.amount) for p in parts))
+        return format_html_join(
+            ", ", "{} ({})", ((p.name, format_bs(p.tariff.amount)) for p in parts)
+        )
 
     @admin.display(
         description=_("replacement price of the device"), ordering="replacement_tariff__amount"

@@ -15,6 +15,7 @@ from posventa.catalog.models import (
     PromiseKept,
     TeamRuleCode,
 )
+from posventa.common.money import format_amount
 
 
 def plan_errors(
@@ -35,7 +36,7 @@ def plan_errors(
                 "The basic telephony part (Bs %(part)s) cannot exceed the monthly "
                 "price (Bs %(price)s)."
             )
-            % {"part": basic, "price": monthly_price}
+            % {"part": format_amount(basic), "price": format_amount(monthly_price)}
         }
     return {}
 

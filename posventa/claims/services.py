@@ -20,6 +20,7 @@ from posventa.accounts.roles import Capability, Role, can
 from posventa.billing.models import Invoice
 from posventa.cases.models import Case
 from posventa.claims.models import Complaint, ComplaintChange, ComplaintState
+from posventa.common.money import format_amount
 from posventa.common.services import validated_save
 from posventa.engine import services as engine
 from posventa.outbox.models import OutgoingEmail
@@ -51,13 +52,16 @@ def amount_errors(*, invoice: Invoice, disputed_amount: Decimal) -> dict:
     """The manual's rule on what may be disputed: more than nothing and at
     most what the invoice bills."""
     if disputed_amount <= 0:
-        return {"disputed_amount": _("The disputed amount must be more than Bs 0.")}
+        return {"disputed_amount": _("The disputed amount must be more than Bs 0,00.")}
     if disputed_amount > invoice.amount:
         return {
             "disputed_amount": _(
                 "The disputed amount (Bs %(disputed)s) cannot exceed the invoice's (Bs %(amount)s)."
             )
-            % {"disputed": disputed_amount, "amount": invoice.amount}
+            % {
+                "disputed": format_amount(disputed_amount),
+                "amount": format_amount(invoice.amount),
+            }
         }
     return {}
 

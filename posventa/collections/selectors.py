@@ -25,7 +25,7 @@ from posventa.billing.selectors import account_status, overdue_invoices, owing_i
 from posventa.cases.models import Case, CaseStatus
 from posventa.catalog.models import PromiseKept
 from posventa.collections.models import PaymentPromise, ProformaRun
-from posventa.common.money import bs
+from posventa.common.money import bs, format_bs
 from posventa.customers.models import Company
 from posventa.customers.selectors import companies_matching
 from posventa.inventory.models import Product
@@ -206,7 +206,8 @@ class OverdueLine:
     def as_text(self) -> str:
         return (
             f"{self.service_number} · {self.plan} · {self.period:%m/%Y} · "
-            f"vence {self.due_date:%d/%m/%Y} · Bs {self.owed} · {self.days_overdue} días de mora"
+            f"vence {self.due_date:%d/%m/%Y} · {format_bs(self.owed)} · "
+            f"{self.days_overdue} días de mora"
         )
 
 

@@ -26,7 +26,7 @@ from posventa.collections.models import (
     RunStatus,
 )
 from posventa.common.models import Channel
-from posventa.common.money import bs
+from posventa.common.money import bs, format_amount
 from posventa.common.pdf import render_pdf
 from posventa.customers.models import Company, Direction
 from posventa.customers.services import interaction_record
@@ -158,7 +158,12 @@ def proformas_for_company(*, company: Company, period: date, run=None) -> Profor
             "Proformas of %(month)s, %(count)s contracts, Bs %(total)s: %(how)s.",
             len(proformas),
         )
-        % {"month": f"{period:%m/%Y}", "count": len(proformas), "total": bs(total), "how": how},
+        % {
+            "month": f"{period:%m/%Y}",
+            "count": len(proformas),
+            "total": format_amount(total),
+            "how": how,
+        },
     )
     sending.save(update_fields=["email", "interaction", "updated_at"])
     return sending
@@ -249,7 +254,7 @@ def promise_errors(*, company: Company, promised_on: date | None, amount, today:
             errors["promised_amount"] = _("The promised amount must be more than Bs 0,00.")
         elif amount > owed:
             errors["promised_amount"] = _("The customer owes only Bs %(owed)s past due.") % {
-                "owed": owed
+                "owed": format_amount(owed)
             }
     return errors
 

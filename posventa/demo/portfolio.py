@@ -769,9 +769,9 @@ class _Builder:
                             self.rng.choice(["email", "letter"]),
                             "inbound",
                             "Carta de solicitud del detalle de llamadas salientes de la línea "
-                            f"{p.service_number}, {c.quantity} mes(es) anterior(es): Bs 12 por mes "
-                            "anterior, cargados a la factura de la línea. Se derivó a Gestión "
-                            "Comercial.",
+                            f"{p.service_number}, {c.quantity} mes(es) anterior(es): "
+                            "Bs 12,00 por mes anterior, cargados a la factura de la línea. "
+                            "Se derivó a Gestión Comercial.",
                         )
                     )
                 elif charge.tariff == "relocation":

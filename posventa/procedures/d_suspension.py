@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.billing.selectors import debt_by_product, overdue_invoices, owing_invoices
+from posventa.common.money import format_bs
 from posventa.inventory.models import Suspension
 
 SUSPENSION = "suspension"
@@ -74,7 +75,8 @@ def overdue_invoice_lines(*, company, today: date) -> list[str]:
     """The customer's overdue invoices (billing.rules): product · month ·
     what it still owes · due date, the oldest first."""
     return [
-        f"{i.product.service_number} · {i.period:%m/%Y} · Bs {i.owed:.2f} · {i.due_date:%d/%m/%Y}"
+        f"{i.product.service_number} · {i.period:%m/%Y} · {format_bs(i.owed)} · "
+        f"{i.due_date:%d/%m/%Y}"
         for i in overdue_invoices(today=today, company=company)
     ]
 
@@ -92,6 +94,6 @@ def pending_invoice_lines(*, company, today: date) -> list[str]:
         months[invoice.product_id].append(f"{invoice.period:%m/%Y}")
     return [
         f"{d.product.service_number} · {d.product.plan.name} · "
-        f"{' '.join(months[d.product.pk])} · Bs {d.pending_amount:.2f}"
+        f"{' '.join(months[d.product.pk])} · {format_bs(d.pending_amount)}"
         for d in debts
     ]

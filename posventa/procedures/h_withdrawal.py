@@ -13,6 +13,7 @@ from posventa.catalog.models import PenaltyFormula, TeamRuleCode
 from posventa.catalog.rules import team_rule_text
 from posventa.catalog.selectors import equipment_parts_by_kind, team_rule
 from posventa.common.dates import add_months
+from posventa.common.money import format_bs
 from posventa.customers.models import Company, Interaction
 from posventa.inventory.models import Equipment, Product
 from posventa.workorders.models import WorkOrder, WorkOrderKind
@@ -121,7 +122,7 @@ def customer_history(*, company: Company, product: Product, on: date) -> dict:
     interactions = interactions_last_12_months(company=company, on=on)
     contract = (
         f"Contrato: {plan.product_type.name} N.º {product.service_number}, plan {plan.name} "
-        f"(Bs {plan.monthly_price} al mes), instalado el {product.installed_on:%d/%m/%Y}. "
+        f"({format_bs(plan.monthly_price)} al mes), instalado el {product.installed_on:%d/%m/%Y}. "
         f"Permanencia mínima: {permanence}"
     )
     return {

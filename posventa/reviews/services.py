@@ -18,7 +18,7 @@ from posventa.cases.services import case_open
 from posventa.catalog.models import TariffCode, Technology
 from posventa.catalog.selectors import tariff_get
 from posventa.common.models import Channel
-from posventa.common.money import bs
+from posventa.common.money import bs, format_bs, format_number
 from posventa.integrations import feasibility
 from posventa.inventory.models import Product, ProductStatus
 from posventa.outbox.services import email_queue
@@ -187,7 +187,10 @@ def _migration_note(product: Product, metres, observations: str) -> str:
     quote = excess_cable_quote(metres)
     note = f"Migración a fibra del producto {product.service_number}"
     if Decimal(quote["metres"]) > 0:
-        note += f"; cable excedente {quote['metres']} m (Bs {quote['amount']}) aceptado"
+        note += (
+            f"; cable excedente {format_number(quote['metres'])} m "
+            f"({format_bs(quote['amount'])}) aceptado"
+        )
     if (observations or "").strip():
         note += f". {observations.strip()}"
     return note
@@ -276,7 +279,7 @@ def product_migrate_to_fiber(
         charge = charge_add(
             product=product,
             concept=(
-                f"Cable excedente de la migración a fibra: {quote['metres']} m "
+                f"Cable excedente de la migración a fibra: {format_number(quote['metres'])} m "
                 f"({(observations or '').strip()})"
             )[:200],
             tariff=tariff_get(TariffCode.EXCESS_CABLE_PER_METRE),
@@ -289,7 +292,7 @@ def product_migrate_to_fiber(
         "charge_id": charge.pk if charge else None,
         "amount": str(charge.amount) if charge else "0.00",
         "summary": f"Producto {product.service_number} migrado a fibra"
-        + (f", cable excedente Bs {charge.amount} en su próxima factura" if charge else ""),
+        + (f", cable excedente {format_bs(charge.amount)} en su próxima factura" if charge else ""),
     }
 
 

@@ -171,4 +171,4 @@ def test_a_tasks_instructions_come_filled_in(call, procedures, customer_product)
     assert opened.status_code == 201 and manage["form_key"] == "d/settle_account"
     shown = call(Role.EXECUTIVE, "get", f"/tasks/{manage['id']}").json()["instructions"]
     assert "{{" not in shown
-    assert f"{customer_product.service_number} · 01/2026 · Bs 250.00" in shown
+    assert f"{customer_product.service_number} · 01/2026 · Bs 250,00" in shown

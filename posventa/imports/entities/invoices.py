@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from posventa.billing.models import Invoice
 from posventa.billing.rules import due_date_for
 from posventa.billing.services import _payment_errors
+from posventa.common.money import format_amount
 from posventa.imports.entities.base import (
     KEEP,
     REQUIRED,
@@ -226,14 +227,15 @@ class Invoices(Spec):
             phase.problem(
                 row,
                 paid_column,
-                _("more is paid than the invoice's amount (Bs %(amount)s).") % {"amount": total},
+                _("more is paid than the invoice's amount (Bs %(amount)s).")
+                % {"amount": format_amount(total)},
             )
         elif paid_on is not None and paid < total:
             phase.problem(
                 row,
                 date_column,
                 _("a payment date goes with an invoice paid in full; Bs %(owed)s are still owed.")
-                % {"owed": total - paid},
+                % {"owed": format_amount(total - paid)},
             )
         elif paid_on is None and paid == total and total > 0:
             phase.problem(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from posventa.billing.models import Invoice, Payment
 from posventa.billing.services import _payment_errors
+from posventa.common.money import format_amount
 from posventa.imports.entities.base import (
     REQUIRED,
     Field,
@@ -135,7 +136,11 @@ class Payments(Spec):
         if payment <= 0:
             phase.problem(row, "amount", _("A payment must be more than Bs 0,00."))
         elif payment > owed:
-            phase.problem(row, "amount", _("The invoice owes only Bs %(owed)s.") % {"owed": owed})
+            phase.problem(
+                row,
+                "amount",
+                _("The invoice owes only Bs %(owed)s.") % {"owed": format_amount(owed)},
+            )
 
     def _write(self, phase, creates, touched) -> None:
         if not creates:

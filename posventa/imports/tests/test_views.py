@@ -360,7 +360,7 @@ def test_a_running_file_shows_a_progress_bar_that_polls_every_second(lead, statu
     page = page_of(lead, run)
     progress = reverse("imports:progress", args=[run.pk])
     assert f'hx-get="{progress}" hx-trigger="every 1s"' in page
-    assert 'aria-valuenow="25"' in page and "500 de 2000 filas" in page
+    assert 'aria-valuenow="25"' in page and "500 de 2.000 filas" in page
     assert 'id="cancel-button"' in page and 'id="confirm-button"' not in page
     partial = lead.get(progress, headers={"HX-Request": "true"})
     assert partial.status_code == 200 and "HX-Refresh" not in partial

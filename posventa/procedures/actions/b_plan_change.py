@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from posventa.cases.selectors import case_for_instance
 from posventa.catalog.models import Plan
+from posventa.common.money import format_bs
 from posventa.engine.registry import registry
 from posventa.integrations.handback import plan_change_hand_back
 from posventa.inventory.models import Product
@@ -26,6 +27,6 @@ def change_plan(instance, product_id: int, plan_id: int) -> dict:
     return {
         "old_plan": old_plan.name,
         "new_plan": new_plan.name,
-        "summary": f"Cambio de plan: {old_plan.name} (Bs {old_plan.monthly_price}) → "
-        f"{new_plan.name} (Bs {new_plan.monthly_price})",
+        "summary": f"Cambio de plan: {old_plan.name} ({format_bs(old_plan.monthly_price)}) → "
+        f"{new_plan.name} ({format_bs(new_plan.monthly_price)})",
     }

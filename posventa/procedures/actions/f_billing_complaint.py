@@ -14,6 +14,7 @@ from posventa.claims.services import (
     complaint_register,
     complaint_urge,
 )
+from posventa.common.money import format_bs
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
 
@@ -31,7 +32,7 @@ def complaint_summary(complaint: Complaint | None) -> dict:
         "number": complaint.number,
         "resolution": complaint.resolution,
         "summary": f"{complaint.number} ({complaint.get_state_display()}): "
-        f"Bs {complaint.disputed_amount} de la factura {complaint.invoice.period:%m/%Y}",
+        f"{format_bs(complaint.disputed_amount)} de la factura {complaint.invoice.period:%m/%Y}",
     }
 
 

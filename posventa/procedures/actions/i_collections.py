@@ -16,7 +16,7 @@ from posventa.collections import selectors
 from posventa.collections.models import PaymentPromise
 from posventa.collections.services import check_at, promise_check, promise_record
 from posventa.collections.services import dunning_letter as letter_print
-from posventa.common.money import bs
+from posventa.common.money import bs, format_bs
 from posventa.customers.models import Company
 from posventa.engine.context import current_actor
 from posventa.engine.registry import registry
@@ -42,7 +42,7 @@ def collection_debts(instance, company_id: int) -> str:
     if broken is not None:
         text += (
             f"El cliente no pagó lo comprometido para el {broken.promised_on:%d/%m/%Y} "
-            f"(Bs {broken.amount}): vuelva a llamarlo. "
+            f"({format_bs(broken.amount)}): vuelva a llamarlo. "
         )
         if broken.kept_rule:
             text += (
@@ -58,7 +58,7 @@ def collection_debts(instance, company_id: int) -> str:
     paths = " ".join(selectors.payment_paths(company))
     text += (
         f"Facturas vencidas (producto · plan · mes · vencimiento · adeudado · mora): {listed}. "
-        f"Total vencido: Bs {total}. Cómo puede pagar: {paths}"
+        f"Total vencido: {format_bs(total)}. Cómo puede pagar: {paths}"
     )
     return text
 

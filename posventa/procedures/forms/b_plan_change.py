@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posventa.catalog.models import Plan
+from posventa.common.money import format_bs
 from posventa.engine.registry import registry
 from posventa.procedures.forms.common import CaseTaskForm, RequirementsFields
 
@@ -21,7 +22,7 @@ def _other_plans(case):
 
 class PlanChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, plan):
-        return f"{plan.name} — Bs {plan.monthly_price}"
+        return f"{plan.name} — {format_bs(plan.monthly_price)}"
 
 
 @registry.register_form("b/check_requirements")

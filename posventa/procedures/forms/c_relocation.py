@@ -250,7 +250,7 @@ class EnterRelocation(EntryForm):
 
 class PlanChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, plan):
-        return f"{plan.name} — Bs {plan.monthly_price}"
+        return f"{plan.name} — {format_bs(plan.monthly_price)}"
 
 
 @registry.register_form("c/enter_technology_change")

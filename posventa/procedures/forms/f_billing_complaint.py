@@ -21,6 +21,7 @@ from posventa.billing.models import Invoice
 from posventa.claims.models import Complaint, ComplaintState
 from posventa.claims.selectors import invoice_complaint
 from posventa.claims.services import amount_errors
+from posventa.common.money import format_amount, format_bs
 from posventa.engine.registry import registry
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields
 
@@ -35,7 +36,7 @@ def invoice_line(invoice: Invoice, today) -> str:
         status = _("overdue since %(day)s") % {"day": f"{invoice.due_date:%d/%m/%Y}"}
     else:
         status = _("due on %(day)s") % {"day": f"{invoice.due_date:%d/%m/%Y}"}
-    return f"{invoice.period:%m/%Y} · Bs {invoice.amount} · {status}"
+    return f"{invoice.period:%m/%Y} · {format_bs(invoice.amount)} · {status}"
 
 
 class InvoiceChoiceField(forms.ModelChoiceField):
@@ -159,7 +160,7 @@ class RegisterComplaint(ComplaintTaskForm):
             ) % {
                 "month": f"{invoice.period:%m/%Y}",
                 "number": invoice.product.service_number,
-                "amount": invoice.amount,
+                "amount": format_amount(invoice.amount),
             }
             existing = invoice_complaint(invoice_id=invoice.pk)
             if existing is not None and existing.is_open:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from posventa.catalog.models import ProductTypeCode, Technology
+from posventa.common.money import format_amount
 from posventa.engine.registry import registry
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields
 from posventa.procedures.forms.e_damage import RegisterDamageFound, RemoteDiagnosis
@@ -169,7 +170,7 @@ class EnterMigration(CaseTaskForm):
             self.add_error(
                 "customer_accepted_charge",
                 _("Note that the customer accepted the excess-cable charge of Bs %(amount)s.")
-                % {"amount": amount},
+                % {"amount": format_amount(amount)},
             )
         return cleaned
 

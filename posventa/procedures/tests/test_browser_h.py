@@ -180,7 +180,7 @@ def test_the_customer_keeps_the_service_rather_than_pay_the_penalty(
 
     open_pending(page, "Informa la penalidad por retiro anticipado")
     text = page.locator("main").inner_text()
-    assert "Penalidad por retiro anticipado: 50.00 %" in text
+    assert "Penalidad por retiro anticipado: 50 %" in text
     assert "Regla del equipo (no del manual): penalidad del 50 % de la mensualidad" in text
     assert serious_violations(page) == []
     page.check("input[name=accepts_penalty][value=no]")

@@ -118,7 +118,7 @@ def test_the_executive_calls_a_debtor_and_records_a_promise(
 
     page.goto("/cobranza/")
     first = page.locator(f"[data-debtor='{company.pk}']")
-    assert "250.00" in first.inner_text() and case.number in first.inner_text()
+    assert "Bs 250,00" in first.inner_text() and case.number in first.inner_text()
 
     # 1–2. The team lead produces the month's proformas; the bar reaches 100 %.
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}

@@ -342,7 +342,7 @@ def test_an_overdue_account_waits_for_the_customer_then_the_request_goes_on(
     assert (manage.bpmn_id, manage.role) == ("manage_account", Role.EXECUTIVE)
     assert case.status == CaseStatus.WAITING_CUSTOMER
     shown = instructions(manage)
-    assert f"{customer_product.service_number} · 01/2026 · Bs 250.00" in shown
+    assert f"{customer_product.service_number} · 01/2026 · Bs 250,00" in shown
     assert "20/02/2026" in shown
 
     # "Paid" while the invoice is still unpaid is refused.
@@ -402,7 +402,7 @@ def test_reconnection_today_reconnects_now_lists_the_pending_invoices_and_closes
     shown = instructions(inform)
     assert "todos los servicios (línea, internet y TV) se restituyen automáticamente" in shown
     line = (
-        f"{suspended_product.service_number} · {suspended_product.plan.name} · 02/2026 · Bs 250.00"
+        f"{suspended_product.service_number} · {suspended_product.plan.name} · 02/2026 · Bs 250,00"
     )
     assert line in shown
     assert other.service_number in shown

@@ -93,7 +93,7 @@ def test_no_complaint_the_executive_registers_it_utar_resolves_and_the_customer_
     assert (receive.bpmn_id, receive.role) == ("receive_request", Role.EXECUTIVE)
     form = engine.task_form(receive)
     labels = [label for _value, label in form.fields["invoice"].choices][1:]
-    assert labels[0].startswith("10/2026 · Bs 250.00") and "09/2026" in labels[1]
+    assert labels[0].startswith("10/2026 · Bs 250,00") and "09/2026" in labels[1]
 
     complete(case, team[Role.EXECUTIVE], complaint_request(october))
     register = pending(case)
@@ -319,7 +319,7 @@ def test_a_disputed_amount_above_the_invoice_is_refused(procedures, team, invoic
         complete(
             case, team[Role.EXECUTIVE], complaint_request(invoices["october"], amount="250.01")
         )
-    assert "250.00" in str(refused.value.form.errors["disputed_amount"])
+    assert "Bs 250,00" in str(refused.value.form.errors["disputed_amount"])
     with pytest.raises(engine.FormInvalid):
         complete(case, team[Role.EXECUTIVE], complaint_request(invoices["october"], amount="0"))
     assert pending(case).bpmn_id == "receive_request"

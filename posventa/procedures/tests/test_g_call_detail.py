@@ -410,7 +410,7 @@ def test_comteco_previous_months_are_charged_on_each_line_next_invoice(
     # 8. The e-mail to the executive, with both files.
     [to_executive] = mailoutbox
     assert to_executive.to == [team[Role.EXECUTIVE].email]
-    assert "Bs 24.00" in to_executive.body and len(to_executive.attachments) == 2
+    assert "Bs 24,00" in to_executive.body and len(to_executive.attachments) == 2
 
     send = pending(case)
     assert (send.bpmn_id, send.role) == ("send_to_customer", Role.EXECUTIVE)

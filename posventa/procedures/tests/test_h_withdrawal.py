@@ -270,7 +270,7 @@ def test_the_customer_who_refuses_the_penalty_keeps_the_service_declined_with_th
     assert (offer.bpmn_id, offer.role) == ("offer_penalty", Role.EXECUTIVE)
     text = instructions(offer)
     assert "hasta el 10/09/2026" in text
-    assert "50.00 % × Bs 250,00 × 6 mes(es)" in text and "Bs 750,00" in text
+    assert "50 % × Bs 250,00 × 6 mes(es)" in text and "Bs 750,00" in text
     assert (
         "Regla del equipo (no del manual): penalidad del 50 % de la mensualidad por cada mes "
         "que falta para cumplir la permanencia mínima (el mes comenzado cuenta entero)."
@@ -318,20 +318,20 @@ def test_the_refused_penalty_needs_the_conversation_recorded(procedures, team, e
     ("formula", "percent", "shown", "amount", "concept"),
     [
         # 16/03/2026 → 10/09/2026: 6 months, a month begun counting whole.
-        ("whole_months", "50", "50.00 % × Bs 250,00 × 6 mes(es)", "750.00", "6 mes(es)"),
-        ("whole_months", "30", "30.00 % × Bs 250,00 × 6 mes(es)", "450.00", "6 mes(es)"),
+        ("whole_months", "50", "50 % × Bs 250,00 × 6 mes(es)", "750.00", "6 mes(es)"),
+        ("whole_months", "30", "30 % × Bs 250,00 × 6 mes(es)", "450.00", "6 mes(es)"),
         # 5 whole months to 16/08, then 25 of the 31 days to 16/09: 250 × 50 % × 5 25/31.
         (
             "prorated_days",
             "50",
-            "50.00 % × Bs 250,00 × 5 mes(es) y 25/31 días",
+            "50 % × Bs 250,00 × 5 mes(es) y 25/31 días",
             "725.81",
             "5 mes(es) y 25/31 días",
         ),
         (
             "prorated_days",
             "30",
-            "30.00 % × Bs 250,00 × 5 mes(es) y 25/31 días",
+            "30 % × Bs 250,00 × 5 mes(es) y 25/31 días",
             "435.48",
             "5 mes(es) y 25/31 días",
         ),

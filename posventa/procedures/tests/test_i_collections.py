@@ -154,7 +154,7 @@ def test_the_monthly_proformas_are_produced_once_per_customer_and_month_and_sent
         "03/2026",
         company.legal_name,
         customer_product.service_number,
-        "285.50",
+        "285,50",
         "Página web de Comteco",
     ):
         assert shown in text, shown
@@ -277,9 +277,9 @@ def test_a_promise_kept_is_checked_the_day_after_its_date_and_the_case_closes_fu
     assert (call.bpmn_id, call.role) == ("call_debtor", Role.EXECUTIVE)
     text = render_instructions(call.instructions, task_variables(call))
     for shown in (
-        "01/2026 · vence 20/01/2026 · Bs 250.00 · 41 días de mora",
-        "02/2026 · vence 20/02/2026 · Bs 250.00 · 10 días de mora",
-        "Total vencido: Bs 500.00",
+        "01/2026 · vence 20/01/2026 · Bs 250,00 · 41 días de mora",
+        "02/2026 · vence 20/02/2026 · Bs 250,00 · 10 días de mora",
+        "Total vencido: Bs 500,00",
         "Página web de Comteco",
         "Banca",
     ):
@@ -456,7 +456,7 @@ def test_no_promise_prints_the_dunning_letter_original_and_copy(procedures, team
         "COPIA",
         "Carta de información mora",
         company.legal_name,
-        "Total adeudado: Bs 500.00 · 41 días de mora",
+        "Total adeudado: Bs 500,00 · 41 días de mora",
         "SIGEP",
     ):
         assert shown in text, shown
@@ -588,9 +588,9 @@ def test_the_dunning_letter_lists_each_overdue_invoice_with_what_it_owes_and_the
     original = text.split("COPIA")[0]
     plan = product.plan.name
     rows = [
-        f"01/2026 {product.service_number} · {plan} 20/01/2026 41 250.00",
-        f"02/2026 {product.service_number} · {plan} 20/02/2026 10 149.50",
-        f"01/2026 {second.service_number} · {plan} {yesterday.due_date:%d/%m/%Y} 1 99.90",
+        f"01/2026 {product.service_number} · {plan} 20/01/2026 41 250,00",
+        f"02/2026 {product.service_number} · {plan} 20/02/2026 10 149,50",
+        f"01/2026 {second.service_number} · {plan} {yesterday.due_date:%d/%m/%Y} 1 99,90",
     ]
     for row in rows:
         assert row in original, (row, original)
@@ -599,8 +599,8 @@ def test_the_dunning_letter_lists_each_overdue_invoice_with_what_it_owes_and_the
     assert f"03/2026 {product.service_number}" not in original  # not due yet
     assert "12/2025" not in original  # paid late
     assert original.count(f"{second.service_number} ·") == 1
-    assert "Total vencido 499.40" in original
-    assert "Total adeudado: Bs 499.40 · 41 días de mora" in original
+    assert "Total vencido 499,40" in original
+    assert "Total adeudado: Bs 499,40 · 41 días de mora" in original
     complete(
         case,
         team[Role.EXECUTIVE],

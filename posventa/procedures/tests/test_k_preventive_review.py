@@ -21,6 +21,7 @@ from posventa.billing.models import Charge
 from posventa.cases.models import CaseStatus, Outcome
 from posventa.catalog.models import TariffCode
 from posventa.catalog.selectors import tariff_get
+from posventa.common.money import format_bs
 from posventa.customers.models import Interaction
 from posventa.engine import runtime
 from posventa.engine import services as engine
@@ -251,7 +252,7 @@ def test_a_migration_is_field_work_the_product_switches_when_the_fiber_is_instal
     expected = (per_metre * Decimal("35.5")).quantize(Decimal("0.01"))
     task = pending(case)
     assert (task.bpmn_id, task.role) == ("send_migration_offer", Role.EXECUTIVE)
-    assert f"Bs {expected}" in instructions(task)
+    assert f"35,5 m, {format_bs(expected)}" in instructions(task)
     complete(
         case, team[Role.EXECUTIVE], talk("Acepta migrar y pagar el cable.", offer_accepted="yes")
     )
@@ -272,7 +273,7 @@ def test_a_migration_is_field_work_the_product_switches_when_the_fiber_is_instal
     # product stays on copper and nothing is charged until it is installed.
     installation = open_order(case, WorkOrderKind.INSTALLATION)
     assert installation.product == copper and installation.company == copper.company
-    assert "35.5 m" in installation.description and "Cliente acepta" in installation.description
+    assert "35,5 m" in installation.description and "Cliente acepta" in installation.description
     assert installation.created_by == team[Role.COMMERCIAL_MANAGER]
     copper.refresh_from_db()
     assert copper.technology == "copper" and not Charge.objects.exists()

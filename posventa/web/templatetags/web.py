@@ -1,3 +1,5 @@
+from decimal import InvalidOperation
+
 from django import forms, template
 
 from posventa.common.money import format_amount, format_bs, format_number
@@ -7,10 +9,14 @@ register = template.Library()
 
 @register.filter
 def bs(value) -> str:
-    """Bs 1.234,50"""
+    """Bs 1.234,50 (what is not a number is shown as it is: a page never fails
+    on it)"""
     if value in (None, ""):
         return ""
-    return format_bs(value)
+    try:
+        return format_bs(value)
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
 
 
 @register.filter
@@ -18,7 +24,10 @@ def amount(value) -> str:
     """1.234,50 — an amount under a "Bs" heading."""
     if value in (None, ""):
         return ""
-    return format_amount(value)
+    try:
+        return format_amount(value)
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
 
 
 @register.filter
@@ -26,7 +35,10 @@ def number(value, places=None) -> str:
     """1.234,5 — a quantity; `number:2` rounds to two decimals."""
     if value in (None, ""):
         return ""
-    return format_number(value, None if places in (None, "") else int(places))
+    try:
+        return format_number(value, None if places in (None, "") else int(places))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
 
 
 @register.filter
