@@ -6,7 +6,7 @@ from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
 from posventa.common.uploads import MultipleUploadField
 from posventa.engine.models import ProcessVersion
-from posventa.procedures.catalog import PROCESS_IDS, products_for
+from posventa.procedures.catalog import PROCESS_IDS, customer_asked, needs_product, products_for
 from posventa.procedures.collisions import Collision, open_collisions
 
 
@@ -18,6 +18,13 @@ def procedures_available():
         )
     )
     return [(code, label) for code, label in Procedure.choices if PROCESS_IDS.get(code) in deployed]
+
+
+def procedures_a_customer_asks_for():
+    """The deployed procedures a customer's request opens: not the team's own
+    (collections, loyalty calls, preventive review — `TEAM_INITIATED`), which
+    start from the debtors list, a campaign or a review."""
+    return [(code, label) for code, label in procedures_available() if customer_asked(code)]
 
 
 class CaseOpenForm(BoundedForm):
@@ -39,13 +46,14 @@ class CaseOpenForm(BoundedForm):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].choices = [
             ("", _("— choose the procedure —")),
-            *procedures_available(),
+            *procedures_a_customer_asks_for(),
         ]
         if reload_url:
-            # htmx: choosing a procedure redraws the form with its products;
-            # choosing a product, the open cases the request would meet (and
-            # only those: what the person typed meanwhile stays).
-            for name, target in (("procedure", "#case-form"), ("product", "#collisions")):
+            # htmx: choosing a procedure redraws only what depends on it (the
+            # product and the open cases it meets, `#procedure-part`);
+            # choosing a product, the open cases. What the person typed
+            # elsewhere, even while the answer was on its way, stays.
+            for name, target in (("procedure", "#procedure-part"), ("product", "#collisions")):
                 self.fields[name].widget.attrs.update(
                     {
                         "hx-get": reload_url,
@@ -59,7 +67,14 @@ class CaseOpenForm(BoundedForm):
         # Only the products the chosen procedure is about (the page reloads
         # this field when the procedure changes).
         procedure = self.data.get("procedure") or self.initial.get("procedure") or ""
+        procedure = procedure if isinstance(procedure, str) else ""
         self.fields["product"].queryset = products_for(procedure, company)
+        if procedure in dict(self.fields["procedure"].choices) and needs_product(procedure):
+            # The procedure is about one product: required, no "none" to pick.
+            product = self.fields["product"]
+            product.required = True
+            product.empty_label = _("— choose the product —")
+            product.error_messages["required"] = _("Choose the product the request is about.")
         self.fields["product"].label_from_instance = lambda p: (
             f"{p.plan.product_type.name} · {p.service_number} · {p.plan.name}"
         )

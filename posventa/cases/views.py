@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from posventa.accounts.roles import Capability, can
 from posventa.cases import selectors
 from posventa.cases import services as cases_services
+from posventa.cases.alerts import alert_groups, alerts_mark_all_read
 from posventa.cases.exports import inbox_xlsx
 from posventa.cases.forms import CaseCancelForm, CaseOpenForm
 from posventa.cases.models import CaseDocument, CaseStatus, DocumentKind, Procedure
-from posventa.cases.alerts import alert_groups, alerts_mark_all_read
 from posventa.cases.services import alert_mark_read, case_open
 from posventa.common.downloads import attachment_response
 from posventa.common.exports import wants_xlsx
@@ -326,6 +326,9 @@ def case_document(request, number, pk):
     return attachment_response(content, filename=name, content_type=content_type_for(name))
 
 
+OPEN_REQUESTS_SHOWN = 10
+
+
 @login_required
 def case_new(request, company_pk):
     company = get_object_or_404(Company.objects.visible_to(request.user), pk=company_pk)
@@ -366,4 +369,23 @@ def case_new(request, company_pk):
         else:
             messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
             return redirect("cases:detail", number=case.number)
-    return render(request, "cases/case_new.html", {"company": company, "form": form})
+    # The customer's requests still open, whatever their product: the person
+    # sees what is under way before registering another (the collision check
+    # warns per product; this is the customer's list).
+    still_open = (
+        selectors.cases_visible_to(request.user)
+        .filter(company=company)
+        .exclude(status=CaseStatus.CLOSED)
+        .select_related("product")
+        .order_by("-received_at")
+    )
+    return render(
+        request,
+        "cases/case_new.html",
+        {
+            "company": company,
+            "form": form,
+            "open_requests": still_open[:OPEN_REQUESTS_SHOWN],
+            "open_requests_count": still_open.count(),
+        },
+    )

@@ -121,8 +121,9 @@ def serious_violations(page) -> list[dict]:
 
 def choose_procedure(page, code: str) -> None:
     """Choose the procedure on the new-request form and wait until htmx has
-    swapped the redrawn form in. The response arriving is not enough: a field
-    filled between the response and the swap is lost with the old form."""
-    page.locator("#case-form").evaluate("form => { form.dataset.stale = 'yes'; }")
+    swapped the redrawn part in (the product and the open cases it meets,
+    `#procedure-part`). The response arriving is not enough: a product chosen
+    between the response and the swap is lost with the old part."""
+    page.locator("#procedure-part").evaluate("part => { part.dataset.stale = 'yes'; }")
     page.select_option("#id_procedure", code)
-    page.locator("#case-form:not([data-stale])").wait_for()
+    page.locator("#procedure-part:not([data-stale])").wait_for()
