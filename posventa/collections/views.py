@@ -1,10 +1,12 @@
-"""Procedure I's screens: the executive's debtors (she calls from here) and
-the monthly proformas run with its progress bar."""
+"""Procedure I's screens: the executive's debtors (she calls from here), the
+monthly proformas run with its progress bar, and the proformas produced
+(listed per month and customer, downloaded)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +17,16 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.cases.services import case_open
 from posventa.collections import selectors
 from posventa.collections.exports import debtors_xlsx
-from posventa.collections.forms import DebtorFilterForm
-from posventa.collections.models import ProformaRun
+from posventa.collections.forms import DebtorFilterForm, ProformaFilterForm
+from posventa.collections.models import ProformaRun, RunStatus
+from posventa.collections.proformas import (
+    proforma_months,
+    proforma_rows,
+    proformas_visible_to,
+    run_summary,
+)
 from posventa.collections.services import proforma_run_start
+from posventa.common.downloads import attachment_response
 from posventa.common.exports import wants_xlsx
 from posventa.customers.models import Company
 from posventa.web.errors import REFUSALS, as_text
@@ -118,18 +127,72 @@ def proformas(request):
         run = proforma_run_start(period=timezone.localdate(), user=request.user)
         if getattr(run, "just_created", False):
             async_task("posventa.collections.jobs.run_proformas", run.pk)
-        messages.success(request, _("The proformas of the month are being produced."))
+        else:
+            messages.info(request, _("This month's run is already under way: follow it below."))
+        # No lasting word here: the run's own row says "producing…" while it
+        # runs, then what it made (a message would outlive the run).
         return redirect("collections:proformas")
+    runs = list(selectors.latest_runs())
     return render(
         request,
         "collections/proformas.html",
-        {"runs": selectors.latest_runs(), "may_run": _may_run(request.user)},
+        {
+            "rows": [_run_row(run) for run in runs],
+            "may_run": _may_run(request.user),
+        },
     )
+
+
+def _run_row(run: ProformaRun) -> dict:
+    """A run and, once it ended, what it made (`collections/_progress.html`)."""
+    return {
+        "run": run,
+        "summary": run_summary(run) if run.status != RunStatus.RUNNING else None,
+    }
 
 
 @login_required
 def run_progress(request, pk: int):
-    """The progress row, polled by htmx every second while the run is running."""
+    """The progress row, polled by htmx every second while the run is running;
+    the row of a finished run stops the polling and says what it made."""
     _allowed(request.user)
     run = get_object_or_404(ProformaRun, pk=pk)
-    return render(request, "collections/_progress.html", {"run": run})
+    return render(request, "collections/_progress.html", _run_row(run))
+
+
+@login_required
+def proforma_list(request):
+    """The proformas produced, per month and per customer, a page at a time:
+    those of the customers the user may see (an executive, her portfolio)."""
+    _allowed(request.user)
+    months = proforma_months(user=request.user)
+    form = ProformaFilterForm(request.GET, months=months)
+    filters = form.filters()
+    rows = proforma_rows(user=request.user, **filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(form.page_number())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "collections/proforma_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "month_value": f"{filters['period']:%Y-%m}" if filters["period"] else "",
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def proforma_download(request, pk: int):
+    """A proforma's PDF, as a download; another portfolio's answers as missing."""
+    _allowed(request.user)
+    proforma = get_object_or_404(proformas_visible_to(request.user), pk=pk)
+    try:
+        content = proforma.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None  # the row outlived its file: missing, not a server error
+    name = f"proforma-{proforma.product.service_number}-{proforma.sending.period:%Y-%m}.pdf"
+    return attachment_response(content, filename=name, content_type="application/pdf")
