@@ -32,9 +32,19 @@ from posventa.inventory.models import (
     ProductSupplementaryService,
 )
 from posventa.inventory.services import equipment_add, product_install, suspension_record
+from posventa.workorders.models import Technician
 
 # Who enters the fees and suspensions: the manual gives both to the commercial manager.
 BACK_OFFICE = "gestor_comercial"
+
+
+# (name, phone, zone) of the field technicians.
+DEMO_TECHNICIANS = [
+    ("Téc. Luis Quiroga", "70712345", "Zona Central"),
+    ("Téc. Juan Pérez", "70723456", "Zona Norte"),
+    ("Téc. Ana Rojas", "70734567", "Zona Sud"),
+    ("Téc. Pablo Ríos", "70745678", "Quillacollo y Sacaba"),
+]
 
 
 def load_demo(*, today: date, password: str = data.DEMO_PASSWORD) -> Counter:
@@ -52,6 +62,7 @@ class _Loader:
 
     def run(self) -> Counter:
         self.users = self._users()
+        self._technicians()
         self.plans = self._plans()
         self.tariffs = {t.code: t for t in Tariff.objects.all()}
         self.services = {s.code: s for s in SupplementaryService.objects.all()}
@@ -98,6 +109,14 @@ class _Loader:
             )
             self.created["users"] += 1
         return users
+
+    def _technicians(self) -> None:
+        """The field technicians the technical manager picks from (kept in the admin)."""
+        for name, phone, zone in DEMO_TECHNICIANS:
+            _technician, created = Technician.objects.get_or_create(
+                name=name, defaults={"phone": phone, "zone": zone}
+            )
+            self.created["technicians"] += created
 
     def _plans(self) -> dict[str, Plan]:
         plans = Plan.objects.in_bulk([p.code for p in self.demo.plans], field_name="code")
