@@ -26,7 +26,7 @@ def test_from_the_timeliness_figure_to_the_cases_behind_it(page, live_server):
     page.locator("nav a[href='/indicadores/']").first.click()
     page.wait_for_url("**/indicadores/")
     assert page.get_by_test_id("timeliness-value").inner_text() == "50,0 %"
-    assert page.get_by_test_id("timeliness-verdict").inner_text() == "Observado"
+    assert page.get_by_test_id("timeliness-verdict").inner_text() == "Observado hasta ahora"
     assert serious_violations(page) == []
 
     page.get_by_test_id("timeliness-value").click()

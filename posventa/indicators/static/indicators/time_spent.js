@@ -28,7 +28,7 @@
       label.dataset.step = id;
       // Above the shape: a task's icon sits in its top-left corner and an
       // event's name under it, so the badge covers neither.
-      overlays.add(id, { position: { top: -18, left: 0 }, html: label });
+      overlays.add(id, { position: { top: -20, left: 0 }, html: label });
     });
     container.dataset.rendered = "true";
   }).catch(function (err) {
