@@ -111,11 +111,12 @@
     form.removeAttribute(BUSY);
     form.removeAttribute("aria-busy");
     submitsOf(form).forEach(function (button) {
+      // The spinner goes from every button (one htmx disabled itself too).
+      var mark = button.querySelector("[data-busy-spinner]");
+      if (mark) mark.remove();
       if (!button.hasAttribute(BUSY)) return;
       button.disabled = false;
       button.removeAttribute(BUSY);
-      var mark = button.querySelector("[data-busy-spinner]");
-      if (mark) mark.remove();
     });
   }
 
