@@ -31,6 +31,8 @@ PHONE = {"width": 390, "height": 844}
 
 def watch_console(page) -> list[str]:
     """Every console error and uncaught exception of the page (not only CSP's)."""
+    # A loaded machine can take more than the default 10 s for the session's first page.
+    page.set_default_navigation_timeout(30_000)
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
