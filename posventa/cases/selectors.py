@@ -965,6 +965,8 @@ def case_next_move(case: Case, user) -> NextMove:
         }
         steps = [_step_move(case, user, task, takeable) for task in tasks]
         visit = _visit_detail(case) if case.procedure == "L" else ""
+        if case.status == CaseStatus.WAITING_CUSTOMER:
+            visit = str(_("The case waits for the customer's answer."))
         if visit:
             steps = [
                 Move(

@@ -161,6 +161,15 @@ def test_a_step_taken_by_a_colleague_of_the_same_role_is_hers_not_a_button(
     )
 
 
+def test_a_case_waiting_for_the_customers_documents_says_so(plan_change_case, team, internet_plans):
+    case = plan_change_case
+    complete(case, team[Role.EXECUTIVE], {"new_plan": internet_plans[1].pk, "has_nit_copy": "on"})
+    assert case.status == CaseStatus.WAITING_CUSTOMER
+    move = case_next_move(case, team[Role.EXECUTIVE])
+    assert move.primary.text == "Completar: Solicita documentos al cliente"
+    assert "El caso espera la respuesta del cliente." in move.primary.detail
+
+
 # --- E: a work order to close ----------------------------------------------------------------
 
 
