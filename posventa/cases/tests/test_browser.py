@@ -16,6 +16,7 @@ from posventa.factories import (
     product_type,
 )
 from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.steps import attach_document
 from posventa.web.tests.browser import choose_procedure, log_in, serious_violations
 
 pytestmark = [
@@ -74,7 +75,7 @@ def test_plan_change_from_intake_to_quality_call(page, browser, live_server, set
     assert serious_violations(page) == []
     page.select_option("#id_new_plan", str(fast.pk))
     for requirement in ("request_letter", "nit_copy", "id_copy"):
-        page.check(f"#id_has_{requirement}")
+        attach_document(page, requirement)
     submit(page)
     page.wait_for_url("**/bandeja/")
     assert page.get_by_role("link", name="Verifica requisitos").count() == 0

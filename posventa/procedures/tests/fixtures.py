@@ -40,9 +40,12 @@ TECHNICIANS = ["Téc. Luis Quiroga", "Téc. Juan Pérez", "Téc. Ana Rojas", "T�
 
 
 @pytest.fixture
-def team(db):
-    for name in TECHNICIANS:
-        Technician.objects.get_or_create(name=name)
+def technicians(db):
+    return [Technician.objects.get_or_create(name=name)[0] for name in TECHNICIANS]
+
+
+@pytest.fixture
+def team(db, technicians):
     return {
         role: UserFactory(username=role.value, role=role, email=f"{role.value}@example.com")
         for role in Role

@@ -69,3 +69,15 @@ def closed_damage_order(team, product, state=WorkOrderState.CLOSED_RESOLVED):
         work_order=order, state=state, result="Reparado", user=team[Role.TECHNICAL_MANAGER]
     )
     return order
+
+
+SCANNED_PDF = b"%PDF-1.4 documento escaneado"
+
+
+def attach_document(page, kind: str) -> None:
+    """In a browser: attach the requirement's document (its one control; an
+    attached file means received)."""
+    page.set_input_files(
+        f"#id_file_{kind}",
+        files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": SCANNED_PDF}],
+    )

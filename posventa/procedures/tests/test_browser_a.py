@@ -16,6 +16,7 @@ from posventa.factories import (
     product_type,
 )
 from posventa.procedures.tests.fixtures import deploy_only
+from posventa.procedures.tests.steps import attach_document
 from posventa.web.tests.browser import choose_procedure, log_in
 
 pytestmark = [
@@ -60,7 +61,7 @@ def test_supplementary_services_from_intake_to_quality_call(page, live_server, l
     open_pending(page, "Verifica requisitos")
     page.check(f"input[name=enable][value='{centrex.pk}']")
     for requirement in ("request_letter", "nit_copy", "id_copy"):
-        page.check(f"#id_has_{requirement}")
+        attach_document(page, requirement)
     submit(page)
     page.wait_for_url("**/bandeja/")
 
@@ -100,7 +101,7 @@ def test_the_customer_gives_up_and_the_case_page_shows_the_interaction(page, liv
     centrex = SupplementaryService.objects.get(code="centrex")
     open_pending(page, "Verifica requisitos")
     page.check(f"input[name=enable][value='{centrex.pk}']")
-    page.check("#id_has_nit_copy")  # no request letter
+    attach_document(page, "nit_copy")  # no request letter
     submit(page)
     page.wait_for_url("**/bandeja/")
 

@@ -20,13 +20,14 @@ from posventa.factories import (
 )
 from posventa.integrations.models import Coverage
 from posventa.procedures.apps import MODELS_DIR
+from posventa.procedures.tests.steps import attach_document
 from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 from posventa.workorders.models import WorkOrderState
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("reference_data"),
+    pytest.mark.usefixtures("reference_data", "technicians"),
 ]
 
 
@@ -93,7 +94,7 @@ def test_relocation_from_intake_to_quality_call(page, live_server, line):
     assert manager.locator("input[name=new_technology][value=copper]").is_checked()
     assert serious_violations(manager) == []
     for requirement in ("request_letter", "nit_copy", "id_copy", "other"):
-        manager.check(f"#id_has_{requirement}")
+        attach_document(manager, requirement)
     submit(manager)
     manager.wait_for_url("**/bandeja/")
     open_pending(manager, "Registra el traslado")
@@ -123,7 +124,7 @@ def test_relocation_from_intake_to_quality_call(page, live_server, line):
     assert serious_violations(technician) == []
     assign = technician.locator("form[data-form=assign]")
     assign.locator("#id_unit").select_option("resources")
-    assign.locator("#id_technician").fill("Téc. Juan Pérez")
+    assign.locator("#id_technician").select_option("Téc. Juan Pérez")
     assign.locator("#id_scheduled_at").fill("2030-03-02T09:30")
     assign.locator("button[type=submit]").click()
     technician.locator("form[data-form=close]").wait_for()

@@ -35,7 +35,7 @@ from posventa.workorders.services import workorder_close
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("reference_data"),
+    pytest.mark.usefixtures("reference_data", "technicians"),
 ]
 
 
@@ -116,7 +116,7 @@ def test_internet_damage_from_report_to_quality_call(page, live_server, internet
     open_pending(technician, "Coordina la visita técnica en el día")
     assert technician.input_value("#id_unit") == FieldUnit.USM
     visit = timezone.localtime(timezone.now() + timedelta(minutes=30))
-    technician.fill("#id_technician", "Téc. Luis Quiroga")
+    technician.select_option("#id_technician", "Téc. Luis Quiroga")
     technician.fill("#id_visit_at", visit.strftime("%Y-%m-%dT%H:%M"))
     # Late in the evening the visit falls on the next day and needs a reason.
     technician.fill("#id_not_today_reason", "Cuadrilla de turno.")

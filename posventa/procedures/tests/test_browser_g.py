@@ -20,6 +20,7 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.common.dates import add_months
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
+from posventa.procedures.tests.steps import attach_document
 from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
@@ -87,7 +88,7 @@ def test_comteco_call_detail_across_the_inboxes(page, live_server, team, line):
     open_pending(page, "Solicita los requisitos")
     assert "Bs 12,00 por línea" in page.locator("main").inner_text()
     for requirement in ("request_letter", "nit_copy", "id_copy"):
-        page.check(f"#id_has_{requirement}")
+        attach_document(page, requirement)
     submit(page)
     page.wait_for_url("**/bandeja/")
 
@@ -108,7 +109,8 @@ def test_comteco_call_detail_across_the_inboxes(page, live_server, team, line):
     manager.context.close()
     [charge] = Charge.objects.all()
     assert (charge.product, charge.amount, charge.invoice) == (line, Decimal("12.00"), None)
-    assert case.documents.count() == 2  # the detail, PDF and Excel
+    assert case.documents.filter(generated=True).count() == 2  # the detail, PDF and Excel
+    assert case.documents.filter(generated=False).count() == 3  # the requirements attached
     [to_executive] = mail.outbox
     assert to_executive.to == [team[Role.EXECUTIVE].email] and len(to_executive.attachments) == 2
 

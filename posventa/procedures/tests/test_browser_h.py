@@ -22,6 +22,7 @@ from posventa.engine import runtime
 from posventa.factories import EquipmentFactory, ProductFactory
 from posventa.inventory.models import ProductStatus
 from posventa.procedures.tests.fixtures import deploy_only
+from posventa.procedures.tests.steps import attach_document
 from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
@@ -72,7 +73,8 @@ def test_withdrawal_across_the_inboxes(page, live_server, team, customer_product
     page.wait_for_url("**/bandeja/")
     open_pending(page, "Revisa los requisitos")
     for kind in ("request_letter", "nit_copy", "id_copy"):
-        page.check(f"#id_has_{kind}")
+        attach_document(page, kind)
+    page.check("#id_original_request_letter")  # the manual asks for the letter on paper
     submit(page)
     page.wait_for_url("**/bandeja/")
 

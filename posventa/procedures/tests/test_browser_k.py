@@ -133,7 +133,7 @@ def close_on_its_page(person, work_order, result):
     person.goto(f"/ordenes-de-trabajo/{work_order.number}/")
     assign = person.locator("form[data-form=assign]")
     assign.locator("#id_unit").select_option("resources")
-    assign.locator("#id_technician").fill("Téc. Juan Pérez")
+    assign.locator("#id_technician").select_option("Téc. Juan Pérez")
     assign.locator("#id_scheduled_at").fill("2030-03-02T09:30")
     assign.locator("button[type=submit]").click()
     person.locator("form[data-form=close]").wait_for()
