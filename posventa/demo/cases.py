@@ -13,7 +13,6 @@ Idempotent: nothing is added when the demo already has cases.
 
 import random
 from collections import Counter
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +22,13 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import Case
 from posventa.cases.services import case_open
 from posventa.catalog.models import Plan
-from posventa.customers.models import Company
+from posventa.customers.models import Company, Interaction
+from posventa.demo.office import (
+    in_office_hours,
+    latest_office_moment,
+    office_hours_after,
+    office_hours_before,
+)
 from posventa.engine import services as engine
 from posventa.engine.deployment import deploy_files, read_directory
 from posventa.inventory.models import Product, ProductStatus
@@ -92,11 +97,12 @@ def load_cases(*, seed: int = 2026) -> Counter:
                 subject=rng.choice(SUBJECTS),
                 product=product,
                 user=executive,
-                received_at=now - timedelta(hours=rng.randint(1, 36), minutes=rng.randint(0, 59)),
+                received_at=office_hours_before(now, rng.randint(1, 14) + rng.random()),
             )
             created["cases"] += 1
             new_plan = rng.choice(others).pk
             _walk(case, progress, executive, team, new_plan)
+            _in_office_hours(case, now)
         used = {product.company_id for product in products[: len(PROGRESS)]}
         returns = zip(_tv_products(used), EQUIPMENT_RETURNS, strict=False)
         for n, (product, (stop, subject)) in enumerate(returns):
@@ -108,10 +114,11 @@ def load_cases(*, seed: int = 2026) -> Counter:
                 subject=subject,
                 product=product,
                 user=product.company.executive,
-                received_at=now - timedelta(hours=6 - 3 * n, minutes=40),
+                received_at=office_hours_before(now, 6.7 - 3 * n),
             )
             created["cases"] += 1
             _walk_withdrawal(case, stop, product.company.executive, team)
+            _in_office_hours(case, now)
         for procedure, subject in OTHER_REQUESTS.items():
             product = _product_for(procedure, used)
             if product is None:
@@ -124,10 +131,24 @@ def load_cases(*, seed: int = 2026) -> Counter:
                 subject=subject,
                 product=product,
                 user=product.company.executive,
-                received_at=now - timedelta(hours=rng.randint(1, 20), minutes=rng.randint(0, 59)),
+                received_at=office_hours_before(now, rng.randint(1, 10) + rng.random()),
             )
             created["cases"] += 1
     return created
+
+
+def _in_office_hours(case, now) -> None:
+    """The calls and notes of the steps walked now, when the office is closed
+    (a demo loaded at night, on a Sunday), are moved to office time after the
+    request came in: twenty minutes apart, never later than the last moment
+    the office was open."""
+    latest = latest_office_moment(now)
+    steps = Interaction.objects.filter(case=case, occurred_at__gt=case.received_at).order_by("pk")
+    for n, interaction in enumerate(steps, start=1):
+        if in_office_hours(interaction.occurred_at):
+            continue
+        moment = min(office_hours_after(case.received_at, n / 3), latest)
+        Interaction.objects.filter(pk=interaction.pk).update(occurred_at=moment)
 
 
 def _tv_products(used: set) -> list:

@@ -16,18 +16,24 @@ this month.
 import random
 from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from posventa.accounts.models import User
 from posventa.accounts.roles import Role
+from posventa.billing.models import Invoice
 from posventa.cases.models import Case, CaseDocument, CaseStatus
 from posventa.cases.services import case_open
 from posventa.catalog.models import Plan
+from posventa.common.money import bs
 from posventa.customers.models import Interaction
+from posventa.demo.office import office_moment
 from posventa.engine import services as engine
 from posventa.engine.models import ProcessInstance, TaskEvent
+from posventa.integrations.models import ChangeKind, CommercialChange
 from posventa.inventory.models import Product, ProductStatus
 
 MONTHS = 6
@@ -71,6 +77,7 @@ def load_history(*, seed: int = 2027) -> Counter:
             with transaction.atomic():
                 case = _walk(rng, product, rng.choice(choices), team)
                 _move_back(rng, case, received)
+                _bill_from_the_change(case)
             created["history"] += 1
     return created
 
@@ -83,9 +90,10 @@ def _months_before(month_start: datetime, months: int) -> datetime:
 
 
 def _working_moment(rng, first_day: datetime) -> datetime:
-    """A weekday, 8:30 to 17:30, in the month that starts on `first_day`."""
+    """A weekday, 8:30 to 17:30, in the first three weeks of the month that
+    starts on `first_day`: its steps, kept in office hours, end within it."""
     while True:
-        day = first_day + timedelta(days=rng.randint(0, 27))
+        day = first_day + timedelta(days=rng.randint(0, 20))
         if day.weekday() < 5:
             return day + timedelta(hours=8.5 + rng.random() * 9)
 
@@ -156,9 +164,13 @@ def _move_back(rng, case: Case, received: datetime) -> None:
         started = cursor
         taken = None
         if event.kind == "UserTask":
+            # A person takes and ends a step (a call, a form) while the office
+            # is open: a wait that runs into the night ends next morning.
             waiting, working = _step_hours(rng, event.bpmn_id)
-            taken = started + timedelta(hours=waiting)
-            cursor = taken + timedelta(hours=working)
+            taken = office_moment(
+                started + timedelta(hours=waiting), late_by=timedelta(minutes=rng.randint(0, 50))
+            )
+            cursor = office_moment(taken + timedelta(hours=working), late_by=timedelta(minutes=10))
         TaskEvent.objects.filter(pk=event.pk).update(
             started_at=started, taken_at=taken, ended_at=cursor if event.ended_at else None
         )
@@ -180,3 +192,31 @@ def _move_back(rng, case: Case, received: datetime) -> None:
         when = received if index == 0 else closed if index == len(interactions) - 1 else attended
         Interaction.objects.filter(pk=interaction.pk).update(occurred_at=when)
     CaseDocument.objects.filter(case=case).update(created_at=attended)
+
+
+def _bill_from_the_change(case: Case) -> None:
+    """The plan changed on the day the commercial manager entered it, so the
+    invoices of the months after it bill the new plan (its price plus the
+    charges each carries), as the commercial system's change (dated that day
+    too) says. The demo issued the year's invoices before its history ran."""
+    change = CommercialChange.objects.filter(case=case, kind=ChangeKind.PLAN_CHANGE).first()
+    if change is None:  # the customer gave up: nothing changed
+        return
+    case.refresh_from_db(fields=["attended_at"])
+    effective = timezone.localtime(case.attended_at).date()
+    change.payload = {**change.payload, "effective_on": effective.isoformat()}
+    CommercialChange.objects.filter(pk=change.pk).update(
+        payload=change.payload, created_at=case.attended_at
+    )
+    price = Plan.objects.get(code=change.payload["new_plan"]).monthly_price
+    invoices = (
+        Invoice.objects.filter(product_id=change.product_id, period__gt=effective)
+        .annotate(charged=Sum("charges__amount"))
+        .only("pk", "paid_on")
+    )
+    for invoice in invoices:
+        amount = bs(price + (invoice.charged or Decimal("0")))
+        fields = {"amount": amount}
+        if invoice.paid_on is not None:
+            fields["amount_paid"] = amount
+        Invoice.objects.filter(pk=invoice.pk).update(**fields)

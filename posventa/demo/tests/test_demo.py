@@ -1,13 +1,15 @@
 """`manage.py demo`: a believable portfolio, loaded through the services, once."""
 
 import re
-from datetime import timedelta
+from datetime import date, time, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from posventa.accounts.models import User
@@ -15,17 +17,52 @@ from posventa.accounts.roles import Role
 from posventa.accounts.services import user_create
 from posventa.billing.models import Charge, Invoice
 from posventa.billing.selectors import account_status, is_account_up_to_date
-from posventa.catalog.models import ProductTypeCode, Technology
+from posventa.cases.models import Case
+from posventa.catalog.models import Plan, ProductTypeCode, Technology
 from posventa.common.dates import add_months, first_of_month
 from posventa.common.nit import validate_nit
 from posventa.customers.models import Company, Interaction
 from posventa.customers.services import company_create
 from posventa.demo import data
+from posventa.demo.office import in_office_hours
 from posventa.demo.portfolio import build_demo
+from posventa.engine.models import TaskEvent
+from posventa.integrations.models import ChangeKind, CommercialChange
 from posventa.inventory.models import Equipment, Product, ProductStatus, Suspension
 from posventa.inventory.rules import MAX_SUSPENSION_MONTHS
 
 ACCESS_NETWORK_TYPES = {"fixed_line", "internet", "pay_tv", "duo_pack", "multipack"}
+
+
+def plans_in_force():
+    """plan(invoice): the plan in force on the first day of the invoice's
+    month — the product's plan then, by its plan changes in the order they
+    were made (each effective the day it was entered): a month is billed at
+    the plan it starts with, there is no proration of a plan change."""
+    plans = {plan.code: plan for plan in Plan.objects.all()}
+    changes: dict[int, list] = {}
+    for change in CommercialChange.objects.filter(kind=ChangeKind.PLAN_CHANGE).order_by("pk"):
+        payload = change.payload
+        changes.setdefault(change.product_id, []).append(
+            (date.fromisoformat(payload["effective_on"]), payload["old_plan"], payload["new_plan"])
+        )
+
+    def plan(invoice):
+        made = changes.get(invoice.product_id)
+        if not made:
+            return invoice.product.plan
+        code = made[0][1]  # the plan before the first change
+        for effective_on, _old, new in made:
+            if effective_on < invoice.period:
+                code = new
+        return plans[code]
+
+    return plan
+
+
+def first_of_month_moment():
+    local = timezone.localtime()
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def run_demo(*args) -> str:
@@ -147,10 +184,44 @@ class TestLoadedDemo:
         charges = Charge.objects.select_related("invoice")
         assert 10 <= charges.count() <= 60
         assert charges.filter(invoice__isnull=True).exists()  # this month's
+        in_force = plans_in_force()
         for charge in charges.filter(invoice__isnull=False):
-            plan_price = charge.product.plan.monthly_price
+            plan_price = in_force(charge.invoice).monthly_price
             carried = sum(c.amount for c in charge.invoice.charges.all())
             assert charge.invoice.amount == plan_price + carried
+
+    def test_every_invoice_bills_the_plan_in_force_on_its_first_day_and_its_charges(
+        self, demo_output
+    ):
+        in_force = plans_in_force()
+        changed = 0
+        invoices = Invoice.objects.select_related("product__plan").annotate(
+            charged=Sum("charges__amount")
+        )
+        for invoice in invoices:
+            plan = in_force(invoice)
+            expected = plan.monthly_price + (invoice.charged or Decimal("0"))
+            assert invoice.amount == expected, (invoice.product, invoice.period)
+            if invoice.paid_on is not None:
+                assert invoice.amount_paid == invoice.amount
+            changed += plan != invoice.product.plan
+        # The history's plan changes really show: some months billed another plan.
+        assert changed > 0
+        # The last month billed the plan each product has now, unless it changed since.
+        last_month = add_months(first_of_month(timezone.localdate()), -1)
+        for invoice in invoices.filter(period=last_month, product__commercial_changes=None):
+            assert invoice.amount == invoice.product.plan.monthly_price + (
+                invoice.charged or Decimal("0")
+            )
+
+    def test_plan_changes_are_dated_the_day_their_case_entered_them(self, demo_output):
+        changes = CommercialChange.objects.filter(kind=ChangeKind.PLAN_CHANGE).select_related(
+            "case"
+        )
+        assert changes.count() >= 50
+        for change in changes:
+            entered = timezone.localtime(change.case.attended_at).date()
+            assert change.payload["effective_on"] == entered.isoformat(), change.case
 
     def test_suspensions_follow_the_manual(self, demo_output):
         suspensions = Suspension.objects.all()
@@ -183,6 +254,22 @@ class TestLoadedDemo:
                 .exists()
             )
         assert len(set(interactions.values_list("channel", flat=True))) == 5
+
+    def test_every_call_and_interaction_happens_in_office_hours(self, demo_output):
+        # Monday to Friday, 08:30 to 18:30 La Paz: the requests of the day,
+        # their calls and notes, and the six months of history alike.
+        interactions = Interaction.objects.all()
+        assert interactions.filter(case__isnull=False).count() >= 200
+        for interaction in interactions:
+            local = timezone.localtime(interaction.occurred_at)
+            assert local.weekday() < 5, interaction
+            assert time(8, 30) <= local.time() <= time(18, 30), interaction
+        for case in Case.objects.filter(received_at__lt=first_of_month_moment()):
+            assert in_office_hours(case.received_at) and in_office_hours(case.closed_at)
+            for event in TaskEvent.objects.filter(instance=case.instance, kind="UserTask"):
+                # The quality call among them: taken and made while the office is open.
+                assert in_office_hours(event.taken_at), (case, event.bpmn_id)
+                assert in_office_hours(event.ended_at), (case, event.bpmn_id)
 
     def test_the_week_has_campaigns_a_review_list_and_visits(self, demo_output):
         from posventa.campaigns.models import Campaign
