@@ -189,7 +189,7 @@ def line_damage(procedures, team):
         e.receive(case, team, service="line", cause="no_dial_tone", problem="Sin tono.")
         e.register(case, team)
         when = e.coordinate(case, team, technician="Téc. Luis Quiroga")
-        yield case, e.the_order(case), when
+    return case, e.the_order(case), when
 
 
 def test_a_damage_waiting_for_its_work_order_names_it_and_who_closes_it(line_damage, team):
@@ -221,6 +221,27 @@ def test_a_damage_waiting_for_its_work_order_names_it_and_who_closes_it(line_dam
     assert case_next_move(case, team[Role.EXECUTIVE]).primary.text.startswith(
         "Completar: Llamada de control de calidad"
     )
+
+
+def test_the_panel_reads_a_handful_of_rows_whatever_the_history(line_damage, team):
+    """Case page speed: the panel reads the running processes, their steps,
+    subscriptions and pending events, and the work order — no process state
+    is loaded for a message wait."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case, _order, _when = line_damage
+    # A first call loads what any first request loads (the URL conf and its views).
+    case_next_move(case, team[Role.TECHNICAL_MANAGER])
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        case_next_move(case, team[Role.TECHNICAL_MANAGER])
+    elapsed = time.perf_counter() - started
+    assert len(queries) <= 8, [q["sql"] for q in queries]
+    assert elapsed < 0.2
+    print(f"next move waiting on a work order: {len(queries)} queries, {elapsed * 1000:.1f} ms")
 
 
 def test_the_inbox_shows_the_technical_manager_the_work_orders_to_close(client, line_damage, team):
