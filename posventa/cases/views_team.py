@@ -4,6 +4,7 @@ another person of its role."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -55,7 +56,12 @@ class ReassignForm(BoundedForm):
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = selectors.reassign_candidates(task)
+        # Without a step (a form built on its own) there is nobody to hand it to.
+        self.fields["to_user"].queryset = (
+            selectors.reassign_candidates(task)
+            if task is not None
+            else get_user_model().objects.none()
+        )
 
 
 @login_required

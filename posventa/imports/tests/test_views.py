@@ -301,7 +301,8 @@ def test_confirming_imports_the_rows_and_the_page_shows_both_counts(
     assert count(page, "checked-counts", "created") == 2
     assert count(page, "done-counts", "created") == 2
     assert count(page, "done-counts", "refused") == 1
-    assert 'data-percent="100"' in page and "hx-get" not in page  # nothing left to poll
+    progress = page[page.index('id="run-progress"') :].split(">", 1)[0]
+    assert 'data-percent="100"' in page and "hx-get" not in progress  # nothing left to poll
     assert 'id="confirm-button"' not in page and 'id="cancel-button"' not in page
     assert "con filas rechazadas" in page
     assert "Descargar el informe (Excel)" in page

@@ -118,6 +118,7 @@ def arguments(team, customer_product):
             user=team[Role.TECHNICAL_MANAGER],
         ),
         "task": None,
+        "months": [date(2026, 11, 1)],  # the proformas list's months
         "instance": invoice,  # the one admin form that only edits (InvoiceForm)
     }
 
