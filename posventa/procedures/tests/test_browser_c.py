@@ -118,6 +118,7 @@ def test_relocation_from_intake_to_quality_call(page, live_server, line):
     technician.wait_for_url("**/bandeja/")
     work_order = case.work_orders.get()
     technician.goto("/")
+    technician.get_by_role("button", name="Seguimiento").click()  # the menu's group
     technician.locator("nav a[href='/ordenes-de-trabajo/']").click()
     technician.get_by_role("link", name=work_order.number).click()
     technician.wait_for_url(f"**/ordenes-de-trabajo/{work_order.number}/")
