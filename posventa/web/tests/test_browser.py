@@ -60,8 +60,10 @@ def test_executive_finds_a_customer_by_nit_and_records_an_interaction(page, port
     assert page.get_by_text("Hotel Muyurina S.R.L.").count() == 0
     page.get_by_role("link", name="Clínica Cala Cala S.R.L.").click()
     assert page.get_by_role("heading", name="Clínica Cala Cala S.R.L.").is_visible()
+    page.locator("[data-section=productos]").click()  # the customer page's sections
     assert page.get_by_text("INT-3926297").filter(visible=True).is_visible()
     assert_accessible(page)
+    page.locator("[data-section=interacciones]").click()
 
     # htmx swaps the timeline in place: a marker on window survives, a reload would not.
     page.evaluate("window.notReloaded = true")
@@ -91,7 +93,7 @@ def test_executive_finds_a_customer_by_nit_and_records_an_interaction(page, port
 def test_a_refused_htmx_post_says_so_instead_of_doing_nothing(page, portfolio):
     log_in(page, "ejecutiva")
     company = portfolio["company"]
-    page.goto(f"/clientes/{company.pk}/")
+    page.goto(f"/clientes/{company.pk}/?seccion=interacciones")
     # Meanwhile the customer moves to another executive's portfolio.
     company.executive = portfolio["other"]
     company.save(update_fields=["executive"])
@@ -117,8 +119,11 @@ def test_on_a_phone_the_menu_folds_and_the_pages_read(phone, portfolio):
     assert_accessible(phone)
 
     card.get_by_role("link", name="Clínica Cala Cala S.R.L.").click()
+    phone.locator("[data-section=productos]").click()
     assert phone.get_by_role("heading", name="Productos").is_visible()
     assert phone.get_by_text("INT-3926297").filter(visible=True).is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.locator("[data-section=interacciones]").click()
     assert phone.get_by_role("button", name="Registrar interacción").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(phone)
