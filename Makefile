@@ -9,9 +9,10 @@ INSTALLED := $(VENV)/.installed
 # Every package comes from the lock (requirements/dev.txt: every transitive
 # dependency pinned with its hashes); the project itself is installed on top
 # without touching the network for its build backend (setuptools is locked too).
-$(INSTALLED): pyproject.toml requirements/dev.txt
+$(INSTALLED): pyproject.toml requirements/pip.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/pip.txt
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
