@@ -116,7 +116,8 @@ class _Loader:
             _technician, created = Technician.objects.get_or_create(
                 name=name, defaults={"phone": phone, "zone": zone}
             )
-            self.created["technicians"] += created
+            if created:  # a second run adds nothing, and says so
+                self.created["technicians"] += 1
 
     def _plans(self) -> dict[str, Plan]:
         plans = Plan.objects.in_bulk([p.code for p in self.demo.plans], field_name="code")
