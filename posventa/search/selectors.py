@@ -311,7 +311,8 @@ def _products(user, terms: Terms, limit: int) -> tuple[list[Hit], bool]:
             label=product.service_number,
             detail=f"{product.plan.name} · {product.company.display_name}"
             f" · {product.get_status_display()}",
-            url=reverse("customers:detail", args=[product.company_id]) + "#products-heading",
+            url=reverse("customers:detail", args=[product.company_id])
+            + "?seccion=productos#products-heading",  # products are a section of their own
         )
         for product in rows
     ], more

@@ -30,7 +30,7 @@ KEYS = [
     ("1020703023", "Empresas", "Clínica Cala Cala S.R.L.", "/clientes/{company}/"),
     ("cala cala", "Empresas", "Clínica Cala Cala S.R.L.", "/clientes/{company}/"),
     ("Muyurina", "Empresas", "Hotel Muyurina", "/clientes/{hotel}/"),
-    ("INT-3926297", "Productos", "INT-3926297", "/clientes/{company}/"),
+    ("INT-3926297", "Productos", "INT-3926297", "/clientes/{company}/?seccion=productos"),
     ("ovando", "Contactos", "Carla Ovando Peña", "/clientes/{company}/"),
     ("70712345", "Contactos", "Carla Ovando Peña", "/clientes/{company}/"),
     ("carla.ovando@clinica", "Contactos", "Carla Ovando Peña", "/clientes/{company}/"),
