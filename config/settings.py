@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "posventa.visits",
     "posventa.imports",
     "posventa.search",
+    "posventa.channels",
     "posventa.engine",
     "posventa.cases",
     "posventa.procedures",
@@ -351,6 +352,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 30
 if os.environ.get("EMAIL_FILE_PATH"):  # the file backend, for a smoke test
     EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+
+# --- Channels (posventa/channels; docs/channels.md) ------------------------------
+# The team's mailbox, read over IMAP (IDLE where the server offers it, else the
+# every-minute job). Unset host: no mailbox is read, everything else works.
+POSVENTA_IMAP_HOST = os.environ.get("POSVENTA_IMAP_HOST", "").strip()
+POSVENTA_IMAP_PORT = env_int("POSVENTA_IMAP_PORT", 993)
+POSVENTA_IMAP_SSL = env_bool("POSVENTA_IMAP_SSL", True)
+POSVENTA_IMAP_USER = os.environ.get("POSVENTA_IMAP_USER", "")
+POSVENTA_IMAP_PASSWORD = os.environ.get("POSVENTA_IMAP_PASSWORD", "")
+POSVENTA_IMAP_FOLDER = os.environ.get("POSVENTA_IMAP_FOLDER", "INBOX")
+# WhatsApp Business Cloud API. Unset phone number id: no WhatsApp, customers
+# who prefer it are written to by e-mail.
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "").strip()
+WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN", "")
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_API_URL = os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0").rstrip(
+    "/"
+)
 
 # --- Audit trail (django-auditlog; posventa/common/audit.py says what is audited) ---
 AUDITLOG_CID_GETTER = "posventa.common.audit.request_id"

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("posventa.visits.urls")),
     path("", include("posventa.imports.urls")),
     path("", include("posventa.search.urls")),
+    path("", include("posventa.channels.urls")),
     path("", include("posventa.web.urls")),
 ]

@@ -60,6 +60,11 @@ class Capability(StrEnum):
     # See who holds which pending step (the team view) and hand a step to
     # another person of its role: someone is away, or has too much.
     MANAGE_TEAM_TASKS = "manage_team_tasks"
+    # Sort the messages customers sent by e-mail or WhatsApp (the triage
+    # inbox): open the case each asks for, or mark it "not a request". An
+    # executive, her portfolio's; the team lead, every one, and those of
+    # senders nobody knows.
+    TRIAGE_MESSAGES = "triage_messages"
 
 
 _EVERYONE_WORKING_WITH_CUSTOMERS = {Capability.RECORD_INTERACTION}
@@ -71,6 +76,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             *_EVERYONE_WORKING_WITH_CUSTOMERS,
             Capability.OWN_PORTFOLIO,
             Capability.MANAGE_COLLECTIONS,
+            Capability.TRIAGE_MESSAGES,
             Capability.PLAN_COMMERCIAL_VISITS,
         }
     ),
@@ -117,6 +123,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CANCEL_CASES,
             Capability.IMPORT_DATA,
             Capability.MANAGE_TEAM_TASKS,
+            Capability.TRIAGE_MESSAGES,
         }
     ),
     Role.DIVISION_HEAD: frozenset(

@@ -54,6 +54,14 @@ SCHEDULES: tuple[Job, ...] = (
     Job("Vigilancia de las 24 horas", "posventa.cases.jobs.watch_attention", "I", minutes=5),
     Job("Casos huérfanos", "posventa.cases.jobs.watch_orphans", "I", minutes=60),
     Job("Latido del trabajador", "posventa.common.jobs.heartbeat", "I", minutes=1),
+    Job("Lectura del buzón del equipo", "posventa.channels.jobs.read_mailbox", "I", minutes=1),
+    Job("Mensajes de WhatsApp", "posventa.channels.jobs.process_webhooks", "I", minutes=1),
+    Job(
+        "Avisos a clientes pendientes",
+        "posventa.channels.jobs.deliver_notifications",
+        "I",
+        minutes=1,
+    ),
     Job("Extractos del sistema comercial", "posventa.imports.jobs.sync_folder", "I", minutes=5),
     Job(
         "Cambios al sistema comercial",
