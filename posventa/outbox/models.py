@@ -41,6 +41,9 @@ class OutgoingEmail(BaseModel):
     body = models.TextField(_("body"))
     to = models.JSONField(_("to"), default=list)
     cc = models.JSONField(_("copy to"), default=list, blank=True)
+    # Extra headers sent as they are: a notification's own Message-ID (kept
+    # so the customer's reply threads into the case), In-Reply-To, References.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
     )

@@ -68,9 +68,11 @@ def email_queue(
     case=None,
     company=None,
     user=None,
+    headers: dict[str, str] | None = None,
 ) -> OutgoingEmail:
     """Render the template's subject and body, keep the e-mail in the outbox,
-    and send it when the caller's transaction commits."""
+    and send it when the caller's transaction commits. `headers` go out as
+    given (e.g. a chosen Message-ID, In-Reply-To, References)."""
     recipients = _addresses(to, "to")
     if not recipients:
         raise ValidationError({"to": _("The e-mail has no recipient.")})
@@ -83,6 +85,7 @@ def email_queue(
         body=body,
         to=recipients,
         cc=copies,
+        headers=dict(headers or {}),
         case=case,
         company=company if company is not None else getattr(case, "company", None),
         created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -111,6 +114,7 @@ def email_deliver(*, email_id: int) -> OutgoingEmail:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=email.to,
             cc=email.cc,
+            headers=email.headers or None,
         )
         for attachment in email.attachments.all():
             with attachment.file.open("rb") as content:
