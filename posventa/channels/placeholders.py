@@ -77,6 +77,10 @@ OUTCOME_WORDS = {
 _BLANKS = re.compile(r"\s+")
 
 
+class NotAPlaceholder(ValueError):
+    """`{something}` that is not a plain placeholder name."""
+
+
 @dataclass(frozen=True)
 class Part:
     literal: str
@@ -90,12 +94,13 @@ def _parse(text: str) -> list[Part]:
     for literal, name, spec, conversion in string.Formatter().parse(text):
         if "{" in literal or "}" in literal:
             # "{{" and "}}" come back as a literal brace: not allowed here.
-            raise ValueError(_("a brace that does not open or close a placeholder"))
+            raise ValueError("a brace that does not open or close a placeholder")
         if name is None:
             parts.append(Part(literal, None))
             continue
         if spec or conversion or not name.isidentifier():
-            raise ValueError(_("“{%(name)s}” is not a placeholder") % {"name": name})
+            conversion = f"!{conversion}" if conversion else ""
+            raise NotAPlaceholder(f"{{{name}{conversion}{':' + spec if spec else ''}}}")
         parts.append(Part(literal, name))
     return parts
 
@@ -108,9 +113,15 @@ def text_errors(*, event: str, text: str, field: str = "text") -> dict[str, str]
         return {field: _("Write the text.")}
     try:
         parts = _parse(text)
-    except ValueError as error:
+    except NotAPlaceholder as error:
+        message = _("“%(what)s” is not a placeholder: write them as {numero}.")
+        return {field: message % {"what": error}}
+    except ValueError:
         return {
-            field: _("The text has %(what)s: write placeholders as {numero}.") % {"what": error}
+            field: _(
+                "The braces do not match: each { closes with a } around a placeholder, "
+                "e.g. {numero}."
+            )
         }
     allowed = ALLOWED.get(event, ())
     unknown = sorted({p.name for p in parts if p.name and p.name not in allowed})
