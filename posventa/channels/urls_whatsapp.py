@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from posventa.channels import views_whatsapp
 
 app_name = "whatsapp"
-urlpatterns: list = []
+urlpatterns = [
+    # The callback URL to register at Meta (docs/whatsapp.md).
+    path("whatsapp/webhook/", views_whatsapp.webhook, name="webhook"),
+]
