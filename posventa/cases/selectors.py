@@ -277,6 +277,8 @@ class TimelineEntry:
     who: str = ""
     detail: str = ""
     url: str = ""
+    # The customer's e-mail or WhatsApp message an interaction was (channels' triage).
+    message_url: str = ""
 
 
 def case_timeline(case: Case) -> list[TimelineEntry]:
@@ -299,7 +301,8 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                     detail=event.lane,
                 )
             )
-    for interaction in case.interactions.select_related("recorded_by"):
+    for interaction in case.interactions.select_related("recorded_by", "inbound_message"):
+        message = getattr(interaction, "inbound_message", None)
         entries.append(
             TimelineEntry(
                 when=interaction.occurred_at,
@@ -307,6 +310,7 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 title=interaction.get_channel_display(),
                 who=str(interaction.recorded_by),
                 detail=interaction.summary,
+                message_url=reverse("triage:message", args=[message.pk]) if message else "",
             )
         )
     for document in case.documents.select_related("uploaded_by"):
