@@ -15,6 +15,9 @@ from posventa.accounts.roles import Capability, Role, can
 def _entries(user) -> list[tuple[str, str, str]]:
     """(group, url, label) of every entry the user may open."""
     entries = [("cases", reverse("cases:inbox"), _("Inbox"))]
+    if can(user, Capability.TRIAGE_MESSAGES):
+        # The customers' e-mails and WhatsApp messages to sort (channels' triage).
+        entries.append(("cases", reverse("triage:list"), _("Messages")))
     entries.append(("cases", reverse("cases:list"), pgettext("menu", "Case list")))
     if can(user, Capability.MANAGE_TEAM_TASKS):
         entries.append(("cases", reverse("cases:team"), pgettext("menu", "Team")))
@@ -83,6 +86,13 @@ def navigation(request):
         {"url": url, "label": label, "group": group, "active": _is_active(path, url, urls)}
         for group, url, label in entries
     ]
+    if can(user, Capability.TRIAGE_MESSAGES):
+        from posventa.channels.selectors import triage_count
+
+        triage_url = reverse("triage:list")
+        for item in menu:
+            if item["url"] == triage_url:
+                item["badge"] = triage_count(user) or ""
     labels = _group_labels()
     groups: list[dict] = []
     for item in menu:

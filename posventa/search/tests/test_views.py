@@ -127,7 +127,7 @@ def test_the_team_view_is_in_the_menu_of_the_lead_and_the_head_only(role):
 def test_the_menu_groups_the_entries_under_few_headings():
     groups = menu(UserFactory(role=Role.TEAM_LEAD, is_staff=True))["menu_groups"]
     labels = {str(group["label"]): [str(i["label"]) for i in group["items"]] for group in groups}
-    assert labels["Casos"] == ["Bandeja", "Lista de casos", "Equipo"]
+    assert labels["Casos"] == ["Bandeja", "Mensajes", "Lista de casos", "Equipo"]
     assert labels["Seguimiento"] == [
         "Órdenes de trabajo",
         "Reclamos de facturación",
