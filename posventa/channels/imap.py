@@ -44,7 +44,8 @@ from imapclient import IMAPClient
 
 from posventa.channels.email_in import email_parse
 from posventa.channels.intake import Incoming, message_take
-from posventa.channels.models import ImapCursor
+from posventa.channels.models import ImapCursor, InboundMessage
+from posventa.common.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -168,9 +169,19 @@ def _take(folder: str, uid_validity: int, group: list[int], parsed: dict[int, In
         cursor = ImapCursor.objects.select_for_update().get(folder=folder)
         if cursor.uid_validity != uid_validity:
             return 0  # the folder was renumbered meanwhile; the next read starts over
+        # One query for the batch spares a re-read (a new UIDVALIDITY, a run
+        # after a crash) the work of taking each message only to be refused.
+        ids = [parsed[uid].external_id for uid in group if uid in parsed]
+        known = set(
+            InboundMessage.objects.filter(channel=Channel.EMAIL, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        )
         for uid in group:
             if uid <= cursor.last_uid or uid not in parsed:
                 continue  # another reader took it, or the server lost it meanwhile
+            if parsed[uid].external_id in known:
+                continue
             try:
                 if message_take(parsed[uid]) is not None:
                     taken += 1

@@ -231,3 +231,24 @@ def test_any_bytes_at_all_become_a_message(raw):
 
     assert incoming.external_id
     (incoming.subject + incoming.body + incoming.sender).encode("utf-8")
+
+
+def test_encoded_names_and_raw_utf8_headers_read_right():
+    raw = (
+        "From: =?utf-8?q?Jos=C3=A9_P=C3=A9rez?= <jose@cliente.bo>\r\n"
+        "Subject: Solicitud de instalación\r\n"
+        "Message-ID: <utf8@cliente.bo>\r\n"
+        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\nAtenci=F3n\r\n"
+        '--B\r\nContent-Type: application/pdf; name="=?utf-8?q?A=C3=B1o.pdf?="\r\n'
+        "Content-Disposition: attachment; filename*=utf-8''Solicitud%20a%C3%B1o.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--B--\r\n"
+    ).encode()
+
+    incoming = email_parse(raw)
+
+    assert incoming.sender_name == "José Pérez"
+    assert incoming.subject == "Solicitud de instalación"
+    assert incoming.body == "Atención"
+    assert [(f.filename, f.content) for f in incoming.files] == [("Solicitud año.pdf", b"%PDF-")]
