@@ -2,6 +2,8 @@
 APPENDed to the team's inbox are read by `mailbox_read` and go where the
 intake sends them."""
 
+import os
+import signal
 import threading
 import time
 from io import BytesIO, StringIO
@@ -291,3 +293,22 @@ def test_the_idle_reader_takes_mail_as_it_arrives_and_stops_when_told(dovecot, t
         stop.set()
         reader.join(10)
     assert not reader.is_alive()
+
+
+def test_the_idle_command_stops_cleanly_on_sigterm(dovecot, contact):
+    dovecot.append(email_bytes())
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGTERM))
+    out = StringIO()
+    timer.start()
+    try:
+        started = time.monotonic()
+        call_command("read_mailbox", idle=True, stdout=out)
+    finally:
+        timer.cancel()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+    assert time.monotonic() - started < 10
+    assert out.getvalue().rstrip().endswith("Stopped.")
+    assert InboundMessage.objects.count() == 1  # read before waiting in IDLE
