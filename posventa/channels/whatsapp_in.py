@@ -50,15 +50,17 @@ from posventa.common.models import Channel
 
 logger = logging.getLogger(__name__)
 
-# A delivery is tried at most this many times; after the n-th failure the
-# next try waits BACKOFF[n - 1]. The last try keeps what it can (a message
-# whose file could not be fetched is kept with a note) rather than lose it.
+# A delivery is tried at most this many times; the n-th try waits
+# BACKOFF[n - 2] after the start of the one before (longer than a try may
+# run: the hand-over's task times out at views_whatsapp.PROCESS_TIMEOUT, so
+# two tries never overlap). The last try keeps what it can (a message whose
+# file could not be fetched is kept with a note) rather than lose it.
 MAX_ATTEMPTS = 5
 BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=2),
+    timedelta(minutes=3),
     timedelta(minutes=5),
     timedelta(minutes=15),
+    timedelta(minutes=30),
 )
 # The hand-over after the view's commit runs a new delivery at once; the job
 # leaves it alone this long, so the two do not do the same work.
@@ -66,7 +68,7 @@ FIRST_TRY_GRACE = timedelta(seconds=30)
 # A status may reach us before the send that made it has saved its message
 # id: while the delivery is this young, a status naming no notification is
 # tried again later.
-STATUS_WAIT = timedelta(minutes=10)
+STATUS_WAIT = timedelta(minutes=15)
 # Deliveries taken per run of the job.
 BATCH = 200
 

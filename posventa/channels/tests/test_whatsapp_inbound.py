@@ -398,7 +398,7 @@ def test_a_status_that_comes_before_its_message_id_is_saved_is_applied_on_a_late
     assert "no notification" in delivery.last_error
     notification = _sent_notification(plan_change_case, case_contact, external_id=wamid)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        updated_at=timezone.now() - timedelta(minutes=2)
+        updated_at=timezone.now() - whatsapp_in.BACKOFF[0]
     )
 
     assert whatsapp_in.webhooks_process_pending() == 1
@@ -438,7 +438,7 @@ def test_a_file_whatsapp_is_busy_for_is_fetched_on_a_later_try(graph_api, delive
     assert not InboundMessage.objects.exists()
     assert whatsapp_in.webhooks_process_pending() == 0  # not its turn yet
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        updated_at=timezone.now() - timedelta(minutes=1, seconds=1)
+        updated_at=timezone.now() - whatsapp_in.BACKOFF[0]
     )
     assert whatsapp_in.webhooks_process_pending() == 1
     assert InboundMessage.objects.get().attachments.get().file.read() == PDF
