@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from posventa.accounts.roles import Role
 from posventa.cases.models import Case, CaseStatus, DocumentKind, Procedure
 from posventa.cases.services import case_open, document_add
+from posventa.channels.intake import _tell_waiting_step
 from posventa.channels.models import InboundMessage, MessageState
 from posventa.channels.selectors import may_triage, sees_every_triage
 from posventa.customers.models import Company, Contact, Direction, Interaction
@@ -174,7 +175,8 @@ def triage_open_case(
 def triage_thread(*, message: InboundMessage, user, case: Case) -> InboundMessage:
     """The message is about a case of its customer still open (a reply that
     named no case): added to it as the customer's interaction, its files as
-    the case's documents."""
+    the case's documents, and a step waiting for the customer told (as
+    `intake` does for a reply that threads on arrival)."""
     message = _lock(message, user)
     case = Case.objects.select_related("company").filter(pk=getattr(case, "pk", None)).first()
     if message.company is None:
@@ -195,8 +197,11 @@ def triage_thread(*, message: InboundMessage, user, case: Case) -> InboundMessag
         contact=message.contact,
         case=case,
     )
-    _files_to_case(message, case, user)
+    documents = _files_to_case(message, case, user)
     _triaged(message, user, MessageState.THREADED, case=case, interaction=interaction)
+    if case.status == CaseStatus.WAITING_CUSTOMER and case.instance_id:
+        # As a reply threaded on arrival: the step waiting for it is told.
+        _tell_waiting_step(message, case, files=len(documents))
     return message
 
 
