@@ -11,7 +11,8 @@ operation:
 `errors` only when the refusal is about fields. 400 the body is not JSON;
 401 no token or a bad one; 403 the role may not; 404 missing — or not
 yours: another portfolio's customer, case, task or complaint answers exactly
-as a missing one; 409 the task moved on meanwhile; 413 the body is too large;
+as a missing one; 409 the task moved on meanwhile, or an Idempotency-Key
+reused (posventa/api/idempotency.py); 413 the body is too large;
 422 a value is refused (field by field); 429 too many requests (Retry-After).
 
 Input is bounded in the schemas (posventa/api/types.py): texts have a
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 from ninja.security import HttpBearer
 
-from posventa.api import errors, throttle
+from posventa.api import errors, idempotency, throttle
 from posventa.api.claims import router as claims_router
 from posventa.api.errors import responses
 from posventa.api.services import token_user
@@ -66,7 +67,8 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = errors.API(
+# Every POST honours Idempotency-Key, every router's (posventa/api/idempotency.py).
+api = idempotency.IdempotentAPI(
     title="Posventa API",
     version="1",
     description=(
@@ -78,6 +80,9 @@ api = errors.API(
         "400 body not JSON; 401 no or bad token; 403 the role may not; 404 missing or "
         "not in your portfolio (the same answer for both); 409 the task moved on; "
         "413 body too large; 422 a value refused; 429 too many requests (`Retry-After`).\n\n"
+        "**Retries.** Send an `Idempotency-Key` header with a POST to make it once: a retry "
+        "with the same key and request gets the first answer again (`Idempotent-Replayed: "
+        "true`); the same key with another request, or while the first runs, is a 409.\n\n"
         "**Bounds.** Texts have a `maxLength` and no NUL character; ids are 1 to "
         "2^63-1; moments are years 2000 to 2100 (without a time zone: America/La_Paz); "
         "codes are enums."

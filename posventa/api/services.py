@@ -21,13 +21,18 @@ def token_revoke(*, token: ApiToken) -> None:
     token.save(update_fields=["revoked_at"])
 
 
-def token_user(key: str):
-    """The active user behind a key, or None; notes when the token was used."""
-    token = (
+def token_active(key: str) -> ApiToken | None:
+    """The token a key is, when it is neither revoked nor of an inactive user."""
+    return (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_key(key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
+
+
+def token_user(key: str):
+    """The active user behind a key, or None; notes when the token was used."""
+    token = token_active(key)
     if token is None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

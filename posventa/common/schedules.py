@@ -62,6 +62,12 @@ SCHEDULES: tuple[Job, ...] = (
         "I",
         minutes=1,
     ),
+    Job(
+        "Claves de idempotencia vencidas",
+        "posventa.api.jobs.expire_idempotency_keys",
+        "I",
+        minutes=60,
+    ),
     Job("Extractos del sistema comercial", "posventa.imports.jobs.sync_folder", "I", minutes=5),
     Job(
         "Cambios al sistema comercial",

@@ -240,7 +240,9 @@ def world(team, customer_product, internet_plans, media):
     }
 
 
-def call(client, world, op, *, path=None, query=None, body=None, raw=None, token=True):
+def call(
+    client, world, op, *, path=None, query=None, body=None, raw=None, token=True, headers=None
+):
     method, template = op.split(" ", 1)
     values = {**world["path"], **(path or {})}
     url = re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), template)
@@ -251,7 +253,10 @@ def call(client, world, op, *, path=None, query=None, body=None, raw=None, token
         role = Role.COMMERCIAL_MANAGER
     elif template.endswith("/cancel"):
         role = Role.TEAM_LEAD
-    headers = {"Authorization": f"Bearer {world['keys'][role]}"} if token else {}
+    headers = {
+        **({"Authorization": f"Bearer {world['keys'][role]}"} if token else {}),
+        **(headers or {}),
+    }
     kwargs = {"headers": headers}
     if method == "GET":
         kwargs["data"] = query or {}
@@ -289,6 +294,8 @@ def test_a_hostile_value_is_a_clear_refusal_and_changes_nothing(
         response = call(client, world, op, path={name: value}, body=body)
     elif where == "query":
         response = call(client, world, op, query={name: value}, body=body)
+    elif where == "header":
+        response = call(client, world, op, headers={name: value}, body=body)
     else:
         response = call(client, world, op, body={**body, name: value})
     assert_documented_error(response, field=name)
