@@ -10,6 +10,13 @@ from the process model, not from code per procedure.
   (`customer_wait`) for the indicators.
 - A task's form may record an interaction (channel and summary) and apply
   itself to the case (keep documents, the quality call's result).
+- The customer hears back (`channels.notify`, docs/notifications.md): when
+  the request is attended, when the case closes (only that, when both happen
+  at one step), at a user task with `informs_customer="true"` when it is done
+  (the step's name and the interaction's summary; it stands for "attended"
+  at its step), and at a waiting task with `informs_customer="when_ready"`
+  as it starts. A case the team started hears of attended and closed only
+  once it became a request.
 """
 
 from datetime import timedelta
@@ -64,6 +71,7 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
     case = case_for_instance(instance)
     if case is None:
         return
+    attended = False
     if (
         _is_true(task.properties.get("marks_attended"))
         and case.attended_at is None
@@ -73,7 +81,15 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
         case.attended_role = task.role
         # the request is answered
         case.save(update_fields=["attended_at", "attended_role", "updated_at"])
+        attended = True
     summary = (data.get("interaction_summary") or "").strip()
+    # What the customer hears of this step, once the save shows where it led.
+    instance.__dict__["_notify_step"] = {
+        "name": task.name,
+        "summary": summary,
+        "informs": task.properties.get("informs_customer", ""),
+        "attended": attended,
+    }
     if summary:
         interaction_record(
             company=case.company,
@@ -120,7 +136,8 @@ def on_saved(*, instance, ready) -> None:
         if case.status != status:
             case.status = status  # the pending step is the customer's
             fields = ["status"]
-    if case.waiting_since is None and case.status == CaseStatus.WAITING_CUSTOMER:
+    began_waiting = case.waiting_since is None and case.status == CaseStatus.WAITING_CUSTOMER
+    if began_waiting:
         case.waiting_since = now
         fields.append("waiting_since")
     elif case.waiting_since is not None and case.status != CaseStatus.WAITING_CUSTOMER:
@@ -132,6 +149,39 @@ def on_saved(*, instance, ready) -> None:
     if fields:
         case.full_clean()
         case.save(update_fields=[*fields, "updated_at"])
+    _notify(
+        instance, case, ready=ready, closed_now="closed_at" in fields, began_waiting=began_waiting
+    )
+
+
+def _notify(instance, case, *, ready, closed_now: bool, began_waiting: bool) -> None:
+    """Tell the customer what this save changed (docs/notifications.md): the
+    step just done if it informs the customer, a waiting step that informs
+    her as it starts, the case closed — or, when none of these, the request
+    attended. A case the team started hears of attended and closed only
+    once it became a request."""
+    done = instance.__dict__.pop("_notify_step", None)
+    asked = case.requested_at is not None
+    summary = done["summary"] if done else ""
+    informed = []
+    if done and _is_true(done["informs"]):
+        informed.append((done["name"], summary))
+    if began_waiting:
+        informed += [
+            (t.name, summary)
+            for t in ready
+            if str(t.properties.get("informs_customer", "")).lower() == "when_ready"
+        ]
+    if not (informed or (asked and (closed_now or (done and done["attended"])))):
+        return
+    from posventa.channels.notify import notify_case
+
+    for step, message in informed:
+        notify_case(case=case, event="informed", step=step, message=message)
+    if asked and closed_now:
+        notify_case(case=case, event="closed")
+    elif asked and done and done["attended"] and not informed:
+        notify_case(case=case, event="attended")
 
 
 def warn_team_lead(instance, step: str = "") -> dict:

@@ -60,6 +60,7 @@ def case_open(
     product: Product | None = None,
     documents: list[tuple[str, object]] = (),
     acknowledge_open_cases: bool = False,
+    notify: bool = True,
 ) -> Case:
     """Register a customer's request and start its procedure's process.
 
@@ -70,7 +71,10 @@ def case_open(
     One product, one change at a time (`procedures/collisions.py`): a request
     that collides with an open case on its product raises CaseCollision —
     always when the rule refuses, and when it only warns unless the person
-    acknowledged the open cases."""
+    acknowledged the open cases.
+
+    The customer who asked is told the case number (`notify`; the triage
+    inbox says it itself, on the message's own thread: `channels.notify`)."""
     if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
         raise PermissionDenied(_("This customer is not in your portfolio."))
     errors = {}
@@ -144,6 +148,10 @@ def case_open(
         actor=user,
     )
     case.save(update_fields=["instance", "updated_at"])
+    if notify and customer_asked(procedure):
+        from posventa.channels.notify import notify_case
+
+        notify_case(case=case, event="received")
     return case
 
 
@@ -307,6 +315,10 @@ def case_cancel(*, case: Case, user, reason: str, channel: str = "") -> Case:
         % {"number": case.number, "reason": reason},
         case=case,
     )
+    if case.requested_at is not None:
+        from posventa.channels.notify import notify_case
+
+        notify_case(case=case, event="closed", message=reason)
     _tie_loose_ends(case, user=user, reason=reason, now=now)
     return case
 

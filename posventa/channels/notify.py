@@ -84,7 +84,10 @@ class Route:
 
 
 def digits(number: str) -> str:
-    return re.sub(r"\D", "", number or "")
+    """A WhatsApp number as the Cloud API takes it (country code, digits)."""
+    from posventa.channels.whatsapp import whatsapp_number
+
+    return whatsapp_number(number or "")
 
 
 def whatsapp_ready() -> bool:
@@ -231,8 +234,11 @@ def notify_case(
     if route is None:
         return None
     with translation.override(settings.LANGUAGE_CODE):
+        message = (message or "").strip()
+        if event == NotificationEvent.INFORMED and not message:
+            message = _("Your executive will give you the details.")
         values = placeholders.case_values(
-            case=case, contact=route.contact, step=step, message=(message or "").strip()
+            case=case, contact=route.contact, step=step, message=message
         )
         text = placeholders.render(template.text, values)
         subject = placeholders.render(template.subject, values)
