@@ -272,7 +272,7 @@ def case_clock(case: Case) -> Clock | None:
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime
-    kind: str  # step, pending, cancelled, interaction, document, email, change
+    kind: str  # step, pending, cancelled, interaction, document, email, notification, change
     title: str
     who: str = ""
     detail: str = ""
@@ -360,7 +360,24 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 else _("before: nobody had taken it"),
             )
         )
-    for email in case.emails.all():
+    # What the customer was told (channels/notify.py), with how its delivery went.
+    for note in case.notifications.all():
+        detail = note.text
+        if note.fallback_of_id:
+            detail = _("Sent by e-mail instead of WhatsApp.") + "\n" + detail
+        if note.last_error and note.status in ("failed", "gave_up"):
+            detail += "\n" + note.last_error
+        entries.append(
+            TimelineEntry(
+                when=note.sent_at or note.created_at,
+                kind="notification",
+                title=f"{note.get_event_display()} · {note.get_channel_display()} · {note.to}",
+                who=str(note.get_status_display()),
+                detail=detail,
+            )
+        )
+    # The e-mails a notification carried are shown as the notification.
+    for email in case.emails.filter(notification__isnull=True):
         recipients = ", ".join(email.to)
         if email.cc:
             recipients += " · CC " + ", ".join(email.cc)
