@@ -81,3 +81,10 @@ def attach_document(page, kind: str) -> None:
         f"#id_file_{kind}",
         files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": SCANNED_PDF}],
     )
+
+
+def procedure_mail(outbox) -> list:
+    """The e-mails a procedure sent (from `mail.outbox`), without the
+    customer's notifications (received, attended, closed…: channels/notify.py,
+    sent with a Message-ID of ours)."""
+    return [m for m in outbox if not m.extra_headers.get("Message-ID", "").startswith("<pv.")]

@@ -29,7 +29,7 @@ from posventa.engine.selectors import task_variables
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
 from posventa.outbox.models import EmailStatus, OutgoingEmail
 from posventa.procedures.tests.pdf import pdf_text
-from posventa.procedures.tests.steps import complete, instructions, pending
+from posventa.procedures.tests.steps import complete, instructions, pending, procedure_mail
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=LA_PAZ)
@@ -298,7 +298,7 @@ def test_boliviatel_detail_is_generated_free_and_e_mailed_to_the_customer(
         send_by_email(case, team)
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
     assert case.attended_at is not None
-    [message] = mailoutbox
+    [message] = procedure_mail(mailoutbox)
     assert message.to == ["gerencia@cliente.example"]
     assert case.number in message.subject
     assert sorted(name for name, _content, _type in message.attachments) == [
@@ -306,7 +306,7 @@ def test_boliviatel_detail_is_generated_free_and_e_mailed_to_the_customer(
         f"detalle-de-llamadas-boliviatel-{case.number}.xlsx",
     ]
     assert {kind for _n, _c, kind in message.attachments} == {"application/pdf", XLSX}
-    assert OutgoingEmail.objects.get(case=case).status == EmailStatus.SENT
+    assert OutgoingEmail.objects.get(case=case, notification=None).status == EmailStatus.SENT
     assert not Charge.objects.exists()  # Boliviatel is free
     interaction = Interaction.objects.filter(case=case).latest("created_at")
     assert interaction.channel == "email" and "Envía el detalle al cliente" in interaction.summary
@@ -336,7 +336,8 @@ def test_boliviatel_detail_handed_over_by_whatsapp_sends_no_e_mail(
             {"send_by": "whatsapp", "interaction_summary": "Enviado por WhatsApp al gerente."},
         )
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
-    assert mailoutbox == [] and not OutgoingEmail.objects.exists()
+    assert procedure_mail(mailoutbox) == []
+    assert not OutgoingEmail.objects.filter(notification=None).exists()
     assert Interaction.objects.filter(case=case).latest("created_at").channel == "whatsapp"
     assert path(case)[-3:] == ["send_to_customer", "send_by_gw", "end_sent"]
 
@@ -408,7 +409,7 @@ def test_comteco_previous_months_are_charged_on_each_line_next_invoice(
     assert "Sin llamadas salientes registradas en el mes" in text  # 4425002 in January
 
     # 8. The e-mail to the executive, with both files.
-    [to_executive] = mailoutbox
+    [to_executive] = procedure_mail(mailoutbox)
     assert to_executive.to == [team[Role.EXECUTIVE].email]
     assert "Bs 24,00" in to_executive.body and len(to_executive.attachments) == 2
 
@@ -417,10 +418,13 @@ def test_comteco_previous_months_are_charged_on_each_line_next_invoice(
     with django_capture_on_commit_callbacks(execute=True):
         send_by_email(case, team, address="contabilidad@cliente.example")
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
-    to_customer = mailoutbox[1]
+    to_customer = procedure_mail(mailoutbox)[1]
     assert to_customer.to == ["contabilidad@cliente.example"]
     assert len(to_customer.attachments) == 2
-    assert OutgoingEmail.objects.filter(case=case, status=EmailStatus.SENT).count() == 2
+    assert (
+        OutgoingEmail.objects.filter(case=case, status=EmailStatus.SENT, notification=None).count()
+        == 2
+    )
     # The request received, the fee told, the detail sent.
     assert Interaction.objects.filter(case=case).count() == 3
     assert path(case) == [
@@ -457,7 +461,7 @@ def test_comteco_current_month_only_is_free(
     with django_capture_on_commit_callbacks(execute=True):
         complete(case, team[Role.COMMERCIAL_MANAGER], {"detail_obtained": True})
     assert not Charge.objects.exists()
-    assert "Sin costo para el cliente" in mailoutbox[0].body
+    assert "Sin costo para el cliente" in procedure_mail(mailoutbox)[0].body
     _pdf, xlsx = detail_files(case)
     assert [row[2] for row in xlsx_calls(xlsx)] == ["4421111", "70711111"]
     complete(
@@ -506,7 +510,7 @@ def test_missing_letter_the_customer_completes_it_and_the_manager_goes_on(
     with django_capture_on_commit_callbacks(execute=True):
         send_by_email(case, team)
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
-    assert len(mailoutbox) == 2
+    assert len(procedure_mail(mailoutbox)) == 2
     assert "tell_fee" not in path(case)
     assert path(case)[5:10] == [
         "check_requirements",
@@ -586,7 +590,7 @@ def test_sending_by_e_mail_needs_an_address(procedures, team, long_distance, mai
             send_by_email(case, team, address=address)
         assert "send_to" in excinfo.value.form.errors
     assert pending(case).bpmn_id == "send_to_customer"
-    assert not OutgoingEmail.objects.exists()
+    assert not OutgoingEmail.objects.filter(notification=None).exists()
 
 
 def test_a_case_of_g_is_opened_only_on_a_line_with_call_detail(procedures, team, company):
