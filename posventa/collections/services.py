@@ -17,6 +17,7 @@ from posventa.cases.models import Case, CaseDocument, DocumentKind
 from posventa.cases.services import document_add
 from posventa.catalog.models import TeamRuleCode
 from posventa.catalog.selectors import team_rule
+from posventa.channels.notify import company_route, proforma_notify, whatsapp_ready
 from posventa.collections import selectors
 from posventa.collections.models import (
     PaymentPromise,
@@ -58,6 +59,13 @@ def _recipient(company: Company):
     return (with_email[0] if with_email else (contacts[0] if contacts else None)), preferred
 
 
+def _whatsapp_route(company: Company):
+    """The way to the contact who prefers WhatsApp, when WhatsApp can reach
+    her (configured, a number): else None, and the e-mail goes as before."""
+    route = company_route(company, whatsapp_ok=whatsapp_ready())
+    return route if route is not None and route.channel == Channel.WHATSAPP else None
+
+
 def _proforma_pdf(*, company, product, period, amount, charges, pending) -> bytes:
     return render_pdf(
         "collections/proforma.html",
@@ -79,9 +87,10 @@ def _proforma_pdf(*, company, product, period, amount, charges, pending) -> byte
 @transaction.atomic
 def proformas_for_company(*, company: Company, period: date, run=None) -> ProformaSending | None:
     """Steps 1–2: the proforma of every contract of the company for the month,
-    sent together to the customer (e-mail with the PDFs; WhatsApp has no
-    outbound channel yet, so e-mail too; no e-mail address: on paper), with the
-    interaction. Idempotent: None when the month's proformas already exist."""
+    sent to the customer (a contact who prefers WhatsApp: one WhatsApp document
+    per contract, docs/notifications.md; otherwise one e-mail with the PDFs;
+    no e-mail address: on paper), with the interaction saying how.
+    Idempotent: None when the month's proformas already exist."""
     period = month_of(period)
     if ProformaSending.objects.filter(company=company, period=period).exists():
         return None
@@ -95,6 +104,9 @@ def proformas_for_company(*, company: Company, period: date, run=None) -> Profor
         return None
     contact, preferred = _recipient(company)
     channel = Channel.EMAIL if contact is not None and contact.email else Channel.LETTER
+    whatsapp = _whatsapp_route(company) if preferred == Channel.WHATSAPP else None
+    if whatsapp is not None:
+        contact, channel = whatsapp.contact, Channel.WHATSAPP
     try:
         with transaction.atomic():
             sending = ProformaSending.objects.create(
@@ -127,7 +139,21 @@ def proformas_for_company(*, company: Company, period: date, run=None) -> Profor
         attachments.append(Attachment(name, pdf, "application/pdf"))
     Proforma.objects.bulk_create(proformas)
     total = sum((p.amount for p in proformas), Decimal("0"))
-    if channel == Channel.EMAIL:
+    if channel == Channel.WHATSAPP:
+        # One WhatsApp document per contract, each a notification with its
+        # retries and, if WhatsApp fails for good, the e-mail fallback.
+        for proforma, attachment in zip(proformas, attachments, strict=True):
+            proforma_notify(
+                company=company,
+                contact=contact,
+                route=whatsapp,
+                period=period,
+                service=proforma.product.service_number,
+                amount=format_amount(proforma.amount),
+                attachment=attachment,
+            )
+        how = _("sent by WhatsApp to %(to)s, one document per contract") % {"to": whatsapp.to}
+    elif channel == Channel.EMAIL:
         sending.email = email_queue(
             template="collections/proformas",
             to=[contact.email],
@@ -144,7 +170,7 @@ def proformas_for_company(*, company: Company, period: date, run=None) -> Profor
         )
         how = _("sent by e-mail to %(to)s") % {"to": contact.email}
         if preferred == Channel.WHATSAPP:
-            how += _(" (prefers WhatsApp, which has no outbound channel yet)")
+            how += _(" (prefers WhatsApp, which cannot reach this contact)")
     else:
         how = _("no e-mail address: printed for delivery on paper")
     sending.interaction = interaction_record(
