@@ -16,6 +16,7 @@ from posventa.demo import data
 from posventa.demo.calendars import load_portfolio_work
 from posventa.demo.calls import load_call_records
 from posventa.demo.cases import load_cases
+from posventa.demo.channels import load_channels
 from posventa.demo.coverage import load_coverage
 from posventa.demo.history import load_history
 from posventa.demo.loader import load_demo
@@ -45,6 +46,7 @@ LABELS = [
     ("review_items", "puntos de revisión preventiva"),
     ("visits", "visitas de soporte agendadas"),
     ("commercial_visits", "visitas comerciales de los ejecutivos (Anexo 1)"),
+    ("messages", "mensajes de clientes por correo y WhatsApp"),
 ]
 
 
@@ -119,6 +121,7 @@ class Command(BaseCommand):
                     created.update(load_cases())
                     created.update(load_history())
                     created.update(load_portfolio_work())
+                    created.update(load_channels())
         except ValidationError as error:
             raise CommandError(f"No se pudo cargar la demostración: {error}") from error
         seconds = time.monotonic() - started
