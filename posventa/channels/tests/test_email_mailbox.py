@@ -18,6 +18,7 @@ from posventa.channels import imap
 from posventa.channels.email_in import email_parse
 from posventa.channels.imap import mailbox_read, mailbox_watch
 from posventa.channels.models import ImapCursor, InboundMessage, MessageState, Notification
+from posventa.channels.selectors import triage_inbox
 from posventa.channels.tests.dovecot import PDF, dovecot, email_bytes
 from posventa.common.models import Channel
 from posventa.customers.models import Direction
@@ -53,6 +54,7 @@ def test_a_new_email_from_a_contact_waits_in_the_executives_triage_with_its_file
     assert mailbox_read() == 1
 
     message = InboundMessage.objects.get()
+    assert list(triage_inbox(team[Role.EXECUTIVE])) == [message]
     assert message.state == MessageState.TRIAGE
     assert (message.triage_role, message.triage_user) == (Role.EXECUTIVE, team[Role.EXECUTIVE])
     assert (message.company, message.contact) == (contact.company, contact)
@@ -148,7 +150,7 @@ def test_the_same_message_delivered_twice_is_kept_once_and_reading_again_adds_no
     ],
     ids=["auto-reply", "bounce", "list"],
 )
-def test_automatic_mail_opens_nothing_and_waits_in_no_triage(dovecot, plan_change_case, raw):
+def test_automatic_mail_opens_nothing_and_waits_in_no_triage(dovecot, plan_change_case, team, raw):
     ContactFactory(company=plan_change_case.company, email="gerencia@cliente.bo")
     interactions = plan_change_case.interactions.count()
     raw = raw.replace(b"Subject: ", f"Subject: [{plan_change_case.number}] ".encode(), 1)
@@ -159,16 +161,19 @@ def test_automatic_mail_opens_nothing_and_waits_in_no_triage(dovecot, plan_chang
     message = InboundMessage.objects.get()
     assert message.state == MessageState.AUTOMATIC
     assert message.automatic_reason
+    assert not triage_inbox(team[Role.TEAM_LEAD]).exists()
     assert (message.case, message.interaction, message.triage_role) == (None, None, "")
     assert plan_change_case.interactions.count() == interactions
 
 
-def test_an_unknown_sender_reaches_the_team_leads_triage(dovecot, contact):
+def test_an_unknown_sender_reaches_the_team_leads_triage(dovecot, contact, team):
     dovecot.append(email_bytes(sender="Juan <juan@desconocida.bo>"))
 
     mailbox_read()
 
     message = InboundMessage.objects.get()
+    assert list(triage_inbox(team[Role.TEAM_LEAD])) == [message]
+    assert not triage_inbox(team[Role.EXECUTIVE]).exists()
     assert (message.state, message.triage_role) == (MessageState.TRIAGE, Role.TEAM_LEAD)
     assert (message.triage_user, message.company) == (None, None)
 
@@ -295,6 +300,7 @@ def test_the_idle_reader_takes_mail_as_it_arrives_and_stops_when_told(dovecot, t
     assert not reader.is_alive()
 
 
+@pytest.mark.django_db(transaction=True)  # the reader closes stale connections, as a daemon must
 def test_the_idle_command_stops_cleanly_on_sigterm(dovecot, contact):
     dovecot.append(email_bytes())
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -312,3 +318,38 @@ def test_the_idle_command_stops_cleanly_on_sigterm(dovecot, contact):
     assert time.monotonic() - started < 10
     assert out.getvalue().rstrip().endswith("Stopped.")
     assert InboundMessage.objects.count() == 1  # read before waiting in IDLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_readers_at_once_keep_each_message_once(dovecot, team, media, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises whole writes")
+    company = CompanyFactory(executive=team[Role.EXECUTIVE])
+    ContactFactory(company=company, email="gerencia@cliente.bo")
+    monkeypatch.setattr(imap, "BATCH", 20)
+    for start in range(0, 120, 40):
+        dovecot.append_many(
+            [email_bytes(message_id=f"<m{n}@cliente.bo>") for n in range(start, start + 40)]
+        )
+    results, errors = [], []
+
+    def read():
+        try:
+            results.append(mailbox_read())
+        except Exception as error:  # pragma: no cover — shown by the assert below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(60)
+
+    assert errors == []
+    assert sum(results) == 120
+    assert InboundMessage.objects.count() == 120
+    assert ImapCursor.objects.get(folder="INBOX").last_uid == 120
