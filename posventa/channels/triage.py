@@ -65,11 +65,10 @@ class AlreadyTriaged(ValidationError):
 def _lock(message: InboundMessage, user) -> InboundMessage:
     """The message's row, locked and read again; still waiting for triage,
     and this user's to sort."""
-    locked = (
-        InboundMessage.objects.select_for_update(of=("self",))
-        .select_related("company__executive", "contact", "case")
-        .get(pk=message.pk)
-    )
+    # No join in the locking query: a row another transaction changed while
+    # this one waited is read again, but rows joined to it would come from
+    # before the wait (PostgreSQL) — the case it just opened would be missing.
+    locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
     if not may_triage(user, locked):
         raise PermissionDenied(_("This message is not in your triage."))
     if locked.state != MessageState.TRIAGE:
