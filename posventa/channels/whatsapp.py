@@ -30,6 +30,7 @@ import http.client
 import json
 import re
 import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,8 +38,10 @@ from typing import Any
 
 from django.conf import settings
 
-# Seconds a call may take before it counts as a network failure (retryable).
+# Seconds one network operation may wait (connect, each read) and a whole
+# answer may take, before the call counts as a network failure (retryable).
 TIMEOUT = 20
+DEADLINE = 90
 # A Graph answer is a few hundred bytes; an error page is not much more.
 MAX_ANSWER_BYTES = 256 * 1024
 # Meta's own limits: a document up to 100 MB; we keep what the upload rules
@@ -177,6 +180,23 @@ def _error_from(status: int, body: bytes) -> WhatsAppError:
     return WhatsAppError(message or f"HTTP {status}", code=code or status, permanent=permanent)
 
 
+def _read_bounded(answer, size: int) -> bytes:
+    """At most `size` bytes of the answer, within DEADLINE seconds: a server
+    that trickles its answer one byte per timeout cannot hold a worker."""
+    deadline = time.monotonic() + DEADLINE
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the answer took more than {DEADLINE} s")
+        chunk = answer.read1(min(left, 64 * 1024))  # what has come, without waiting for more
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def _request(
     method: str, url: str, *, data: bytes | None = None, content_type: str = "", limit: int
 ) -> tuple[bytes, str]:
@@ -189,12 +209,12 @@ def _request(
         request.add_header("Content-Type", content_type)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
-            body = answer.read(limit + 1)
+            body = _read_bounded(answer, limit + 1)
             kind = answer.headers.get("Content-Type", "")
     except urllib.error.HTTPError as error:
         try:
-            body = error.read(MAX_ANSWER_BYTES)
-        except (OSError, ValueError):
+            body = _read_bounded(error, MAX_ANSWER_BYTES)
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
             body = b""
         finally:
             error.close()

@@ -5,6 +5,7 @@ to WhatsAppError, permanent or worth retrying."""
 import hashlib
 import json
 import socket
+import time
 
 import pytest
 
@@ -226,3 +227,87 @@ def test_the_signature_is_the_hmac_sha256_of_the_raw_body(graph_api):
 def test_no_app_secret_no_valid_signature(settings):
     settings.WHATSAPP_APP_SECRET = ""
     assert not whatsapp.signature_valid(body=b"{}", header=sign(b"{}", ""))
+
+
+class _Trickle:
+    """A server that answers 200 and then sends its body slowly (or a
+    body larger than any Graph answer)."""
+
+    def __init__(self, *, pause: float, size: int):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                sent = 0
+                try:
+                    while sent < size and not outer.stopped:
+                        piece = b" " * min(64 * 1024, size - sent) if not pause else b" "
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        sent += len(piece)
+                        if pause:
+                            time.sleep(pause)
+                except OSError:
+                    pass
+
+        self.stopped = False
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v21.0"
+
+    def stop(self):
+        self.stopped = True
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def trickle(settings):
+    servers = []
+
+    def start(**kwargs):
+        server = _Trickle(**kwargs)
+        servers.append(server)
+        settings.WHATSAPP_API_URL = server.url
+        settings.WHATSAPP_PHONE_NUMBER_ID = "1"
+        settings.WHATSAPP_TOKEN = "t"
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_a_server_that_trickles_its_answer_cannot_hold_the_worker(trickle, monkeypatch):
+    monkeypatch.setattr(whatsapp, "DEADLINE", 0.5)
+    trickle(pause=0.05, size=10_000)
+    started = time.monotonic()
+
+    with pytest.raises(WhatsAppError) as error:
+        whatsapp.send_text(to="59171234567", body="Hola")
+
+    assert time.monotonic() - started < 5
+    assert error.value.permanent is False and error.value.code == 0
+
+
+def test_an_answer_larger_than_any_graph_answer_is_not_read_whole(trickle):
+    trickle(pause=0, size=whatsapp.MAX_ANSWER_BYTES * 4)
+
+    with pytest.raises(WhatsAppError, match="larger than"):
+        whatsapp.send_text(to="59171234567", body="Hola")
