@@ -216,15 +216,22 @@ def _check_message(payload: Any) -> None:
             raise _Refused(400, 132001, "(#132001) Template name does not exist in the translation")
         if not isinstance(language, dict) or not isinstance(language.get("code"), str):
             raise _Refused(400, 131008, "(#131008) Required parameter is missing", "language")
-        for component in content.get("components", []):
+        components = content.get("components", [])
+        if not isinstance(components, list):
+            raise _Refused(400, 100, "(#100) Invalid parameter", "components")
+        for component in components:
             if not isinstance(component, dict) or component.get("type") not in (
                 "header",
                 "body",
                 "button",
             ):
                 raise _Refused(400, 100, "(#100) Invalid parameter", "components")
-            for parameter in component.get("parameters", []):
-                text = parameter.get("text") if isinstance(parameter, dict) else None
+            parameters = component.get("parameters", [])
+            if not isinstance(parameters, list):
+                raise _Refused(400, 100, "(#100) Invalid parameter", "parameters")
+            for parameter in parameters:
+                parameter = parameter if isinstance(parameter, dict) else {}
+                text = parameter.get("text")
                 if parameter.get("type") != "text" or not isinstance(text, str) or not text:
                     raise _Refused(400, 132000, "(#132000) Number of parameters does not match")
                 if re.search(r"[\n\t]| {5,}", text):

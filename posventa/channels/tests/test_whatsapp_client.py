@@ -311,3 +311,58 @@ def test_an_answer_larger_than_any_graph_answer_is_not_read_whole(trickle):
 
     with pytest.raises(WhatsAppError, match="larger than"):
         whatsapp.send_text(to="59171234567", body="Hola")
+
+
+# The stand-in checks what Meta checks of a request's form (docs/whatsapp.md).
+
+
+def test_the_stand_in_refuses_a_wrong_token_as_meta_does(graph_api, settings):
+    settings.WHATSAPP_TOKEN = "EAAG-some-other-token"
+
+    with pytest.raises(WhatsAppError) as error:
+        whatsapp.send_text(to="59171234567", body="Hola")
+
+    assert (error.value.code, error.value.permanent) == (190, True)
+    assert graph_api.sent() == []
+
+
+def test_the_stand_in_refuses_another_phone_number_id(graph_api, settings):
+    settings.WHATSAPP_PHONE_NUMBER_ID = "111"
+
+    with pytest.raises(WhatsAppError) as error:
+        whatsapp.send_text(to="59171234567", body="Hola")
+
+    assert error.value.code == 100
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ({"to": "59171234567", "type": "text", "text": {}}, 131008),
+        ({"to": "59171234567", "type": "text", "text": {"body": "x" * 4097}}, 100),
+        ({"to": "591-7123", "type": "text", "text": {"body": "Hola"}}, 100),
+        ({"to": "59171234567", "type": "template", "template": {"name": "Con Espacios"}}, 132001),
+        (
+            {
+                "to": "59171234567",
+                "type": "template",
+                "template": {
+                    "name": "posventa_recibido",
+                    "language": {"code": "es"},
+                    "components": [
+                        {"type": "body", "parameters": [{"type": "text", "text": "a\nb"}]}
+                    ],
+                },
+            },
+            132018,
+        ),
+        ({"to": "59171234567", "type": "document", "document": {"filename": "x.pdf"}}, 131008),
+        ({"to": "59171234567", "type": "hologram", "hologram": {}}, 131051),
+    ],
+)
+def test_the_stand_in_refuses_a_message_of_the_wrong_shape(graph_api, message, code):
+    with pytest.raises(WhatsAppError) as error:
+        whatsapp._send(message)
+
+    assert (error.value.code, error.value.permanent) == (code, True)
+    assert graph_api.sent() == []
