@@ -20,11 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from posventa.accounts.models import User
+from posventa.catalog.models import Plan
 from posventa.channels.email_in import email_parse
 from posventa.channels.intake import Incoming, message_take
 from posventa.common.models import Channel
 from posventa.customers.models import Company, Contact
-from posventa.inventory.models import Product, ProductStatus
+from posventa.inventory.models import Product, ProductStatus, Technology
 
 # The team's mailbox the customers write to.
 TEAM_MAILBOX = "posventa.empresas@comteco.example"
@@ -114,6 +115,20 @@ def _customers(executive: User) -> list[tuple[Company, Contact, Product]]:
     return found
 
 
+def _faster_plan(line: Product) -> Plan | None:
+    """The plan a customer on this line would ask for: 100 Mbps when it is
+    faster than hers, else the next faster one (fiber only: copper tops out
+    at 20 Mbps)."""
+    if line.technology != Technology.FIBER:
+        return None
+    faster = Plan.objects.filter(
+        product_type_id=line.plan.product_type_id,
+        is_active=True,
+        monthly_price__gt=line.plan.monthly_price,
+    ).order_by("monthly_price")
+    return faster.filter(name__endswith=" 100 Mbps").first() or faster.first()
+
+
 def load_channels(*, now: datetime | None = None) -> Counter:
     """Take the demo's messages in; returns {"messages": how many were new}."""
     created: Counter = Counter()
@@ -124,9 +139,17 @@ def load_channels(*, now: datetime | None = None) -> Counter:
         return created
     mine = _customers(executive)
     theirs = _customers(other)
-    if len(mine) < 3 or not theirs:
+    asking = next(
+        ((c, ct, line, plan) for c, ct, line in mine if (plan := _faster_plan(line))), None
+    )
+    if asking is None or len(mine) < 3 or not theirs:
         return created
-    (hotel, hotel_contact, hotel_line), (second, second_contact, _line), third = mine[:3]
+    hotel, hotel_contact, hotel_line, wanted = asking
+    # "Internet Empresarial 100 Mbps": the customer says "100 Mbps".
+    speed = " ".join(wanted.name.split()[-2:]) if wanted.name.endswith("Mbps") else wanted.name
+    rest = [row for row in mine if row[0] != hotel]
+    second, second_contact, _line = rest[0]
+    third = next((row for row in rest[1:] if row[1].whatsapp), None)
     school, school_contact, school_line = theirs[0]
     domain = hotel_contact.email.rpartition("@")[2]
     request_id = f"demo-cambio-plan-{hotel.nit}@{domain}"
@@ -137,14 +160,15 @@ def load_channels(*, now: datetime | None = None) -> Counter:
             subject="Solicitud de cambio de plan de internet",
             body=(
                 "Buenos días:\n\n"
-                f"Solicito cambio de plan a 100 Mbps para la línea {hotel_line.service_number} "
+                f"Solicito cambio de plan a {speed} "
+                f"para la línea {hotel_line.service_number} "
                 f"(hoy {hotel_line.plan.name}). Hemos ampliado el personal de la oficina y la "
                 "conexión ya no alcanza en horas pico.\n\n"
                 "La carta firmada por el gerente la envío en un correo aparte.\n\n"
                 f"Saludos cordiales,\n{hotel_contact.name}\n{hotel.legal_name}"
             ),
             html=(
-                "<p>Buenos días:</p><p>Solicito cambio de plan a <b>100 Mbps</b> para la línea "
+                f"<p>Buenos días:</p><p>Solicito cambio de plan a <b>{speed}</b> para la línea "
                 f"{hotel_line.service_number}.</p><script>alert('no se ejecuta')</script>"
             ),
             written=now - timedelta(hours=3, minutes=10),
@@ -168,7 +192,7 @@ def load_channels(*, now: datetime | None = None) -> Counter:
                             "Señores COMTECO R.L. - Posventa Empresas",
                             "Ref.: Solicitud de cambio de plan",
                             "Solicitamos el cambio de plan de la línea "
-                            f"{hotel_line.service_number} a Internet 100 Mbps.",
+                            f"{hotel_line.service_number} a {wanted.name}.",
                             f"{hotel.legal_name} - NIT {hotel.nit}",
                             "Firma: Gerente General",
                         ]
@@ -212,8 +236,8 @@ def load_channels(*, now: datetime | None = None) -> Counter:
             written=now - timedelta(hours=20),
         ),
     ]
-    third_company, third_contact, third_line = third
-    whatsapp_number = third_contact.whatsapp or ""
+    third_company, third_contact, third_line = third or (None, None, None)
+    whatsapp_number = third_contact.whatsapp if third_contact else ""
     with transaction.atomic():
         for raw in emails:
             if message_take(email_parse(raw)) is not None:

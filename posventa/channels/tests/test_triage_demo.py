@@ -20,6 +20,9 @@ def portfolios(db, settings, tmp_path):
     plan = Plan.objects.create(
         code="INT-20", name="Internet 20 Mbps", product_type=internet, monthly_price=300
     )
+    Plan.objects.create(
+        code="INT-100", name="Internet 100 Mbps", product_type=internet, monthly_price=840
+    )
     people = {
         "ejecutiva": UserFactory(username="ejecutiva", role=Role.EXECUTIVE),
         "ejecutivo2": UserFactory(username="ejecutivo2", role=Role.EXECUTIVE),
@@ -37,7 +40,9 @@ def portfolios(db, settings, tmp_path):
         ContactFactory(
             company=company, email=f"gerencia@{domain}", whatsapp=f"7071000{n}", is_primary=True
         )
-        ProductFactory(company=company, plan=plan, service_number=f"INT-500000{n}")
+        ProductFactory(
+            company=company, plan=plan, service_number=f"INT-500000{n}", technology="fiber"
+        )
     return people
 
 
