@@ -254,3 +254,26 @@ def test_not_a_request_from_the_page_records_the_contact(client, world):
     message.refresh_from_db()
     assert message.state == MessageState.NOT_REQUEST
     assert "Solo agradece" in message.interaction.summary
+
+
+def test_an_open_case_on_the_product_shows_as_in_the_new_request_form(client, world):
+    from posventa.cases.services import case_open
+
+    open_case = case_open(
+        company=world["hotel"],
+        procedure="B",
+        channel="phone",
+        subject="Cambio de plan pedido por teléfono",
+        product=world["line"],
+        user=world["executive"],
+    )
+    message = take(1)
+    client.force_login(world["executive"])
+    body = {"procedure": "B", "product": world["line"].pk, "subject": "Cambio de plan"}
+
+    response = client.post(_url(message, "open_case"), body, follow=True)
+
+    assert open_case.number in response.content.decode()
+    assert Case.objects.count() == 1
+    message.refresh_from_db()
+    assert message.state == MessageState.TRIAGE
