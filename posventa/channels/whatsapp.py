@@ -290,18 +290,40 @@ def template_parameter(value: Any) -> str:
     return text or "-"
 
 
-def send_template(*, to: str, template: str, language: str, parameters: list[str]) -> str:
+def send_template(
+    *,
+    to: str,
+    template: str,
+    language: str,
+    parameters: list[str],
+    document: bytes = b"",
+    filename: str = "",
+    mime_type: str = "application/pdf",
+) -> str:
     """An approved template (the only kind of message allowed outside the
-    24-hour window), its body's {{1}}, {{2}}… filled with `parameters` in order."""
+    24-hour window), its body's {{1}}, {{2}}… filled with `parameters` in
+    order. With `document`, the file goes as the template's header (a
+    template approved with a DOCUMENT header): how a document reaches a
+    customer who has not written in the last 24 hours."""
+    number = _recipient(to)
     body: dict[str, Any] = {"name": template, "language": {"code": language}}
+    components: list[dict[str, Any]] = []
+    if document:
+        media_id = media_upload(content=document, filename=filename, mime_type=mime_type)
+        header = {"id": media_id, "filename": filename} if filename else {"id": media_id}
+        components.append(
+            {"type": "header", "parameters": [{"type": "document", "document": header}]}
+        )
     if parameters:
-        body["components"] = [
+        components.append(
             {
                 "type": "body",
                 "parameters": [{"type": "text", "text": template_parameter(p)} for p in parameters],
             }
-        ]
-    return _send({"to": _recipient(to), "type": "template", "template": body})
+        )
+    if components:
+        body["components"] = components
+    return _send({"to": number, "type": "template", "template": body})
 
 
 def _multipart(fields: dict[str, str], *, filename: str, content: bytes, mime_type: str):

@@ -231,8 +231,18 @@ def _check_message(payload: Any) -> None:
                 raise _Refused(400, 100, "(#100) Invalid parameter", "parameters")
             for parameter in parameters:
                 parameter = parameter if isinstance(parameter, dict) else {}
+                kind_of = parameter.get("type")
+                if component["type"] == "header" and kind_of in ("document", "image"):
+                    media = parameter.get(kind_of)
+                    if not isinstance(media, dict) or not (
+                        isinstance(media.get("id"), str) or isinstance(media.get("link"), str)
+                    ):
+                        raise _Refused(
+                            400, 131008, "(#131008) Required parameter is missing", "header"
+                        )
+                    continue
                 text = parameter.get("text")
-                if parameter.get("type") != "text" or not isinstance(text, str) or not text:
+                if kind_of != "text" or not isinstance(text, str) or not text:
                     raise _Refused(400, 132000, "(#132000) Number of parameters does not match")
                 if re.search(r"[\n\t]| {5,}", text):
                     raise _Refused(

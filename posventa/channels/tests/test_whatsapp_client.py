@@ -366,3 +366,29 @@ def test_the_stand_in_refuses_a_message_of_the_wrong_shape(graph_api, message, c
 
     assert (error.value.code, error.value.permanent) == (code, True)
     assert graph_api.sent() == []
+
+
+def test_a_document_outside_the_24_hours_goes_as_a_template_header(graph_api):
+    wamid = whatsapp.send_template(
+        to="59171234567",
+        template="posventa_proforma",
+        language="es",
+        parameters=["Empresa S.R.L.", "noviembre 2026"],
+        document=PDF,
+        filename="proforma-2026-11.pdf",
+    )
+
+    upload = graph_api.requests[-2]
+    assert upload.path.endswith("/media") and upload.form["type"] == "application/pdf"
+    sent = graph_api.sent("template")[0]
+    header, body = sent["template"]["components"]
+    media_id = header["parameters"][0]["document"]["id"]
+    assert header == {
+        "type": "header",
+        "parameters": [
+            {"type": "document", "document": {"id": media_id, "filename": "proforma-2026-11.pdf"}}
+        ],
+    }
+    assert graph_api.media[media_id].content == PDF
+    assert [p["text"] for p in body["parameters"]] == ["Empresa S.R.L.", "noviembre 2026"]
+    assert sent["_wamid"] == wamid
