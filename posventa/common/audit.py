@@ -57,6 +57,8 @@ ALWAYS: dict[str, dict] = {
     "imports.ColumnMapping": {},
     "customers.Company": {},
     "customers.Contact": {},
+    # The words customers get at each event, the team lead's to edit.
+    "channels.NotificationTemplate": {},
     "accounts.User": {
         # That the password changed is recorded, never the hash (mask_secret);
         # a login is no change (django-axes keeps the logins).
@@ -94,6 +96,8 @@ ADMIN_EDITS: tuple[str, ...] = (
     "inventory.Equipment",
     "inventory.Suspension",
     "outbox.OutgoingEmail",
+    # What customers were sent; the admin's "send again" writes it.
+    "channels.Notification",
     "indicators.MonthClose",
     "reviews.ReviewItem",
     "reviews.Opportunity",
