@@ -277,3 +277,34 @@ def test_an_open_case_on_the_product_shows_as_in_the_new_request_form(client, wo
     assert Case.objects.count() == 1
     message.refresh_from_db()
     assert message.state == MessageState.TRIAGE
+
+
+QUERY_VALUES = [NUL, HUGE, "-" + HUGE, "²", "ZZ", "a" * 20_000]
+IDS = [HUGE, str(2**63), str(2**64), "0", "9" * 19, "%C2%B2"]
+
+
+@pytest.mark.parametrize("who", ["executive", "lead", "manager"])
+def test_a_hostile_query_string_or_address_is_no_server_error(client, world, who):
+    message = take(1)
+    client.force_login(world[who])
+    for value in QUERY_VALUES:
+        for params in ({"channel": value}, {"sender": value}, {"channel": value, "sender": value}):
+            assert client.get(LIST, params).status_code in (200, 400, 403)
+        for params in ({"procedure": value}, {"product": value}, {"company": value}):
+            assert client.get(_url(message), params).status_code in (200, 400, 404)
+    addresses = [
+        "/mensajes/{id}/",
+        "/mensajes/{id}/abrir-caso/",
+        "/mensajes/{id}/agregar-a-caso/",
+        "/mensajes/{id}/no-es-solicitud/",
+        "/mensajes/{id}/asignar/",
+        "/mensajes/{id}/original/",
+        f"/mensajes/{message.pk}/adjuntos/{{id}}/",
+    ]
+    for address in addresses:
+        for value in IDS:
+            for method in ("get", "post"):
+                response = getattr(client, method)(address.format(id=value))
+                assert response.status_code in (302, 400, 403, 404, 405), (address, method)
+    message.refresh_from_db()
+    assert message.state == MessageState.TRIAGE
