@@ -239,3 +239,28 @@ def test_a_proforma_refused_by_whatsapp_goes_by_email_with_its_pdf(
     [email] = mailoutbox
     assert email.to == [contact.email]
     assert [name for name, _, _ in email.attachments] == [note.attachment_name]
+
+
+def test_the_timeline_follows_the_webhooks_statuses_up_to_read(
+    client, procedures, team, customer_product, contact, graph, django_capture_on_commit_callbacks
+):
+    from posventa.channels.whatsapp_in import webhooks_process_pending
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_b(team, customer_product)
+    note = case.notifications.get()
+    for state in ("delivered", "read"):
+        update = graph_standin.status_update(
+            wamid=note.external_id, status=state, recipient="59170712345"
+        )
+        payload = graph_standin.whatsapp_webhook_payload(statuses=[update])
+        # The view keeps it and hands it to the worker once committed.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert graph_standin.post_webhook(client, payload).status_code == 200
+    assert webhooks_process_pending() == 0  # nothing left for the job
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.READ and note.read_at is not None
+
+    client.force_login(team[Role.EXECUTIVE])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "Leído" in page and "Solicitud recibida · WhatsApp · 59170712345" in page
