@@ -75,6 +75,12 @@ def open_messages(page, *, phone: bool) -> None:
     page.wait_for_url("**/mensajes/")
 
 
+def fits(page, device) -> bool:
+    """No sideways scroll: the page is as wide as the screen, on a phone too."""
+    width = 390 if device == "phone" else page.viewport_size["width"]
+    return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 @pytest.mark.parametrize("device", ["page", "phone"])
 def test_an_email_becomes_a_plan_change_case_in_a_few_clicks(request, setting, device):
     page = request.getfixturevalue(device)
@@ -83,10 +89,12 @@ def test_an_email_becomes_a_plan_change_case_in_a_few_clicks(request, setting, d
 
     open_messages(page, phone=device == "phone")
     assert serious_violations(page) == []
+    assert fits(page, device)
     page.get_by_role("link", name="Carla Méndez").click()
     page.wait_for_url(f"**/mensajes/{message.pk}/")
     assert TEXT in page.get_by_test_id("message-text").inner_text()
     assert serious_violations(page) == []
+    assert fits(page, device)
     choose_procedure(page, "B")
     page.select_option("#id_product", str(product.pk))
     assert page.input_value("#id_subject") == "Cambio de plan de internet"
