@@ -37,7 +37,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient import IMAPClient
@@ -228,10 +228,15 @@ def _idle_wait(client: IMAPClient, stop: threading.Event, seconds: float) -> Non
     try:
         while not stop.is_set() and time.monotonic() < deadline:
             responses = client.idle_check(timeout=1)
+            if any(r and r[0] == b"BYE" for r in responses):
+                raise ConnectionError(f"IMAP server closed the connection: {responses}")
             if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
-                return
-    finally:
-        client.idle_done()
+                break
+    except BaseException:  # the connection is likely gone: end IDLE if it can, reconnect
+        with contextlib.suppress(Exception):
+            client.idle_done()
+        raise
+    client.idle_done()
 
 
 def mailbox_watch(
@@ -267,3 +272,4 @@ def mailbox_watch(
         finally:
             _logout(client)
             close_old_connections()
+    connections.close_all()  # stopped: leave no session behind (the daemon's thread ends)

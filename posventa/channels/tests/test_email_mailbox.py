@@ -353,3 +353,28 @@ def test_two_readers_at_once_keep_each_message_once(dovecot, team, media, monkey
     assert sum(results) == 120
     assert InboundMessage.objects.count() == 120
     assert ImapCursor.objects.get(folder="INBOX").last_uid == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_idle_reader_reconnects_after_the_server_goes_away(dovecot, team, media):
+    company = CompanyFactory(executive=team[Role.EXECUTIVE])
+    ContactFactory(company=company, email="gerencia@cliente.bo")
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=mailbox_watch, kwargs={"stop": stop, "backoff_max": 1}, daemon=True
+    )
+    reader.start()
+    try:
+        time.sleep(0.5)
+        dovecot.stop()  # the server goes away under the waiting reader
+        time.sleep(1.5)
+        dovecot.start()  # same port, same mail
+        dovecot.append(email_bytes())
+        deadline = time.monotonic() + 20
+        while not InboundMessage.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert InboundMessage.objects.count() == 1
+    finally:
+        stop.set()
+        reader.join(10)
+    assert not reader.is_alive()
