@@ -193,9 +193,12 @@ def _take(folder: str, uid_validity: int, group: list[int], parsed: dict[int, In
     return taken
 
 
-def folder_read(client: IMAPClient, *, limit: int | None = None) -> int:
+def folder_read(
+    client: IMAPClient, *, limit: int | None = None, stop: threading.Event | None = None
+) -> int:
     """Read the configured folder on this connection (see the module's
-    docstring); how many messages were new."""
+    docstring); how many messages were new. `stop` set: it returns after the
+    batch in progress."""
     folder = settings.POSVENTA_IMAP_FOLDER or "INBOX"
     status = client.select_folder(folder, readonly=True)
     uid_validity = int(status[b"UIDVALIDITY"])
@@ -213,6 +216,8 @@ def folder_read(client: IMAPClient, *, limit: int | None = None) -> int:
         }
         batch = [uid for uid in batch if uid in sizes]  # expunged meanwhile: gone
         for group in _chunks(batch, sizes):
+            if stop is not None and stop.is_set():
+                return taken
             parsed = _fetch(client, group, sizes)
             taken += _take(folder, uid_validity, group, parsed)
     if uids:
@@ -259,7 +264,7 @@ def mailbox_watch(
             logger.info("IMAP reader connected (%s)", "IDLE" if idle else "polling")
             while not stop.is_set():
                 close_old_connections()
-                folder_read(client)
+                folder_read(client, stop=stop)
                 backoff = 1.0
                 if idle:
                     _idle_wait(client, stop, idle_seconds)
