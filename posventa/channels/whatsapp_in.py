@@ -262,7 +262,10 @@ def _incoming(value: dict, message: dict, *, final: bool) -> Incoming | None:
 
 
 def _take_messages(value: dict, *, final: bool) -> int:
+    """Each message taken in; one whose file Meta could not give this time
+    does not hold the others back (TryAgain once they are all through)."""
     taken = 0
+    later: list[str] = []
     for message in _list(value.get("messages")):
         message = _dict(message)
         wamid = _text(message.get("id"), 255).strip()
@@ -271,9 +274,15 @@ def _take_messages(value: dict, *, final: bool) -> int:
             or InboundMessage.objects.filter(channel=Channel.WHATSAPP, external_id=wamid).exists()
         ):
             continue  # no id, or already taken: not even its file is fetched again
-        incoming = _incoming(value, message, final=final)
+        try:
+            incoming = _incoming(value, message, final=final)
+        except TryAgain as error:
+            later.append(str(error))
+            continue
         if incoming is not None and message_take(incoming) is not None:
             taken += 1
+    if later:
+        raise TryAgain("; ".join(later))
     return taken
 
 
@@ -347,15 +356,21 @@ def _apply_status(status: dict) -> bool:
 def _process(payload, *, final: bool, young: bool) -> int:
     taken = 0
     waiting = 0
+    later: list[str] = []
     for value in _changes(payload):
         if not _ours(value):
             continue
-        taken += _take_messages(value, final=final)
+        try:
+            taken += _take_messages(value, final=final)
+        except TryAgain as error:
+            later.append(str(error))
         for status in _list(value.get("statuses")):
             if not _apply_status(_dict(status)):
                 waiting += 1
     if waiting and young and not final:
-        raise TryAgain(f"{waiting} statuses name no notification yet")
+        later.append(f"{waiting} statuses name no notification yet")
+    if later:
+        raise TryAgain("; ".join(later)[:500])
     return taken
 
 

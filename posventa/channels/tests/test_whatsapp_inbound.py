@@ -619,3 +619,24 @@ def test_a_hostile_payload_is_taken_in_without_a_server_error(graph_api, deliver
     assert delivery.last_error == "" or "name no notification" in delivery.last_error
     for message in InboundMessage.objects.all():
         assert len(message.external_id) <= 255 and message.sender.isdigit()
+
+
+def test_a_file_meta_cannot_give_yet_does_not_hold_back_the_other_messages(
+    graph_api, deliver, contact
+):
+    media_id = graph_api.register_media(PDF, "application/pdf")
+    graph_api.fail_next(130429, message="Rate limit hit")
+    waiting = document_message(sender=NUMBER, media_id=media_id, filename="nit.pdf")
+    other = text_message(sender=NUMBER, body="Y otra consulta")
+
+    delivery = deliver(whatsapp_webhook_payload(messages=[waiting, other]))
+
+    assert list(InboundMessage.objects.values_list("body", flat=True)) == ["Y otra consulta"]
+    delivery.refresh_from_db()
+    assert delivery.processed_at is None and "130429" in delivery.last_error
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        updated_at=timezone.now() - whatsapp_in.BACKOFF[0]
+    )
+    assert whatsapp_in.webhooks_process_pending() == 1
+    assert InboundMessage.objects.count() == 2
+    assert InboundMessage.objects.get(external_id=waiting["id"]).attachments.count() == 1
