@@ -200,6 +200,10 @@ def automatic_reason(message: Message, sender: str) -> str:
     our own mail coming back — in the header's own words; "" when a person
     wrote it. RFC 3834 (Auto-Submitted), RFC 2369/2919 (List-*), RFC 3464
     (delivery status), and the headers common mailers add."""
+    return _clean(_automatic_reason(message, sender), limit=200)
+
+
+def _automatic_reason(message: Message, sender: str) -> str:
     auto_submitted = _header(message, "Auto-Submitted").strip().lower()
     if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
         return f"Auto-Submitted: {auto_submitted[:100]}"

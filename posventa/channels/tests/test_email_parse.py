@@ -207,6 +207,7 @@ HOSTILE = [
     b"filename*=utf-8''%ZZ%00.pdf\r\n\r\nx",
     b"From: a@b.bo\r\nDate: Mon, 99 Foo 99999 99:99:99 +9999\r\nMessage-ID: <>\r\n\r\nx",
     b"From: a@b.bo\r\nContent-Type: message/rfc822\r\n\r\nnot really a message",
+    b"From: a@b.bo\r\nX-Autoreply: s\xc3\xad\x00\xff\r\nList-Id: \x00\r\n\r\nx",
 ]
 
 
@@ -215,6 +216,7 @@ def test_hostile_input_never_raises_and_gives_storable_text(raw):
     incoming = email_parse(raw)
 
     texts = [incoming.external_id, incoming.sender, incoming.sender_name, incoming.subject]
+    texts += [incoming.automatic_reason]
     texts += [incoming.body, *incoming.thread_ids, *(f.filename for f in incoming.files)]
     for text in texts:
         assert "\x00" not in text
