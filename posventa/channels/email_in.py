@@ -392,6 +392,7 @@ def _body_and_files(message: Message) -> tuple[str, list[IncomingFile], list[str
             skipped.append(name)
             continue
         content = _file_content(part)
+        content_type = _clean(content_type, limit=120)
         files.append(IncomingFile(filename=name, content=content, content_type=content_type))
     if plain is not None and plain.strip():
         body = plain

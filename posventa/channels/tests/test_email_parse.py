@@ -208,6 +208,7 @@ HOSTILE = [
     b"From: a@b.bo\r\nDate: Mon, 99 Foo 99999 99:99:99 +9999\r\nMessage-ID: <>\r\n\r\nx",
     b"From: a@b.bo\r\nContent-Type: message/rfc822\r\n\r\nnot really a message",
     b"From: a@b.bo\r\nX-Autoreply: s\xc3\xad\x00\xff\r\nList-Id: \x00\r\n\r\nx",
+    b"From: a@b.bo\r\nContent-Type: app\x00\xff/p\x00df; name=a.pdf\r\n\r\nx",
 ]
 
 
@@ -216,7 +217,7 @@ def test_hostile_input_never_raises_and_gives_storable_text(raw):
     incoming = email_parse(raw)
 
     texts = [incoming.external_id, incoming.sender, incoming.sender_name, incoming.subject]
-    texts += [incoming.automatic_reason]
+    texts += [incoming.automatic_reason, *(f.content_type for f in incoming.files)]
     texts += [incoming.body, *incoming.thread_ids, *(f.filename for f in incoming.files)]
     for text in texts:
         assert "\x00" not in text
