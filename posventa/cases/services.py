@@ -163,7 +163,8 @@ def case_becomes_request(*, case: Case, answered_by_role: str = "") -> Case:
     "attended" mark is forgotten; the damage's registration answers it —
     now, by `answered_by_role` when given (the analyst registered it herself,
     K step 8), else at procedure E's registration step. A case already a request is left as it
-    is. Runs inside the step's transaction; saves the case."""
+    is. The customer is told it was received (`channels.notify`). Runs inside
+    the step's transaction; saves the case."""
     if case.requested_at is not None:
         return case
     now = timezone.now()
@@ -181,6 +182,10 @@ def case_becomes_request(*, case: Case, answered_by_role: str = "") -> Case:
             "updated_at",
         ]
     )
+    # Now the customer's request: she hears its number, as any request.
+    from posventa.channels.notify import notify_case
+
+    notify_case(case=case, event="received")
     return case
 
 

@@ -196,6 +196,26 @@ def test_a_case_the_team_started_gets_no_acknowledgement(procedures, team, custo
     assert not case.notifications.exists()
 
 
+def test_a_case_the_team_started_hears_back_once_it_becomes_a_request(
+    procedures, team, customer_product
+):
+    from posventa.cases.services import case_becomes_request
+
+    ContactFactory(company=customer_product.company, is_primary=True)
+    case = case_open(
+        company=customer_product.company,
+        procedure="K",
+        channel="phone",
+        subject="Revisión preventiva",
+        product=customer_product,
+        user=team[Role.TECHNICAL_ANALYST],
+    )
+    case_becomes_request(case=case)
+    assert events(case) == ["received"]
+    case_becomes_request(case=case)  # already a request: nothing more
+    assert events(case) == ["received"]
+
+
 def test_a_cancelled_request_is_told_closed_without_being_completed(
     procedures, team, customer_product, contact
 ):
