@@ -308,3 +308,16 @@ def test_a_hostile_query_string_or_address_is_no_server_error(client, world, who
                 assert response.status_code in (302, 400, 403, 404, 405), (address, method)
     message.refresh_from_db()
     assert message.state == MessageState.TRIAGE
+
+
+def test_the_list_takes_a_constant_number_of_queries(client, world, django_assert_max_num_queries):
+    take(1)
+    client.force_login(world["lead"])
+    client.get(LIST)  # the session, the translations, warmed
+    with django_assert_max_num_queries(5) as first:  # measured: 4
+        client.get(LIST)
+    for n in range(2, 32):
+        take(n, sender="direccion@sanagustin.edu.bo" if n % 2 else "alguien@desconocido.bo")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(LIST)
+    assert len(response.context["rows"]) == 31
