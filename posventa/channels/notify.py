@@ -243,16 +243,22 @@ def notify_case(
         text = placeholders.render(template.text, values)
         subject = placeholders.render(template.subject, values)
         parameters = placeholders.parameters(template.text, values)
-    return _create(
-        company=case.company,
-        case=case,
-        route=route,
-        event=event,
-        subject=_email_subject(case, subject),
-        text=text,
-        in_reply_to=in_reply_to,
-        parameters=parameters,
-    )
+    try:
+        return _create(
+            company=case.company,
+            case=case,
+            route=route,
+            event=event,
+            subject=_email_subject(case, subject),
+            text=text,
+            in_reply_to=in_reply_to,
+            parameters=parameters,
+        )
+    except ValidationError:
+        # An address the outbox refuses (a contact imported with a bad one):
+        # the step goes on; the executive tells the customer herself.
+        logger.warning("No %s notification for case %s: bad address", event, case.number)
+        return None
 
 
 def proforma_notify(

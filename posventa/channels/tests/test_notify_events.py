@@ -267,3 +267,14 @@ def test_a_failed_email_notification_follows_its_outbox_retries(
     note.refresh_from_db()
     assert (note.status, note.attempts) == (DeliveryStatus.SENT, 2)
     assert len(smtp_server.received) == 1
+
+
+def test_a_bad_address_sends_nothing_and_the_request_is_still_opened(
+    procedures, team, customer_product
+):
+    from posventa.customers.models import Contact
+
+    contact = ContactFactory(company=customer_product.company, is_primary=True)
+    Contact.objects.filter(pk=contact.pk).update(email="no es un correo")  # as an import left it
+    case = open_b(team, customer_product)
+    assert case.pk and not case.notifications.exists()
