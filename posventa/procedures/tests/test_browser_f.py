@@ -15,6 +15,7 @@ from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.claims.models import Complaint, ComplaintState
 from posventa.factories import InvoiceFactory
 from posventa.outbox.models import Mailbox
+from posventa.procedures.tests.steps import procedure_mail
 from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
@@ -65,7 +66,7 @@ def test_a_billing_complaint_registered_resolved_by_utar_and_told(
     page.wait_for_url("**/bandeja/")
     complaint = Complaint.objects.get()
     assert complaint.state == ComplaintState.REGISTERED
-    assert [m.to for m in mail.outbox] == [["utar@posventa.localhost"]]
+    assert [m.to for m in procedure_mail(mail.outbox)] == [["utar@posventa.localhost"]]
 
     # UTAR resolves it: the commercial manager records the answer on its page.
     manager = other_person(page, live_server, team[Role.COMMERCIAL_MANAGER].username)

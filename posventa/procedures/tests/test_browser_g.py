@@ -20,7 +20,7 @@ from posventa.cases.models import Case, CaseStatus
 from posventa.cases.tests.test_browser import open_pending, submit
 from posventa.common.dates import add_months
 from posventa.factories import ContactFactory, PlanFactory, ProductFactory, product_type
-from posventa.procedures.tests.steps import attach_document
+from posventa.procedures.tests.steps import attach_document, procedure_mail
 from posventa.web.tests.browser import choose_procedure, log_in, other_person, serious_violations
 
 pytestmark = [
@@ -111,7 +111,7 @@ def test_comteco_call_detail_across_the_inboxes(page, live_server, team, line):
     assert (charge.product, charge.amount, charge.invoice) == (line, Decimal("12.00"), None)
     assert case.documents.filter(generated=True).count() == 2  # the detail, PDF and Excel
     assert case.documents.filter(generated=False).count() == 3  # the requirements attached
-    [to_executive] = mail.outbox
+    [to_executive] = procedure_mail(mail.outbox)
     assert to_executive.to == [team[Role.EXECUTIVE].email] and len(to_executive.attachments) == 2
 
     # 9. The executive sends it to the customer by e-mail.
@@ -121,7 +121,7 @@ def test_comteco_call_detail_across_the_inboxes(page, live_server, team, line):
     page.wait_for_url("**/bandeja/")
     case.refresh_from_db()
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "fulfilled")
-    to_customer = mail.outbox[-1]
+    to_customer = procedure_mail(mail.outbox)[-1]
     assert to_customer.to == ["gerencia@cliente.example"]
     assert sorted(name.rsplit(".", 1)[-1] for name, _c, _t in to_customer.attachments) == [
         "pdf",
