@@ -276,10 +276,10 @@ def _thread_into(message: InboundMessage, case: Case, kept: list) -> None:
         )
         attachment.save(update_fields=["document", "updated_at"])
     if case.status == CaseStatus.WAITING_CUSTOMER and case.instance_id:
-        _tell_waiting_step(message, case, files=len(kept))
+        waiting_step_tell(message, case, files=len(kept))
 
 
-def _tell_waiting_step(message: InboundMessage, case: Case, *, files: int) -> None:
+def waiting_step_tell(message: InboundMessage, case: Case, *, files: int) -> None:
     from posventa.engine.models import HumanTask
 
     waiting = [

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from posventa.accounts.roles import Role
 from posventa.cases.models import Case, CaseStatus, DocumentKind, Procedure
 from posventa.cases.services import case_open, document_add
-from posventa.channels.intake import _tell_waiting_step
+from posventa.channels.intake import waiting_step_tell
 from posventa.channels.models import InboundMessage, MessageState
 from posventa.channels.selectors import may_triage, sees_every_triage
 from posventa.customers.models import Company, Contact, Direction, Interaction
@@ -200,7 +200,7 @@ def triage_thread(*, message: InboundMessage, user, case: Case) -> InboundMessag
     _triaged(message, user, MessageState.THREADED, case=case, interaction=interaction)
     if case.status == CaseStatus.WAITING_CUSTOMER and case.instance_id:
         # As a reply threaded on arrival: the step waiting for it is told.
-        _tell_waiting_step(message, case, files=len(documents))
+        waiting_step_tell(message, case, files=len(documents))
     return message
 
 

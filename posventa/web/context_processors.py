@@ -101,4 +101,6 @@ def navigation(request):
         groups[-1]["items"].append(item)
     for group in groups:
         group["active"] = any(item["active"] for item in group["items"])
+        # A closed dropdown still says something waits inside it.
+        group["badge"] = sum(int(item.get("badge") or 0) for item in group["items"]) or ""
     return {"menu": menu, "menu_groups": groups}
