@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +94,10 @@ class Contact(BaseModel):
                 condition=models.Q(is_primary=True),
                 name="contact_one_primary_per_company",
             ),
+        ]
+        indexes = [
+            # Who wrote this e-mail (channels.intake, `email__iexact`: UPPER on PostgreSQL).
+            models.Index(Upper("email"), name="contact_email_upper_idx"),
         ]
 
     def __str__(self) -> str:
