@@ -273,3 +273,25 @@ def test_the_timeline_follows_the_webhooks_statuses_up_to_read(
     client.force_login(team[Role.EXECUTIVE])
     page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
     assert "Leído" in page and "Solicitud recibida · WhatsApp · 59170712345" in page
+
+
+def test_a_retry_after_the_text_was_edited_goes_by_email_rather_than_with_wrong_parameters(
+    procedures, team, customer_product, contact, graph, django_capture_on_commit_callbacks
+):
+    from posventa.channels.models import NotificationTemplate
+
+    graph.fail_next(131000, status=500, message="Something went wrong")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_b(team, customer_product)
+    NotificationTemplate.objects.filter(event="received").update(
+        text="Hola {cliente}, su número es {numero}."
+    )
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=2)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notifications_deliver_pending()
+    note = case.notifications.get(channel="whatsapp")
+    assert note.status == DeliveryStatus.GAVE_UP and "edit" in note.last_error.lower()
+    assert not graph.sent("template")
+    assert note.fallback.status == "sent" and note.fallback.text == note.text
