@@ -16,6 +16,7 @@ EXPECTED = {
         C.OWN_PORTFOLIO,
         C.MANAGE_COLLECTIONS,
         C.PLAN_COMMERCIAL_VISITS,
+        C.TRIAGE_MESSAGES,  # issue 16: her portfolio's e-mails and WhatsApp messages
     },
     # The commercial manager and the team lead record UTAR's answers (procedure F).
     Role.COMMERCIAL_MANAGER: {
@@ -55,6 +56,7 @@ EXPECTED = {
         C.CANCEL_CASES,  # issue 12: no case stuck for good
         C.IMPORT_DATA,  # issue 14: the commercial system's files
         C.MANAGE_TEAM_TASKS,  # issue 15: the team view, reassigning a step
+        C.TRIAGE_MESSAGES,  # issue 16: every message, and unknown senders
     },
     Role.DIVISION_HEAD: {
         C.RECORD_INTERACTION,
