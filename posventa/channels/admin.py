@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from posventa.channels.models import (
 )
 from posventa.channels.notify import notification_resend
 from posventa.common.admin import AuditedAdmin
+from posventa.common.forms import BoundedModelForm
 
 
 class InboundAttachmentInline(admin.TabularInline):
@@ -58,7 +58,7 @@ class ImapCursorAdmin(admin.ModelAdmin):
 # --- What customers hear (channels/notify.py): the texts and what was sent -------------
 
 
-class NotificationTemplateForm(forms.ModelForm):
+class NotificationTemplateForm(BoundedModelForm):
     """A text is saved only if it fills in: its placeholders are the event's,
     its braces match (channels/placeholders.py)."""
 
