@@ -51,7 +51,7 @@ class WebhookDeliveryAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ImapCursor)
-class ImapCursorAdmin(admin.ModelAdmin):
+class ImapCursorAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["folder", "uid_validity", "last_uid", "read_at"]
 
 

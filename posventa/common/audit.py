@@ -98,6 +98,8 @@ ADMIN_EDITS: tuple[str, ...] = (
     "outbox.OutgoingEmail",
     # What customers were sent; the admin's "send again" writes it.
     "channels.Notification",
+    # Moving the mailbox's read position makes the reader take mail again.
+    "channels.ImapCursor",
     "indicators.MonthClose",
     "reviews.ReviewItem",
     "reviews.Opportunity",
@@ -136,6 +138,12 @@ NOT_AUDITED: dict[str, str] = {
     ),
     "imports.ImportRowNote": "read-only under its import",
     "cases.TaskReassignment": "written once by the team view: who handed a step to whom, when",
+    "channels.InboundMessage": (
+        "read-only in the admin: the message as it came, and its triaged_by/at say "
+        "who sorted it"
+    ),
+    "channels.InboundAttachment": "read-only under its message",
+    "channels.WebhookDelivery": "read-only in the admin: the signed delivery as it came",
 }
 
 SECRET_MASK = "********"
