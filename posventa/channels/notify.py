@@ -333,10 +333,28 @@ def _send_whatsapp(notification: Notification, parameters: list[str] | None) -> 
     if notification.attachment:
         with notification.attachment.open("rb") as file:
             content = file.read()
+        filename = notification.attachment_name or "documento.pdf"
+        template = NotificationTemplate.objects.filter(event=notification.event).first()
+        if template is not None and template.whatsapp_template:
+            if parameters is None:
+                parameters = _template_parameters(notification, template)
+            if parameters is not None:
+                # The approved template with a DOCUMENT header: the one way a
+                # document reaches a customer who has not written in 24 hours.
+                return whatsapp.send_template(
+                    to=notification.to,
+                    template=template.whatsapp_template,
+                    language=template.whatsapp_language,
+                    parameters=parameters,
+                    document=content,
+                    filename=filename,
+                )
+        # No template for it (switched off, edited since): a plain document,
+        # which Meta takes only inside the customer's 24-hour window.
         return whatsapp.send_document(
             to=notification.to,
             content=content,
-            filename=notification.attachment_name or "documento.pdf",
+            filename=filename,
             mime_type="application/pdf",
             caption=notification.text[:1024],
         )

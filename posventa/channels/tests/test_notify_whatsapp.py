@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from posventa.accounts.roles import Role
 from posventa.cases.services import case_open
-from posventa.channels.models import DeliveryStatus, InboundMessage, MessageState, Notification
+from posventa.channels.models import (
+    DeliveryStatus,
+    InboundMessage,
+    MessageState,
+    Notification,
+    NotificationTemplate,
+)
 from posventa.channels.notify import (
     MAX_ATTEMPTS,
     notification_failed,
@@ -205,9 +211,11 @@ def test_a_reply_within_24_hours_answers_with_free_text_quoting_the_message(
     assert case.number in sent["text"]["body"]
 
 
-def test_a_whatsapp_customer_gets_each_proforma_as_a_document(
+def test_a_whatsapp_customer_gets_each_proforma_as_the_approved_templates_document(
     team, customer_product, contact, graph, media, django_capture_on_commit_callbacks
 ):
+    """Outside the 24 hours of her own message, only a template reaches her:
+    the proforma goes as the header document of `posventa_proforma`."""
     from posventa.collections.services import proformas_for_company
     from posventa.factories import ProductFactory
 
@@ -226,13 +234,37 @@ def test_a_whatsapp_customer_gets_each_proforma_as_a_document(
     assert {(n.channel, n.to, n.status, n.case) for n in notes} == {
         ("whatsapp", "59170712345", "sent", None)
     }
-    documents = graph.sent("document")
-    assert [d["document"]["filename"] for d in documents] == [n.attachment_name for n in notes]
-    assert customer_product.service_number in documents[0]["document"]["caption"]
+    templates = graph.sent("template")
+    assert {t["template"]["name"] for t in templates} == {"posventa_proforma"}
+    headers = [
+        next(c for c in t["template"]["components"] if c["type"] == "header")["parameters"][0]
+        for t in templates
+    ]
+    assert [h["document"]["filename"] for h in headers] == [n.attachment_name for n in notes]
+    body = next(c for c in templates[0]["template"]["components"] if c["type"] == "body")
+    assert customer_product.service_number in [p["text"] for p in body["parameters"]]
+    assert graph.sent("document") == []
     assert (
         "WhatsApp" in sending.interaction.summary and "59170712345" in sending.interaction.summary
     )
     assert sending.interaction.channel == "whatsapp"
+
+
+def test_without_a_template_the_proforma_goes_as_a_plain_document(
+    team, customer_product, contact, graph, media, django_capture_on_commit_callbacks
+):
+    from posventa.collections.services import proformas_for_company
+
+    NotificationTemplate.objects.filter(event="proforma").update(whatsapp_template="")
+    with django_capture_on_commit_callbacks(execute=True):
+        proformas_for_company(company=customer_product.company, period=timezone.localdate())
+
+    [document] = graph.sent("document")
+    assert document["document"]["filename"].startswith(
+        f"proforma-{customer_product.service_number}"
+    )
+    assert customer_product.service_number in document["document"]["caption"]
+    assert graph.sent("template") == []
 
 
 def test_a_proforma_refused_by_whatsapp_goes_by_email_with_its_pdf(
