@@ -319,6 +319,9 @@ class Notification(BaseModel):
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     text = models.TextField(_("text"))
+    # On WhatsApp, the approved template's parameters as they were filled
+    # in (the text's placeholders, in order), kept for the retries.
+    parameters = models.JSONField(_("template parameters"), default=list, blank=True)
     # A document that goes with it (the proforma), kept for the retries.
     attachment = models.FileField(_("document"), upload_to="channels/sent/%Y/%m/", blank=True)
     attachment_name = models.CharField(_("document name"), max_length=200, blank=True)

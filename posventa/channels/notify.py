@@ -16,7 +16,6 @@ webhook. A WhatsApp message that fails for good is sent again by e-mail when
 the contact has an address (`fallback_of`)."""
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,7 +70,7 @@ _EMAIL_STATUS = {
 
 class CannotSend(Exception):
     """A WhatsApp message that cannot be sent at all (no approved template
-    for it, a text edited since): given up at once, sent by e-mail."""
+    for it): given up at once, sent by e-mail."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +171,7 @@ def _create(
         text=text,
         in_reply_to=in_reply_to,
         fallback_of=fallback_of,
+        parameters=parameters or [],
     )
     if attachment is not None:
         notification.attachment_name = attachment.filename
@@ -201,9 +201,7 @@ def _create(
     else:
         notification.save()
         pk = notification.pk
-        transaction.on_commit(
-            lambda: _deliver(notification_id=pk, parameters=parameters), robust=True
-        )
+        transaction.on_commit(lambda: _deliver(notification_id=pk), robust=True)
     return notification
 
 
@@ -270,6 +268,7 @@ def proforma_notify(
         event=NotificationEvent.PROFORMA, is_active=True
     ).first()
     text = subject = ""
+    parameters = None
     if template is not None:
         with translation.override(settings.LANGUAGE_CODE):
             values = placeholders.proforma_values(
@@ -277,6 +276,7 @@ def proforma_notify(
             )
             text = placeholders.render(template.text, values)
             subject = placeholders.render(template.subject, values)
+            parameters = placeholders.parameters(template.text, values)
     return _create(
         company=company,
         case=None,
@@ -285,6 +285,7 @@ def proforma_notify(
         subject=subject or attachment.filename,
         text=text or attachment.filename,
         attachment=attachment,
+        parameters=parameters,
     )
 
 
@@ -315,42 +316,31 @@ def _sync_email(notification: Notification) -> bool:
     return changed
 
 
-def _template_parameters(notification: Notification, template) -> list[str] | None:
-    """The template's parameters as they were filled in, read back from the
-    text sent (for a retry in another process); None when the text no longer
-    matches the template (edited since)."""
-    parts = placeholders._parse(template.text)
-    pattern = "".join(re.escape(p.literal) + ("(.*?)" if p.name else "") for p in parts)
-    found = re.fullmatch(pattern, notification.text, flags=re.DOTALL)
-    if found is None:
-        return None
-    return [re.sub(r"\s+", " ", g).strip() or "-" for g in found.groups()]
-
-
-def _send_whatsapp(notification: Notification, parameters: list[str] | None) -> str:
+def _send_whatsapp(notification: Notification) -> str:
+    """Send it on WhatsApp; its message id. Its template's parameters are
+    the ones kept when it was written (`Notification.parameters`), so a
+    retry says what the text said even if the text was edited since."""
     from posventa.channels import whatsapp
 
+    template = NotificationTemplate.objects.filter(event=notification.event).first()
+    approved = template is not None and bool(template.whatsapp_template)
     if notification.attachment:
         with notification.attachment.open("rb") as file:
             content = file.read()
         filename = notification.attachment_name or "documento.pdf"
-        template = NotificationTemplate.objects.filter(event=notification.event).first()
-        if template is not None and template.whatsapp_template:
-            if parameters is None:
-                parameters = _template_parameters(notification, template)
-            if parameters is not None:
-                # The approved template with a DOCUMENT header: the one way a
-                # document reaches a customer who has not written in 24 hours.
-                return whatsapp.send_template(
-                    to=notification.to,
-                    template=template.whatsapp_template,
-                    language=template.whatsapp_language,
-                    parameters=parameters,
-                    document=content,
-                    filename=filename,
-                )
-        # No template for it (switched off, edited since): a plain document,
-        # which Meta takes only inside the customer's 24-hour window.
+        if approved:
+            # The approved template with a DOCUMENT header: the one way a
+            # document reaches a customer who has not written in 24 hours.
+            return whatsapp.send_template(
+                to=notification.to,
+                template=template.whatsapp_template,
+                language=template.whatsapp_language,
+                parameters=notification.parameters,
+                document=content,
+                filename=filename,
+            )
+        # No template for it: a plain document, which Meta takes only inside
+        # the customer's 24-hour window.
         return whatsapp.send_document(
             to=notification.to,
             content=content,
@@ -364,24 +354,17 @@ def _send_whatsapp(notification: Notification, parameters: list[str] | None) -> 
             body=notification.text,
             reply_to=notification.in_reply_to.external_id,
         )
-    template = NotificationTemplate.objects.filter(event=notification.event).first()
-    if template is None or not template.whatsapp_template:
+    if not approved:
         raise CannotSend(_("There is no approved WhatsApp template for this text."))
-    if parameters is None:
-        parameters = _template_parameters(notification, template)
-    if parameters is None:
-        raise CannotSend(
-            _("The text was edited since this message was written: it is sent by e-mail.")
-        )
     return whatsapp.send_template(
         to=notification.to,
         template=template.whatsapp_template,
         language=template.whatsapp_language,
-        parameters=parameters,
+        parameters=notification.parameters,
     )
 
 
-def _deliver(*, notification_id: int, parameters: list[str] | None = None) -> Notification:
+def _deliver(*, notification_id: int) -> Notification:
     from posventa.channels import whatsapp
 
     with transaction.atomic():
@@ -397,7 +380,7 @@ def _deliver(*, notification_id: int, parameters: list[str] | None = None) -> No
             return notification
         notification.attempts += 1
         try:
-            notification.external_id = _send_whatsapp(notification, parameters)
+            notification.external_id = _send_whatsapp(notification)
         except (whatsapp.WhatsAppError, CannotSend) as error:
             notification.last_error = str(error)[:500]
             permanent = isinstance(error, CannotSend) or getattr(error, "permanent", False)

@@ -307,7 +307,7 @@ def test_the_timeline_follows_the_webhooks_statuses_up_to_read(
     assert "Leído" in page and "Solicitud recibida · WhatsApp · 59170712345" in page
 
 
-def test_a_retry_after_the_text_was_edited_goes_by_email_rather_than_with_wrong_parameters(
+def test_a_retry_after_the_text_was_edited_says_what_the_text_said_when_written(
     procedures, team, customer_product, contact, graph, django_capture_on_commit_callbacks
 ):
     from posventa.channels.models import NotificationTemplate
@@ -315,6 +315,9 @@ def test_a_retry_after_the_text_was_edited_goes_by_email_rather_than_with_wrong_
     graph.fail_next(131000, status=500, message="Something went wrong")
     with django_capture_on_commit_callbacks(execute=True):
         case = open_b(team, customer_product)
+    note = case.notifications.get(channel="whatsapp")
+    written_with = list(note.parameters)
+    assert case.number in written_with
     NotificationTemplate.objects.filter(event="received").update(
         text="Hola {cliente}, su número es {numero}."
     )
@@ -323,7 +326,8 @@ def test_a_retry_after_the_text_was_edited_goes_by_email_rather_than_with_wrong_
         django_capture_on_commit_callbacks(execute=True),
     ):
         notifications_deliver_pending()
-    note = case.notifications.get(channel="whatsapp")
-    assert note.status == DeliveryStatus.GAVE_UP and "edit" in note.last_error.lower()
-    assert not graph.sent("template")
-    assert note.fallback.status == "sent" and note.fallback.text == note.text
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.SENT
+    [sent] = graph.sent("template")
+    body = next(c for c in sent["template"]["components"] if c["type"] == "body")
+    assert [p["text"] for p in body["parameters"]] == written_with
