@@ -139,8 +139,7 @@ NOT_AUDITED: dict[str, str] = {
     "imports.ImportRowNote": "read-only under its import",
     "cases.TaskReassignment": "written once by the team view: who handed a step to whom, when",
     "channels.InboundMessage": (
-        "read-only in the admin: the message as it came, and its triaged_by/at say "
-        "who sorted it"
+        "read-only in the admin: the message as it came, and its triaged_by/at say who sorted it"
     ),
     "channels.InboundAttachment": "read-only under its message",
     "channels.WebhookDelivery": "read-only in the admin: the signed delivery as it came",
