@@ -228,6 +228,8 @@ def task_detail(request, task_id):
             "timeline": selectors.case_timeline(case),
             "clock": selectors.case_clock(case),
             "call": call_card(case) if getattr(form, "calls_customer", False) else None,
+            # Completing it tells the customer, in her words (channels.notify).
+            "informs_customer": str(task.properties.get("informs_customer", "")).lower() == "true",
             "work_order": work_order,
             "work_order_link": work_order is not None
             and can(request.user, Capability.VIEW_WORK_ORDERS),
