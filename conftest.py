@@ -49,8 +49,9 @@ def team_lead(make_user):
 @pytest.fixture
 def reference_data(transactional_db):
     """The rows the data migrations load (catalogue, requirement checklists,
-    the timer schedule), loaded again: a transactional test's flush wipes them,
-    and the live-server tests need them."""
+    the timer schedule, the notification texts), loaded again: a
+    transactional test's flush wipes them, and the live-server tests need
+    them."""
     from importlib import import_module
 
     from django.apps import apps
@@ -61,6 +62,8 @@ def reference_data(transactional_db):
         "posventa.catalog.migrations.0006_team_rules_data",
         "posventa.procedures.migrations.0002_default_requirements",
         "posventa.engine.migrations.0002_timer_schedule",
+        "posventa.channels.migrations.0002_notification_texts",
     ):
         migration = import_module(module)
-        (getattr(migration, "load", None) or migration.create)(apps, None)
+        load = getattr(migration, "load", None) or getattr(migration, "create", None)
+        (load or migration.seed)(apps, None)
