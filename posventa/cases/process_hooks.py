@@ -39,7 +39,7 @@ from posventa.engine.registry import registry
 from posventa.procedures.catalog import TEAM_INITIATED
 
 
-def _is_true(value) -> bool:
+def is_true(value) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes"}
 
 
@@ -73,7 +73,7 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
         return
     attended = False
     if (
-        _is_true(task.properties.get("marks_attended"))
+        is_true(task.properties.get("marks_attended"))
         and case.attended_at is None
         and not _ready_before_the_request(case, task)
     ):
@@ -131,7 +131,7 @@ def on_saved(*, instance, ready) -> None:
                 case.attended_role = _last_step_role(instance)
             fields = ["status", "closed_at", "outcome", "attended_at", "attended_role"]
     else:
-        waiting = any(_is_true(t.properties.get("waits_for_customer")) for t in ready)
+        waiting = any(is_true(t.properties.get("waits_for_customer")) for t in ready)
         status = CaseStatus.WAITING_CUSTOMER if waiting else CaseStatus.OPEN
         if case.status != status:
             case.status = status  # the pending step is the customer's
@@ -164,7 +164,7 @@ def _notify(instance, case, *, ready, closed_now: bool, began_waiting: bool) -> 
     asked = case.requested_at is not None
     summary = done["summary"] if done else ""
     informed = []
-    if done and _is_true(done["informs"]):
+    if done and is_true(done["informs"]):
         informed.append((done["name"], summary))
     if began_waiting:
         informed += [

@@ -20,6 +20,7 @@ from posventa.cases.alerts import alert_groups, alerts_mark_all_read
 from posventa.cases.exports import inbox_xlsx
 from posventa.cases.forms import CaseCancelForm, CaseOpenForm
 from posventa.cases.models import CaseDocument, CaseStatus, DocumentKind, Procedure
+from posventa.cases.process_hooks import is_true
 from posventa.cases.services import alert_mark_read, case_open
 from posventa.common.downloads import attachment_response
 from posventa.common.exports import wants_xlsx
@@ -229,7 +230,7 @@ def task_detail(request, task_id):
             "clock": selectors.case_clock(case),
             "call": call_card(case) if getattr(form, "calls_customer", False) else None,
             # Completing it tells the customer, in her words (channels.notify).
-            "informs_customer": str(task.properties.get("informs_customer", "")).lower() == "true",
+            "informs_customer": is_true(task.properties.get("informs_customer")),
             "work_order": work_order,
             "work_order_link": work_order is not None
             and can(request.user, Capability.VIEW_WORK_ORDERS),

@@ -280,12 +280,13 @@ def _thread_into(message: InboundMessage, case: Case, kept: list) -> None:
 
 
 def waiting_step_tell(message: InboundMessage, case: Case, *, files: int) -> None:
+    from posventa.cases.process_hooks import is_true
     from posventa.engine.models import HumanTask
 
     waiting = [
         task
         for task in HumanTask.objects.filter(instance_id=case.instance_id)
-        if str(task.properties.get("waits_for_customer", "")).lower() == "true"
+        if is_true(task.properties.get("waits_for_customer"))
     ]
     for task in waiting:
         Alert.objects.create(
