@@ -53,6 +53,7 @@ SCHEDULES: tuple[Job, ...] = (
     Job("Envío de correos pendientes", "posventa.outbox.jobs.deliver_pending", "I", minutes=1),
     Job("Vigilancia de las 24 horas", "posventa.cases.jobs.watch_attention", "I", minutes=5),
     Job("Casos huérfanos", "posventa.cases.jobs.watch_orphans", "I", minutes=60),
+    Job("Documentos por generar", "posventa.cases.jobs.sweep_documents", "I", minutes=1),
     Job("Latido del trabajador", "posventa.common.jobs.heartbeat", "I", minutes=1),
     Job("Lectura del buzón del equipo", "posventa.channels.jobs.read_mailbox", "I", minutes=1),
     Job("Mensajes de WhatsApp", "posventa.channels.jobs.process_webhooks", "I", minutes=1),

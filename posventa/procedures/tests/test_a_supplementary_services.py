@@ -9,6 +9,7 @@ from posventa.accounts.roles import Role
 from posventa.billing.models import Charge
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
+from posventa.cases.tests.documents import render_pending
 from posventa.catalog.models import SupplementaryService
 from posventa.customers.models import Interaction
 from posventa.engine import runtime
@@ -88,6 +89,7 @@ def test_requirements_met_the_line_changes_the_fee_is_charged_and_the_case_close
     assert enabled == {"call_waiting", "centrex"}
     [charge] = Charge.objects.filter(product=line, invoice__isnull=True)
     assert charge.quantity == 2 and charge.amount == Decimal("40.00")  # 2 × the Bs 20 default
+    render_pending(case)  # the worker, after the step committed
     order = pdf_text(case.documents.get(kind=DocumentKind.ORDER_REQUEST))
     for shown in (
         case.number,

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from posventa.accounts.roles import Role
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
+from posventa.cases.tests.documents import render_pending
 from posventa.engine import services as engine
 from posventa.procedures.tests.pdf import pdf_text
 from posventa.procedures.tests.steps import complete, pending
@@ -53,6 +54,7 @@ def test_requirements_met_the_plan_changes_and_the_case_closes_fulfilled(
     customer_product.refresh_from_db()
     assert customer_product.plan == internet_plans[2]
     assert case.attended_at is not None
+    render_pending(case)  # the worker, after the step committed
     order = case.documents.get(kind=DocumentKind.ORDER_REQUEST)
     assert order.generated
     text = pdf_text(order)

@@ -14,6 +14,7 @@ from posventa.accounts.roles import Role
 from posventa.billing.services import invoice_mark_paid
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
+from posventa.cases.tests.documents import render_pending
 from posventa.engine import services as engine
 from posventa.engine.models import InstanceStatus, ProcessInstance
 from posventa.engine.selectors import task_variables
@@ -132,6 +133,7 @@ def test_a_suspension_starting_today_suspends_the_product_now_and_reconnects_it_
     customer_product.refresh_from_db()
     assert customer_product.status == ProductStatus.SUSPENDED  # now, not by a timer
 
+    render_pending(case)  # the worker, after the step committed
     order = case.documents.get(kind=DocumentKind.ORDER_REQUEST)
     text = pdf_text(order)
     for shown in (

@@ -19,6 +19,7 @@ from posventa.accounts.roles import Role
 from posventa.billing.models import Charge, Invoice
 from posventa.cases.models import CaseStatus, DocumentKind
 from posventa.cases.services import case_open
+from posventa.cases.tests.documents import render_pending
 from posventa.catalog.models import TeamRuleCode
 from posventa.catalog.tests.team_rules import set_team_rule
 from posventa.claims.models import Complaint
@@ -402,6 +403,7 @@ def test_penalty_accepted_final_invoice_work_order_closed_and_product_withdrawn(
     assert "Bs 250,00 × 16/31 días = Bs 129,03" in text
     assert "Penalidad por retiro anticipado" in text and "Total: Bs 879,03" in text
     assert case.attended_at is not None
+    render_pending(case)  # the worker, after the step committed
     order = case.documents.get(kind=DocumentKind.ORDER_REQUEST)
     pdf = pdf_text(order)
     for shown in (case.number, early_product.service_number, "129,03", "750,00", "879,03"):
@@ -541,6 +543,7 @@ def test_missing_and_damaged_equipment_is_billed_and_the_withdrawal_entered_agai
     assert again.bpmn_id == "enter_withdrawal"
     assert "Total: Bs 762,44" in instructions(again)  # 291.94 + 350.50 + 120.00
     complete(case, team[Role.COMMERCIAL_MANAGER], {"final_invoice_checked": "on"})
+    render_pending(case)  # the worker, after the step committed
     orders = case.documents.filter(kind=DocumentKind.ORDER_REQUEST).order_by("pk")
     assert orders.count() == 2
     assert "762,44" in pdf_text(orders.last())
@@ -853,6 +856,7 @@ def test_an_incomplete_device_is_charged_its_missing_parts_at_the_tariff(
     assert "Accesorio faltante: Control remoto (Decodificador de TV DEC-0100) = Bs 35,00" in text
     assert "Total: Bs 163,23" in text
     complete(case, manager, {"final_invoice_checked": "on"})
+    render_pending(case)  # the worker, after the step committed
     order = case.documents.filter(kind=DocumentKind.ORDER_REQUEST).order_by("pk").last()
     pdf = pdf_text(order)
     assert "Accesorio faltante" in pdf and "163,23" in pdf

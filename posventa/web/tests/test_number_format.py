@@ -207,6 +207,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         mail.outbox = []
         call_command("demo", "--quiet", stdout=StringIO())
+        from posventa.cases.tests.documents import render_pending
+
+        render_pending()  # the worker renders the order requests after their steps
         printed = _print_on_demand()
         yield {"emails": list(mail.outbox), "pdfs": printed}
         transaction.set_rollback(True)
@@ -256,8 +259,10 @@ def _print_on_demand() -> dict[str, bytes]:
         lines=[("Tarifa", "prorrata", "2620.5"), ("Penalidad", "3 meses", "12345.6")],
         total="14966.1",
     )
+    from posventa.cases.jobs import render_document
     from posventa.cases.models import CaseDocument
 
+    render_document(result["document_id"])  # as the worker does after the step
     document = CaseDocument.objects.get(pk=result["document_id"])
     printed[document.file.name] = document.file.read()
 
