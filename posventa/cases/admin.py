@@ -13,8 +13,17 @@ from posventa.common.uploads import UploadField
 class CaseDocumentInline(admin.TabularInline):
     model = CaseDocument
     extra = 0
-    fields = ("kind", "title", "file", "download", "generated", "uploaded_by", "created_at")
-    readonly_fields = ("download", "generated", "uploaded_by", "created_at")
+    fields = (
+        "kind",
+        "title",
+        "file",
+        "download",
+        "status",
+        "generated",
+        "uploaded_by",
+        "created_at",
+    )
+    readonly_fields = ("download", "status", "generated", "uploaded_by", "created_at")
     # The back office's uploads pass the same checks as the team's. A plain
     # file input: Django's usual one links the stored file at /media/, which
     # nothing serves; the file is downloaded through the checked view instead.
@@ -24,6 +33,8 @@ class CaseDocumentInline(admin.TabularInline):
     def download(self, document: CaseDocument) -> str:
         if not document.pk:
             return ""
+        if not document.is_ready:  # the worker has not rendered it (yet): no file
+            return document.get_status_display()
         url = reverse("cases:document", args=[document.case.number, document.pk])
         return format_html('<a href="{}">{}</a>', url, document.file.name.rsplit("/", 1)[-1])
 

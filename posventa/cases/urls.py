@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posventa.cases import exports, views, views_list, views_team
+from posventa.cases import exports, views, views_documents, views_list, views_team
 
 app_name = "cases"
 
@@ -18,5 +18,15 @@ urlpatterns = [
     path("casos/<number:number>/", views.case_detail, name="detail"),
     path("casos/<number:number>/cancelar/", views.case_cancel, name="cancel"),
     path("casos/<number:number>/documentos/<id:pk>/", views.case_document, name="document"),
+    path(
+        "casos/<number:number>/documentos/",
+        views_documents.case_documents,
+        name="documents",
+    ),
+    path(
+        "casos/<number:number>/documentos/<id:pk>/reintentar/",
+        views_documents.document_retry,
+        name="document_retry",
+    ),
     path("clientes/<id:company_pk>/casos/nuevo/", views.case_new, name="new"),
 ]

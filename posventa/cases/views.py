@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can
-from posventa.cases import selectors
+from posventa.cases import selectors, views_documents
 from posventa.cases import services as cases_services
 from posventa.cases.alerts import alert_groups, alerts_mark_all_read
 from posventa.cases.exports import inbox_xlsx
@@ -320,6 +320,8 @@ def case_cancel(request, number):
 def case_document(request, number, pk):
     case = get_object_or_404(selectors.cases_visible_to(request.user), number=number)
     document = get_object_or_404(CaseDocument, case=case, pk=pk)
+    if not document.is_ready:  # rendered by the worker after its step: not yet, or failed
+        return views_documents.document_not_ready(request, case, document)
     name = document.file.name.rsplit("/", 1)[-1]
     try:
         content = document.file.open("rb")
