@@ -31,6 +31,7 @@ from posventa.inventory.services import (
     is_same_place,
 )
 from posventa.procedures.forms.common import CaseTaskForm, InteractionFields, RequirementsFields
+from posventa.procedures.forms.documents import NeedsDocuments
 from posventa.procedures.forms.equipment_return import EquipmentReturnFields
 
 # The commercial manager's answer when the network cannot serve the new address.
@@ -411,8 +412,9 @@ class EquipmentReturn(RelocationForm, InteractionFields, EquipmentReturnFields):
 
 
 @registry.register_form("c/verify_entry")
-class VerifyEntry(RelocationForm):
-    """Step 7: the commercial manager checks the relocation as entered."""
+class VerifyEntry(NeedsDocuments, RelocationForm):
+    """Step 7: the commercial manager checks the relocation as entered, and
+    the order request printed for it (its BPMN task needs that document)."""
 
     entry_checked = forms.BooleanField(
         label=gettext_lazy(

@@ -6,12 +6,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from posventa.accounts.roles import Role
 from posventa.billing.services import invoice_issue
-from posventa.cases.models import Alert, CaseStatus, DocumentKind
+from posventa.cases.document_rendering import document_retry
+from posventa.cases.models import Alert, CaseDocument, CaseStatus, DocumentKind, DocumentStatus
 from posventa.cases.services import case_open
+from posventa.cases.tests.documents import render_pending
 from posventa.common.dates import add_months
 from posventa.customers.models import Interaction
 from posventa.engine import services as engine
@@ -200,6 +202,7 @@ def test_same_technology_the_address_changes_the_fee_is_billed_and_the_work_orde
     assert charge.tariff.code == "relocation" and charge.amount == Decimal("150.00")
     assert charge.recorded_by == team[Role.COMMERCIAL_MANAGER]
     assert invoice.amount == product.plan.monthly_price + Decimal("150.00")
+    render_pending(case)  # the worker, after the step committed
     order = pdf_text(case.documents.get(kind=DocumentKind.ORDER_REQUEST))
     for shown in (
         case.number,
@@ -427,6 +430,37 @@ def test_the_customer_gives_up_and_nothing_changes(procedures, team, copper_inte
     assert not product.charges.exists() and not WorkOrder.objects.exists()
 
 
+def test_the_entry_check_waits_for_the_order_request_it_checks(
+    procedures, team, copper_internet, django_capture_on_commit_callbacks
+):
+    """Step 7 checks the relocation against the order request printed in step
+    6 (its task says needs_documents="order_request"): refused while the
+    worker has not rendered it, or could not, with a Spanish message and
+    nothing changed; accepted once the file is there."""
+    case = open_a_case(team, copper_internet)
+    receive(case, team)
+    check(case, team, "copper")
+    complete(case, team[Role.COMMERCIAL_MANAGER], NEW_PLACE)
+    order = case.documents.get(kind=DocumentKind.ORDER_REQUEST)
+    assert order.status == DocumentStatus.GENERATING
+    manager = team[Role.COMMERCIAL_MANAGER]
+
+    def refused() -> str:
+        with translation.override("es"), pytest.raises(engine.FormInvalid) as refusal:
+            complete(case, manager, {"entry_checked": "on"}, step="verify_entry")
+        assert pending(case).bpmn_id == "verify_entry"  # nothing changed
+        return " ".join(refusal.value.form.errors["__all__"])
+
+    assert "todavía se está generando" in refused()
+    CaseDocument.objects.filter(pk=order.pk).update(status=DocumentStatus.FAILED)
+    assert "no se pudo generar" in refused()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document_retry(document=order, user=team[Role.TEAM_LEAD])
+    complete(case, manager, {"entry_checked": "on"}, step="verify_entry")
+    assert pending(case).bpmn_id == "request_installation"
+
+
 def test_an_installation_without_solution_asks_for_another_work_order(
     procedures, team, copper_internet
 ):
@@ -434,6 +468,7 @@ def test_an_installation_without_solution_asks_for_another_work_order(
     receive(case, team)
     check(case, team, "copper")
     complete(case, team[Role.COMMERCIAL_MANAGER], NEW_PLACE)
+    render_pending(case)  # the worker prints the order request the next step checks
     complete(case, team[Role.COMMERCIAL_MANAGER], {"entry_checked": "on"})
     request_installation(case, team)
     first = case.work_orders.get()
@@ -468,6 +503,7 @@ def test_the_process_moves_only_when_its_own_work_order_closes(procedures, team,
     receive(case, team)
     check(case, team, "copper")
     complete(case, team[Role.COMMERCIAL_MANAGER], NEW_PLACE)
+    render_pending(case)  # the worker prints the order request the next step checks
     complete(case, team[Role.COMMERCIAL_MANAGER], {"entry_checked": "on"})
     request_installation(case, team)
     manager = team[Role.TECHNICAL_MANAGER]

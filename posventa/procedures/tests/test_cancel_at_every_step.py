@@ -26,6 +26,7 @@ from posventa.accounts.roles import Role
 from posventa.cases.models import Case, CaseStatus, Outcome
 from posventa.cases.selectors import orphans
 from posventa.cases.services import case_cancel, case_open
+from posventa.cases.tests.documents import render_pending
 from posventa.customers.models import Direction
 from posventa.engine import runtime
 from posventa.engine import services as engine
@@ -272,6 +273,7 @@ def walk_c(team, stop, internet_plans, **_):
     stop()
     complete(case, team[Role.COMMERCIAL_MANAGER], place, step="enter_relocation")
     stop()
+    render_pending(case)  # the worker prints the order request verify_entry checks
     complete(case, team[Role.COMMERCIAL_MANAGER], {"entry_checked": "on"}, step="verify_entry")
     stop()
     notes = engine.task_form(pending(case)).initial["installation_notes"]
