@@ -329,3 +329,27 @@ def test_the_documents_block_refreshes_itself_while_one_is_generating(client, db
     block = client.get(reverse("cases:documents", args=[case.number]))
     assert "hx-trigger" not in block.content.decode()  # ready: the refresh stops
     assert reverse("cases:document", args=[case.number, document.pk]) in block.content.decode()
+
+
+def test_with_the_orm_broker_the_job_row_commits_or_rolls_back_with_the_step(
+    db, renders, monkeypatch
+):
+    """Production's queue (django-q2's ORM broker, not run at once): the
+    job's row is written in the step's transaction, so a rolled-back step
+    leaves no job, and a committed one leaves exactly one for its document."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    case = make_case()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        probe_document(case)
+        raise RuntimeError("the step failed after printing")
+    assert not OrmQ.objects.exists() and not case.documents.exists()
+
+    document = probe_document(case)
+    [row] = OrmQ.objects.all()
+    task = SignedPackage.loads(row.payload)
+    assert (task["func"], task["args"]) == ("posventa.cases.jobs.render_document", (document.pk,))
+    assert renders["calls"] == 0  # the worker renders it, not the step
