@@ -23,13 +23,16 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     return p50, p95
 
 
-def setup_django(backend: str, *, pg_url: str) -> None:
+def setup_django(backend: str, *, pg_url: str, debug: bool = True) -> None:
     """Django on an empty, migrated database of that backend: a new SQLite
     file in a scratch folder, or the PostgreSQL database of `pg_url` dropped
-    and created again."""
+    and created again. `debug=False` runs as production does (DEBUG off: no
+    query log kept per statement)."""
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "1"
+    os.environ["DEBUG"] = "1" if debug else "0"
+    if not debug:
+        os.environ.setdefault("SECRET_KEY", "bench-only-secret")
     os.environ["LOG_LEVEL"] = "WARNING"
     if backend == "postgresql":
         os.environ["DATABASE_URL"] = pg_url

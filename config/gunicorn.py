@@ -11,6 +11,7 @@ Why sync workers by default: docs/deploy.md, "Choosing the workers" (measured
 on 2 cores with bench/serve_workers.py).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -41,6 +42,29 @@ limit_request_field_size = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
+# Python's garbage collector (posventa/common/gc_tuning.py): off in the master
+# while it loads, so it leaves no holes in the pages the workers share; the
+# loaded objects frozen before each fork, so no collection in a worker walks
+# them (no full collection of them inside a request) nor writes to their
+# pages; on again in each worker, for what its requests create.
+gc.disable()
+
+
+def when_ready(server):
+    from django.db import connections
+
+    from posventa.common import gc_tuning
+
+    gc_tuning.warm_up()
+    connections.close_all()
+
+
+def pre_fork(server, worker):
+    from posventa.common import gc_tuning
+
+    gc_tuning.freeze_after_warm_up()
+
+
 def post_fork(server, worker):
     # preload_app: connections opened while loading belong to the master;
     # each worker must open its own.
@@ -48,3 +72,4 @@ def post_fork(server, worker):
 
     for connection in connections.all(initialized_only=True):
         connection.close()
+    gc.enable()

@@ -33,7 +33,7 @@ from posventa.cases.models import Alert, CaseStatus
 from posventa.cases.rules import ATTENTION_HOURS, attention_due
 from posventa.cases.selectors import case_for_instance
 from posventa.customers.models import Direction
-from posventa.customers.services import interaction_record
+from posventa.customers.services import interaction_record_within
 from posventa.engine.models import InstanceStatus
 from posventa.engine.registry import registry
 from posventa.procedures.catalog import TEAM_INITIATED
@@ -67,6 +67,23 @@ def _ready_before_the_request(case, task) -> bool:
     )
 
 
+def case_changed(case, *fields: str) -> None:
+    """A step changed these fields of its case (the request answered, the
+    quality call's result): they are saved with whatever else the step
+    changes on the case, in one statement, once the process has moved
+    (`on_saved`)."""
+    case.__dict__.setdefault("_step_changes", set()).update(fields)
+
+
+def before_run(*, instance) -> None:
+    """The step's form read the case with its product (`case_for_instance`);
+    the actions about to run may change that product: whoever reads it after
+    them reads it again."""
+    case = instance.__dict__.get("_case")
+    if case is not None:
+        case._state.fields_cache.pop("product", None)
+
+
 def on_task_completed(*, instance, task, user, data, form) -> None:
     case = case_for_instance(instance)
     if case is None:
@@ -79,8 +96,7 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
     ):
         case.attended_at = timezone.now()
         case.attended_role = task.role
-        # the request is answered
-        case.save(update_fields=["attended_at", "attended_role", "updated_at"])
+        case_changed(case, "attended_at", "attended_role")  # the request is answered
         attended = True
     summary = (data.get("interaction_summary") or "").strip()
     # What the customer hears of this step, once the save shows where it led.
@@ -91,7 +107,7 @@ def on_task_completed(*, instance, task, user, data, form) -> None:
         "attended": attended,
     }
     if summary:
-        interaction_record(
+        interaction_record_within(
             company=case.company,
             user=user,
             channel=data.get("interaction_channel") or case.channel,
@@ -146,8 +162,10 @@ def on_saved(*, instance, ready) -> None:
         case.customer_wait += max(until - case.waiting_since, timedelta(0))
         case.waiting_since = None
         fields += ["customer_wait", "waiting_since"]
+    fields = sorted({*fields, *case.__dict__.pop("_step_changes", ())})
     if fields:
-        case.full_clean()
+        # Values the process computed, not input: the database's constraints
+        # hold them (a closed case has its outcome, the wait is not negative).
         case.save(update_fields=[*fields, "updated_at"])
     _notify(
         instance, case, ready=ready, closed_now="closed_at" in fields, began_waiting=began_waiting
@@ -219,4 +237,5 @@ def connect() -> None:
     registry.task_due = task_due
     registry.on_task_completed.append(on_task_completed)
     registry.on_saved.append(on_saved)
+    registry.before_run.append(before_run)
     registry.register_action("warn_team_lead")(warn_team_lead)

@@ -156,15 +156,25 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def case_for_instance(instance) -> Case | None:
+def case_for_instance(instance, *, with_product: bool = False) -> Case | None:
     """The case a process instance runs for (its business key is the case
     number, known before the two are linked). Kept on the instance object, so
-    the hooks of one step share one case and one query."""
+    the form, the actions and the hooks of one step share one case and one
+    query. `with_product`: read its product and plan in the same query (a
+    step's form shows them); the step forgets them before its actions run
+    (`process_hooks.before_run`), so what an action changes is read again."""
     if "_case" not in instance.__dict__:
+        related = ("company", "product__plan") if with_product else ("company",)
         instance.__dict__["_case"] = (
-            Case.objects.select_related("company").filter(number=instance.business_key).first()
+            Case.objects.select_related(*related).filter(number=instance.business_key).first()
         )
     return instance.__dict__["_case"]
+
+
+def case_known(instance, case: Case) -> None:
+    """The case of a process instance, when its caller already holds it (the
+    case just opened): the hooks read no case of their own."""
+    instance.__dict__["_case"] = case
 
 
 def inbox(*, user, procedure: str = "", company_id: int | None = None) -> QuerySet[HumanTask]:

@@ -21,6 +21,13 @@ class CompanyQuerySet(models.QuerySet):
         return self.none()
 
 
+def company_visible_to(company: "Company", user) -> bool:
+    """`visible_to` for a company already read: the same rule, no query."""
+    if sees_every_portfolio(user):
+        return True
+    return can(user, Capability.OWN_PORTFOLIO) and company.executive_id == user.pk
+
+
 class Company(BaseModel):
     """An enterprise customer: a legal entity with a NIT, in one executive's portfolio."""
 

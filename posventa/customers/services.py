@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from posventa.accounts.roles import Capability, can
 from posventa.common.models import Channel
 from posventa.common.nit import normalize_nit
-from posventa.customers.models import Company, Contact, Direction, Interaction
+from posventa.common.services import clean_own_fields
+from posventa.customers.models import (
+    Company,
+    Contact,
+    Direction,
+    Interaction,
+    company_visible_to,
+)
 from posventa.integrations.handback import interaction_hand_back
 
 # A clock a few minutes fast on someone's phone is not an interaction "in the future".
@@ -94,9 +101,35 @@ def interaction_record(
 ) -> Interaction:
     """Record one contact with the customer (the manual's "ingresa interacción"),
     as part of a case when given."""
+    return interaction_record_within(
+        company=company,
+        user=user,
+        channel=channel,
+        direction=direction,
+        summary=summary,
+        occurred_at=occurred_at,
+        contact=contact,
+        case=case,
+    )
+
+
+def interaction_record_within(
+    *,
+    company: Company,
+    user,
+    channel: str,
+    direction: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+    contact: Contact | None = None,
+    case=None,
+) -> Interaction:
+    """`interaction_record` inside the caller's transaction, with no savepoint
+    of its own (opening a case, completing a step): the same rules, two
+    inserts — the interaction and its entry for the commercial system."""
     if not can(user, Capability.RECORD_INTERACTION):
         raise PermissionDenied(_("Your role cannot record interactions."))
-    if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
+    if not company_visible_to(company, user):
         raise PermissionDenied(_("This customer is not in your portfolio."))
     errors = {}
     summary = (summary or "").strip()
@@ -121,8 +154,10 @@ def interaction_record(
         contact=contact,
         case=case,
     )
-    interaction.full_clean()
-    interaction.save()
+    # The company, contact and case are rows the caller holds: their
+    # existence is the database's to check, in the insert itself.
+    clean_own_fields(interaction)
+    interaction.save(force_insert=True)
     # The commercial system records it too (integrations.handback).
     interaction_hand_back(interaction)
     return interaction

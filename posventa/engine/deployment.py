@@ -331,3 +331,15 @@ def latest_version(process_id: str) -> ProcessVersion:
     if version is None:
         raise ProcessVersion.DoesNotExist(f"Process {process_id!r} is not deployed.")
     return version
+
+
+def latest_version_id(process_id: str) -> int | None:
+    """The newest deployed version's id, or None when the process is not
+    deployed: one narrow query (the version's files stay in the database; the
+    parsed model is cached per process, `runtime.specs`)."""
+    return (
+        ProcessVersion.objects.filter(process_id=process_id)
+        .order_by("-version")
+        .values_list("pk", flat=True)
+        .first()
+    )

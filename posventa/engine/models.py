@@ -132,6 +132,9 @@ class HumanTask(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("ready since"))
+    # When someone first took it (claimed it or opened its form); the event
+    # log's row gets it when the step is completed (`TaskEvent.taken_at`).
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     instructions = models.TextField(_("instructions"), blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
@@ -166,7 +169,8 @@ class TaskEvent(models.Model):
     lane = models.CharField(_("lane"), max_length=100, blank=True)
     started_at = models.DateTimeField(_("started at"))
     # When someone first took the step (claimed it or opened its form): before,
-    # it waited in the inbox; after, it was being worked on.
+    # it waited in the inbox; after, it was being worked on. Written when the
+    # step ends, from its inbox row (`HumanTask.taken_at`).
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)

@@ -29,6 +29,9 @@ class Registry:
     # user tasks now waiting]).
     on_task_completed: list[Callable] = field(default_factory=list)
     on_saved: list[Callable] = field(default_factory=list)
+    # Called inside the transaction once a user task's form is valid, before
+    # the task and the service tasks after it run: before_run(instance=).
+    before_run: list[Callable] = field(default_factory=list)
     # When an inbox row is due: callable(instance, task_info, ready_at) -> datetime | None.
     # Default: `sla_hours` property of the user task after it became ready.
     task_due: Callable | None = None

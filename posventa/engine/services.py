@@ -16,6 +16,8 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -74,12 +76,29 @@ def instance_start(
 ) -> ProcessInstance:
     """Start the newest deployed version of `process_id` with `data` as its
     first variables, and run it until it waits for a person, a timer or a message."""
-    version = latest_version(process_id)
-    instance = ProcessInstance(version=version, business_key=business_key, state="")
-    instance.save()
+    instance = instance_new(version_id=latest_version(process_id).pk, business_key=business_key)
+    return instance_run(instance, data=data, actor=actor)
+
+
+def instance_new(*, version_id: int, business_key: str) -> ProcessInstance:
+    """The row of a new instance, whose process has not run yet
+    (`instance_run` runs it). With `instance_run`, `instance_start` for a
+    service that starts a process as one of its own writes (`case_open`),
+    in its transaction and with no savepoint of their own — if they raise,
+    the caller's transaction fails with them — and with the host's row (the
+    case) written in between, pointing to the instance, for the hooks to
+    find."""
+    instance = ProcessInstance(version_id=version_id, business_key=business_key, state="")
+    instance.save(force_insert=True)
+    return instance
+
+
+def instance_run(instance: ProcessInstance, *, data: dict, actor=None) -> ProcessInstance:
+    """Run a new instance (`instance_new`) from its start with `data` as its
+    first variables, until it waits; inside the caller's transaction."""
     with acting_on(instance, actor):
         try:
-            workflow = runtime.start(version.pk, data)
+            workflow = runtime.start(instance.version_id, data)
         except WorkflowException as err:
             raise StepFailed(_("The process could not start: %(error)s") % {"error": err}) from err
         _save(instance, workflow, Snapshot(), actor=actor)
@@ -98,52 +117,64 @@ def may_work_on(user, task: HumanTask) -> bool:
 
 
 def _locked_task(task_id: UUID) -> HumanTask:
-    """The inbox row and its instance, both locked, or TaskAlreadyCompleted.
+    """The inbox row and its instance, both locked, in one statement, or
+    TaskAlreadyCompleted.
 
-    The instance's row first, then the inbox row: every action on a process
-    takes them in that order (a timer, a message or a cancel locks the
-    instance, then rebuilds or deletes its inbox rows; the host's hooks then
-    update its own rows, the case), so two actions never wait on each other
-    crosswise. Whoever waits on the lock while another completes the task
-    finds, once the lock is released, that the row is gone."""
-    gone = TaskAlreadyCompleted(_("This task is no longer pending: someone already completed it."))
-    locked = ProcessInstance.objects.select_for_update(of=("self",)).filter(
-        human_tasks__task_id=task_id
-    )
-    if not list(locked.values_list("pk")):
-        raise gone
+    The instance's row first, then the inbox row (`FOR UPDATE OF` locks
+    them in the order it names them): every action on a process takes them
+    in that order (a timer, a message or a cancel locks the instance, then
+    rebuilds or deletes its inbox rows; the host's hooks then update its own
+    rows, the case), so two actions never wait on each other crosswise.
+    Whoever waits on the lock while another completes the task finds, once
+    the lock is released, that the row is gone."""
     try:
         return (
-            HumanTask.objects.select_for_update(of=("self", "instance"))
+            HumanTask.objects.select_for_update(of=("instance", "self"))
             .select_related("instance")
             .get(task_id=task_id)
         )
     except HumanTask.DoesNotExist:
-        raise gone from None
+        raise TaskAlreadyCompleted(
+            _("This task is no longer pending: someone already completed it.")
+        ) from None
 
 
-@transaction.atomic
 def task_claim(*, task_id: UUID, user) -> HumanTask:
-    """Take a task of one's role, so that it leaves the others' inboxes."""
-    task = _locked_task(task_id)
+    """Take a task of one's role, so that it leaves the others' inboxes.
+
+    Two statements and no transaction of its own: the row as it is, then
+    one conditional update that takes it only if nobody holds it yet (a
+    single statement is atomic, and locks the inbox row alone, so it cannot
+    wait crosswise with a step or a cancel holding the instance). When the
+    update finds it taken or gone meanwhile, the row is read again to say
+    by whom."""
+    task = HumanTask.objects.filter(task_id=task_id).first()
+    if task is None:
+        raise TaskAlreadyCompleted(
+            _("This task is no longer pending: someone already completed it.")
+        )
     if task.assignee_id == user.pk:
         return task
     if task.assignee_id is not None:
         raise EngineError(_("%(name)s already took this task.") % {"name": task.assignee})
     if not may_work_on(user, task):
         raise PermissionDenied(_("This task belongs to another role."))
+    now = timezone.now()
+    taken = HumanTask.objects.filter(pk=task.pk, assignee__isnull=True).update(
+        assignee=user, taken_at=Coalesce("taken_at", Value(now))
+    )
+    if not taken:
+        return task_claim(task_id=task_id, user=user)  # says who has it now, or that it is gone
     task.assignee = user
-    task.save(update_fields=["assignee"])
-    task_taken(task=task)
+    task.taken_at = task.taken_at or now
     return task
 
 
 def task_taken(*, task: HumanTask) -> None:
     """Note when someone first took the step (claimed it or opened its form):
     where time goes splits waiting in the inbox from working on it."""
-    TaskEvent.objects.filter(
-        instance_id=task.instance_id, task_id=task.task_id, taken_at__isnull=True
-    ).update(taken_at=timezone.now())
+    if task.taken_at is None:
+        HumanTask.objects.filter(pk=task.pk, taken_at__isnull=True).update(taken_at=timezone.now())
 
 
 @transaction.atomic
@@ -195,16 +226,20 @@ def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInst
     task = _locked_task(task_id)
     if not may_work_on(user, task):
         raise PermissionDenied(_("This task belongs to another role or another person."))
+    instance = task.instance
+    workflow = runtime.load(instance.state)
+    spiff_task = runtime.find_task(workflow, task.task_id)
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise TaskAlreadyCompleted(_("This task is no longer pending."))
+    # The form reads the variables from the workflow just loaded, not again.
+    task.__dict__["_variables"] = dict(spiff_task.data)
     form = task_form(task, data, files)
     if not form.is_valid():
         raise FormInvalid(form)
     values = form.task_data()
-    instance = task.instance
-    workflow = runtime.load(instance.state)
     before = _snapshot(workflow)
-    spiff_task = runtime.find_task(workflow, task.task_id)
-    if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise TaskAlreadyCompleted(_("This task is no longer pending."))
+    for hook in registry.before_run:
+        hook(instance=instance)
     with acting_on(instance, user):
         try:
             spiff_task.data.update(values)
@@ -218,7 +253,13 @@ def task_complete(*, task_id: UUID, user, data: dict, files=None) -> ProcessInst
         # so the rebuilt inbox rows see it.
         for hook in registry.on_task_completed:
             hook(instance=instance, task=task, user=user, data=values, form=form)
-        _save(instance, workflow, before, actor=user, completed=(task.task_id, values))
+        _save(
+            instance,
+            workflow,
+            before,
+            actor=user,
+            completed=Completed(task.task_id, values, task.taken_at),
+        )
     return instance
 
 
@@ -375,8 +416,34 @@ def _snapshot(workflow) -> Snapshot:
     )
 
 
+_INSTANCE_STEP_FIELDS = [
+    "state",
+    "next_timer_at",
+    "status",
+    "completed_at",
+    "result",
+    "waits_for_message",
+    "updated_at",
+]
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The user task a save completes: what was submitted, and when the
+    person took it (its inbox row's `taken_at`), for its event-log row."""
+
+    task_id: UUID
+    data: dict
+    taken_at: datetime | None = None
+
+
 def _save(
-    instance: ProcessInstance, workflow, before: Snapshot, *, actor=None, completed=None
+    instance: ProcessInstance,
+    workflow,
+    before: Snapshot,
+    *,
+    actor=None,
+    completed: Completed | None = None,
 ) -> None:
     now = timezone.now()
     instance.state = runtime.dump(workflow)
@@ -388,7 +455,8 @@ def _save(
         instance.next_timer_at = None
     waiting = runtime.waiting_messages(workflow)
     had_subscriptions, instance.waits_for_message = instance.waits_for_message, bool(waiting)
-    instance.save()
+    # The row exists (a start inserted it): only what a step can change.
+    instance.save(update_fields=_INSTANCE_STEP_FIELDS)
     ready = _rebuild_inbox(instance, workflow, before, now)
     _append_events(instance, workflow, before, actor=actor, completed=completed)
     if waiting or had_subscriptions:
@@ -426,36 +494,65 @@ def _due(instance, info, ready_at):
 
 
 def _rebuild_inbox(instance, workflow, before: Snapshot, now) -> list:
+    """The inbox rows of the user tasks now ready: the rows of those done are
+    deleted, rows for the new ones written. The common step — one task done,
+    the next one ready — rewrites the done task's row as the next one: one
+    statement instead of a delete and an insert."""
     ready = {t.id: runtime.describe(t) for t in runtime.ready_user_tasks(workflow)}
     existing = before.ready
-    gone = existing - ready.keys()
+    gone = list(existing - ready.keys())
+    rows = [
+        HumanTask(
+            instance=instance,
+            task_id=task_id,
+            bpmn_id=info.bpmn_id,
+            name=info.name,
+            lane=info.lane or "",
+            role=registry.lanes.get(info.lane or "", ""),
+            form_key=info.properties.get("formKey", ""),
+            created_at=now,
+            due_at=_due(instance, info, now),
+            instructions=info.instructions,
+            properties=info.properties,
+        )
+        for task_id, info in ready.items()
+        if task_id not in existing
+    ]
+    if len(gone) == 1 and len(rows) == 1:
+        row = rows[0]
+        if instance.human_tasks.filter(task_id=gone[0]).update(
+            **{f: getattr(row, f) for f in _INBOX_FIELDS}, assignee=None, taken_at=None
+        ):
+            gone, rows = [], []
     if gone:
         instance.human_tasks.filter(task_id__in=gone).delete()
-    rows = []
-    for task_id in ready.keys() - existing:
-        info = ready[task_id]
-        rows.append(
-            HumanTask(
-                instance=instance,
-                task_id=task_id,
-                bpmn_id=info.bpmn_id,
-                name=info.name,
-                lane=info.lane or "",
-                role=registry.lanes.get(info.lane or "", ""),
-                form_key=info.properties.get("formKey", ""),
-                created_at=now,
-                due_at=_due(instance, info, now),
-                instructions=info.instructions,
-                properties=info.properties,
-            )
-        )
-    HumanTask.objects.bulk_create(rows)
+    if rows:
+        HumanTask.objects.bulk_create(rows)
     return list(ready.values())
 
 
-def _append_events(instance, workflow, before: Snapshot, *, actor=None, completed=None) -> None:
-    new = []
-    completed_id, completed_data = completed or (None, None)
+_INBOX_FIELDS = [
+    "task_id",
+    "bpmn_id",
+    "name",
+    "lane",
+    "role",
+    "form_key",
+    "created_at",
+    "due_at",
+    "instructions",
+    "properties",
+]
+
+
+def _append_events(
+    instance, workflow, before: Snapshot, *, actor=None, completed: Completed | None = None
+) -> None:
+    """The event log's rows for what this save changed, in one statement: a
+    row for each task that started, and the rows of those that ended closed
+    (an upsert on the row's instance and task: a new row is inserted, an
+    open one gets its end)."""
+    rows = []
     for task in workflow.get_tasks(state=_LOGGED_STATES | TaskState.CANCELLED):
         if not _loggable(task):
             continue
@@ -463,30 +560,36 @@ def _append_events(instance, workflow, before: Snapshot, *, actor=None, complete
         if closed_before:
             continue
         done = task.state in (TaskState.COMPLETED, TaskState.CANCELLED)
-        ended = {}
+        if closed_before is not None and not done:
+            continue  # its row is open and the task still runs: nothing changed
+        if closed_before is None and task.state == TaskState.CANCELLED:
+            continue  # cancelled before it ever started
+        info = runtime.describe(task)
+        row = TaskEvent(
+            instance=instance,
+            task_id=task.id,
+            bpmn_id=info.bpmn_id,
+            name=info.name,
+            kind=info.kind,
+            lane=info.lane or "",
+            # A row already open keeps its start (not among the fields updated).
+            started_at=_when(task),
+        )
         if done:
-            ended = {"ended_at": _when(task), "cancelled": task.state == TaskState.CANCELLED}
-            if task.id == completed_id:
-                ended.update(actor=actor, data=completed_data)
-        if closed_before is None:
-            if task.state == TaskState.CANCELLED:
-                continue  # cancelled before it ever started
-            info = runtime.describe(task)
-            new.append(
-                TaskEvent(
-                    instance=instance,
-                    task_id=task.id,
-                    bpmn_id=info.bpmn_id,
-                    name=info.name,
-                    kind=info.kind,
-                    lane=info.lane or "",
-                    started_at=_when(task),
-                    **ended,
-                )
-            )
-        elif ended:  # its row was open and the task is now done: close it
-            TaskEvent.objects.filter(instance=instance, task_id=task.id).update(**ended)
-    TaskEvent.objects.bulk_create(new)
+            row.ended_at = _when(task)
+            row.cancelled = task.state == TaskState.CANCELLED
+            if completed is not None and task.id == completed.task_id:
+                row.actor = actor
+                row.data = completed.data
+                row.taken_at = completed.taken_at
+        rows.append(row)
+    if rows:
+        TaskEvent.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["instance", "task_id"],
+            update_fields=["ended_at", "cancelled", "actor", "data", "taken_at"],
+        )
 
 
 def _rebuild_subscriptions(instance, workflow, waiting: list, *, had_subscriptions: bool) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.common.money import bs
+from posventa.common.services import clean_own_fields, database_refusal
 from posventa.integrations.models import ChangeKind, ChangeState, CommercialChange
 
 KEY_MAX = CommercialChange._meta.get_field("idempotency_key").max_length
@@ -44,7 +45,6 @@ def _check_plain(value, where: str) -> None:
     raise TypeError(f"payload value {value!r} in {where} is not plain JSON")
 
 
-@transaction.atomic
 def change_hand_back(
     *,
     kind: str,
@@ -53,11 +53,14 @@ def change_hand_back(
     case=None,
     payload: dict,
     key: str,
+    fresh: bool = False,
 ) -> CommercialChange:
     """Queue one change for the commercial system, inside the caller's
     transaction (the change and its entry commit together or not at all).
     Idempotent on `key`: called again with the same key, it returns the
-    entry already queued and queues nothing."""
+    entry already queued and queues nothing. `fresh`: the key names a row the
+    caller's transaction has just created (an interaction), so no entry can
+    hold it yet: one insert, no look-up and no savepoint."""
     if kind not in ChangeKind.values:
         raise ValueError(f"unknown change kind {kind!r}")
     key = (key or "").strip()
@@ -66,9 +69,10 @@ def change_hand_back(
     if not isinstance(payload, dict):
         raise TypeError("the payload is a dict")
     _check_plain(payload, "payload")
-    existing = CommercialChange.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
+    if not fresh:
+        existing = CommercialChange.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
     change = CommercialChange(
         kind=kind,
         idempotency_key=key,
@@ -79,12 +83,17 @@ def change_hand_back(
         # Due at once: the delivery job reads the queue by this date.
         next_attempt_at=timezone.now(),
     )
-    change.full_clean(validate_unique=False)
+    # The company, product and case are the caller's rows; the state is new.
+    clean_own_fields(change)
+    if fresh:
+        with database_refusal(CommercialChange):
+            change.save(force_insert=True)
+        return change
     try:
         # A savepoint: a concurrent step that queued the same key first wins,
         # and the caller's transaction goes on with that entry.
         with transaction.atomic():
-            change.save()
+            change.save(force_insert=True)
     except IntegrityError:
         return CommercialChange.objects.get(idempotency_key=key)
     return change
@@ -199,6 +208,7 @@ def interaction_hand_back(interaction) -> CommercialChange:
             "summary": interaction.summary,
         },
         key=f"interaction:{interaction.pk}",
+        fresh=True,
     )
 
 

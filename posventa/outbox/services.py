@@ -57,7 +57,6 @@ def _addresses(addresses, field: str) -> list[str]:
     return clean
 
 
-@transaction.atomic
 def email_queue(
     *,
     template: str,
@@ -79,24 +78,28 @@ def email_queue(
     copies = [a for a in _addresses(cc, "cc") if a.casefold() not in map(str.casefold, recipients)]
     subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
     body = render_to_string(f"{template}.body.txt", context)
-    email = OutgoingEmail.objects.create(
-        template=template,
-        subject=subject[:255],
-        body=body,
-        to=recipients,
-        cc=copies,
-        headers=dict(headers or {}),
-        case=case,
-        company=company if company is not None else getattr(case, "company", None),
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    for attachment in attachments:
-        OutgoingAttachment.objects.create(
-            email=email,
-            file=ContentFile(attachment.content, name=attachment.filename),
-            filename=attachment.filename,
-            content_type=attachment.content_type,
+    # Everything that can be refused was checked above: no savepoint of its
+    # own inside the caller's transaction (a step, a case opened), and one
+    # transaction for the e-mail and its files when there is none.
+    with transaction.atomic(savepoint=False):
+        email = OutgoingEmail.objects.create(
+            template=template,
+            subject=subject[:255],
+            body=body,
+            to=recipients,
+            cc=copies,
+            headers=dict(headers or {}),
+            case=case,
+            company=company if company is not None else getattr(case, "company", None),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        for attachment in attachments:
+            OutgoingAttachment.objects.create(
+                email=email,
+                file=ContentFile(attachment.content, name=attachment.filename),
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+            )
     transaction.on_commit(lambda: email_deliver(email_id=email.pk))
     return email
 

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django import forms
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from posventa.cases.models import Case, ProductChange
+from posventa.cases.models import Case, CaseDocument, ProductChange
+from posventa.cases.process_hooks import case_changed
+from posventa.cases.selectors import case_for_instance
 from posventa.cases.services import document_add
 from posventa.common.forms import BoundedForm
 from posventa.common.models import Channel
@@ -146,13 +149,11 @@ class CaseTaskForm(TaskForm):
 
     @cached_property
     def case(self) -> Case | None:
+        """The step's case, with its company, product and plan: the one read
+        the form, the actions and the hooks of the step share."""
         if self.task is None:
             return None
-        return (
-            Case.objects.select_related("company", "product__plan")
-            .filter(instance_id=self.task.instance_id)
-            .first()
-        )
+        return case_for_instance(self.task.instance, with_product=True)
 
     @property
     def variables(self) -> dict:
@@ -218,7 +219,23 @@ class RequirementsFields(CaseTaskForm):
         super().__init__(*args, **kwargs)
         case = self.case
         procedure = case.procedure if case else None
-        self.requirements = list(Requirement.objects.filter(procedure=procedure))
+        requirements = Requirement.objects.filter(procedure=procedure)
+        if case is not None and case.pk is not None:
+            # What the case keeps of each, in the same query: the file last
+            # received for it (a document kept under the requirement's name).
+            requirements = requirements.annotate(
+                kept_file=Subquery(
+                    CaseDocument.objects.filter(
+                        case=case,
+                        generated=False,
+                        kind=OuterRef("document_kind"),
+                        title=OuterRef("label"),
+                    )
+                    .order_by("-created_at", "-pk")
+                    .values("file")[:1]
+                )
+            )
+        self.requirements = list(requirements)
         self.received_before = self._received_before()
         for requirement in self.requirements:
             kind = requirement.document_kind
@@ -256,21 +273,15 @@ class RequirementsFields(CaseTaskForm):
             return {}
         variables = self.variables
         received = {}
-        kept = {
-            (document.kind, document.title): document
-            for document in case.documents.filter(generated=False).order_by("created_at")
-        }
         for requirement in self.requirements:
             kind = requirement.document_kind
-            document = kept.get((kind, requirement.label))
+            kept = (requirement.kept_file or "").rsplit("/", 1)[-1]
             if variables.get(f"has_{kind}") is True:
-                received[kind] = (
-                    document.file.name.rsplit("/", 1)[-1] if document else _("earlier step")
-                )
-            elif document is not None and (
+                received[kind] = kept or _("earlier step")
+            elif kept and (
                 not self.needs_original(requirement) or variables.get(f"original_{kind}") is True
             ):
-                received[kind] = document.file.name.rsplit("/", 1)[-1]
+                received[kind] = kept
         return received
 
     def is_received(self, requirement: Requirement) -> bool:
@@ -373,7 +384,7 @@ class QualityCall(CaseTaskForm, InteractionFields):
     def apply_to_case(self, *, case, user) -> None:
         case.quality_conform = self.cleaned_data["conform"]
         case.quality_note = self.cleaned_data["interaction_summary"][:500]
-        case.save(update_fields=["quality_conform", "quality_note", "updated_at"])
+        case_changed(case, "quality_conform", "quality_note")
 
 
 registry.register_form("common/quality_call")(QualityCall)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posventa.accounts.roles import ROLE_CAPABILITIES, Capability
+from posventa.cases.process_hooks import case_changed
 from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
 from posventa.integrations.models import RouterState, WifiCoverage
@@ -1081,4 +1082,4 @@ class UnsolvedVisit(DamageForm, InteractionFields):
             return
         case.quality_conform = self.cleaned_data["conform"]
         case.quality_note = self.cleaned_data["interaction_summary"][:500]
-        case.save(update_fields=["quality_conform", "quality_note", "updated_at"])
+        case_changed(case, "quality_conform", "quality_note")

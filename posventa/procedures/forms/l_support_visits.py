@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posventa.accounts.roles import Role
+from posventa.cases.process_hooks import case_changed
 from posventa.engine.models import TaskEvent
 from posventa.engine.registry import registry
 from posventa.integrations import helpdesk
@@ -169,7 +170,7 @@ class QualityCall(CaseTaskForm, InteractionFields):
     def apply_to_case(self, *, case, user) -> None:
         case.quality_conform = self.cleaned_data["quality_result"] == QualityResult.SATISFIED
         case.quality_note = self.cleaned_data["interaction_summary"][:500]
-        case.save(update_fields=["quality_conform", "quality_note", "updated_at"])
+        case_changed(case, "quality_conform", "quality_note")
 
 
 # The team lead's two answers to a visit that left the customer unsatisfied.
@@ -248,4 +249,4 @@ class UnresolvedVisit(CaseTaskForm):
             return
         case.quality_conform = False
         case.quality_note = self.cleaned_data["close_reason"].strip()[:500]
-        case.save(update_fields=["quality_conform", "quality_note", "updated_at"])
+        case_changed(case, "quality_conform", "quality_note")
