@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from posventa.accounts.roles import Role
 from posventa.cases.models import Alert, Case, CaseDocument, DocumentStatus
+from posventa.common.services import clean_own_fields, database_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -105,12 +106,12 @@ def _plain(params: dict) -> dict:
     return plain
 
 
-@transaction.atomic
 def document_render_later(
     *, case: Case, kind: str, title: str, renderer: str, params: dict, user=None
 ) -> CaseDocument:
     """Keep a generated document with the case, "generating", and render it
-    after the caller's transaction commits (inside a step: the step's)."""
+    after the caller's transaction commits (inside a step: the step's, with
+    no savepoint of its own: two inserts, the document and its job)."""
     if renderer not in RENDERERS:
         raise ValueError(f"unknown renderer: {renderer}")
     document = CaseDocument(
@@ -124,8 +125,9 @@ def document_render_later(
         params=_plain(params),
         next_attempt_at=timezone.now() + RENDER_LEASE,
     )
-    document.full_clean()
-    document.save()
+    clean_own_fields(document)  # the case and the user are the caller's rows
+    with database_refusal(CaseDocument):
+        document.save(force_insert=True)
     _enqueue(document.pk)
     return document
 

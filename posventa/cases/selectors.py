@@ -330,8 +330,12 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
                 kind="document",
                 title=document.title,
                 who=str(document.uploaded_by) if document.uploaded_by else "",
-                # Through the view that checks who may see the case, never /media/.
-                url=reverse("cases:document", args=[case.number, document.pk]),
+                # Through the view that checks who may see the case, never /media/;
+                # one being generated (or that failed) has no file to link yet.
+                url=reverse("cases:document", args=[case.number, document.pk])
+                if document.is_ready
+                else "",
+                detail="" if document.is_ready else document.get_status_display(),
             )
         )
     for change in case.product_changes.select_related("product"):

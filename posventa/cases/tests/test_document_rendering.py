@@ -25,6 +25,7 @@ from posventa.cases.document_rendering import (
 )
 from posventa.cases.jobs import render_document
 from posventa.cases.models import Alert, Case, CaseDocument, DocumentKind, DocumentStatus
+from posventa.cases.selectors import case_timeline
 from posventa.cases.tests.documents import render_pending
 from posventa.factories import CompanyFactory, UserFactory
 from posventa.procedures.actions.documents import order_request
@@ -329,6 +330,18 @@ def test_the_documents_block_refreshes_itself_while_one_is_generating(client, db
     block = client.get(reverse("cases:documents", args=[case.number]))
     assert "hx-trigger" not in block.content.decode()  # ready: the refresh stops
     assert reverse("cases:document", args=[case.number, document.pk]) in block.content.decode()
+
+
+def test_the_timeline_links_a_generated_document_only_once_it_is_ready(db, renders):
+    case = make_case()
+    document = probe_document(case)
+    [entry] = [e for e in case_timeline(case) if e.kind == "document"]
+    assert (entry.url, entry.detail) == ("", "Generando")  # its status, in Spanish
+
+    render_document(document.pk)
+    [entry] = [e for e in case_timeline(case) if e.kind == "document"]
+    assert entry.url == reverse("cases:document", args=[case.number, document.pk])
+    assert entry.detail == ""
 
 
 def test_with_the_orm_broker_the_job_row_commits_or_rolls_back_with_the_step(
