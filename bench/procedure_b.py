@@ -104,6 +104,12 @@ class Probe:
             )
 
 
+def _timed_full_collection() -> float:
+    started = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - started) * 1000
+
+
 def child(backend: str) -> dict:
     setup_django(backend, pg_url=PG_URL, debug=False)
     from django.db import connection
@@ -203,8 +209,14 @@ def child(backend: str) -> dict:
             samples.clear()
             counts.clear()
             bare.clear()
+            # What a full collection costs in this warmed process: the pause
+            # one would put inside a step, before and after the freeze.
+            alive = len(gc.get_objects())
+            full_before = _timed_full_collection()
             if GC_TUNING:
+                gc_tuning.warm_up()  # as gunicorn and the worker do at start-up
                 gc_tuning.freeze_after_warm_up()
+            full_after = _timed_full_collection()
             if GC_THRESHOLD:
                 gc.set_threshold(*(int(n) for n in GC_THRESHOLD.split(",")))
             probe.counting = True
@@ -257,6 +269,10 @@ def child(backend: str) -> dict:
         "bare": percentiles(bare),
         "gc": {
             "tuned": GC_TUNING,
+            "alive": alive,
+            "frozen": gc.get_freeze_count(),
+            "full_before_ms": full_before,
+            "full_after_ms": full_after,
             "threshold": gc.get_threshold(),
             "per_1000_steps": {
                 str(g): round(n * 1000 / steps, 1) for g, n in sorted(probe.collections.items())
@@ -308,6 +324,11 @@ def report(backend: str, result: dict) -> None:
         f" {g['per_1000_steps']}; inside an operation {g['inside']}, of which full"
         f" {g['inside_full']}, longest {g['inside_max_ms']:.1f} ms, over 20 ms:"
         f" {g['inside_over_20ms']} (goal 0)"
+    )
+    print(
+        f"  a full collection of this process ({g['alive']:,} objects alive after the"
+        f" warm-up): {g['full_before_ms']:.1f} ms; after the freeze"
+        f" ({g['frozen']:,} objects frozen): {g['full_after_ms']:.1f} ms"
     )
 
 
