@@ -107,7 +107,10 @@ def supplementary_services_change(*, product: Product, enable=(), disable=(), on
 @transaction.atomic
 def product_change_plan(*, product: Product, plan: Plan) -> Product:
     """Move the product to another plan of the same kind (procedure B)."""
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    # The product's row alone is locked; its current plan comes in the same read.
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("plan").get(pk=product.pk)
+    )
     if plan.pk == product.plan_id:
         raise ValidationError({"plan": _("The product already has this plan.")})
     if plan.product_type_id != product.plan.product_type_id:

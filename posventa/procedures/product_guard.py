@@ -56,7 +56,7 @@ def changes_note(*, case: Case | None, product: Product, before: dict[str, str])
     `product_state` taken before the action). Nothing is kept for no case."""
     if case is None:
         return []
-    product.refresh_from_db()
+    product.refresh_from_db(from_queryset=Product.objects.select_related("plan"))
     after = product_state(product)
     rows = [
         ProductChange(
