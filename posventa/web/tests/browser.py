@@ -115,7 +115,11 @@ def serious_violations(page) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
     page.mouse.move(0, 0)
-    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+    # Transitions only: a spinner's endless animation never finishes.
+    page.wait_for_function(
+        "() => document.getAnimations()"
+        ".every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
+    )
     results = Axe().run(page)
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
