@@ -186,6 +186,10 @@ def test_a_phase_another_worker_is_running_is_left_alone(tmp_path, executive):
         try:
             jobs.check_run(run.pk)
         finally:
+            # Released before closing: a closed session's locks go only when
+            # its server process has ended, which the next call may outrun.
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [engine._LOCK_CLASS, run.pk])
             other.close()
     else:
         with engine.run_lock(run.pk) as held:
