@@ -134,7 +134,11 @@ SQLITE_OPTIONS = {
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept a minute and checked before reuse: after a database
+    # restart the first request of each process reconnects instead of failing.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -220,6 +224,14 @@ else:
 # The readiness URL reports the worker missing when its heartbeat (a job every
 # minute) is older than this.
 POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS = env_int("POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS", 300)
+# The month's proformas run as jobs of this many customers each, spread over
+# the worker's processes (docs/operations.md).
+POSVENTA_PROFORMA_CHUNK = env_int("POSVENTA_PROFORMA_CHUNK", 100)
+
+# --- Backups (docs/operations.md, "Backup and restore") --------------------
+# `manage.py backup` writes here; the nightly job keeps the newest N.
+POSVENTA_BACKUP_DIR = Path(os.environ.get("POSVENTA_BACKUP_DIR", VAR_DIR / "backups"))
+POSVENTA_BACKUP_KEEP = env_int("POSVENTA_BACKUP_KEEP", 7)
 
 # --- Security (docs/deploy.md, "Hardening") -------------------------------
 SESSION_COOKIE_HTTPONLY = True

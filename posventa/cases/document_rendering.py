@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from posventa.accounts.roles import Role
 from posventa.cases.models import Alert, Case, CaseDocument, DocumentStatus
+from posventa.common.queue import enqueue
 from posventa.common.services import clean_own_fields, database_refusal
 
 logger = logging.getLogger(__name__)
@@ -70,28 +71,10 @@ def register_renderer(name: str) -> Callable[[Renderer], Renderer]:
 
 
 def _enqueue(document_id: int) -> None:
-    """The render job, for after the caller's transaction commits.
-
-    With django-q2's ORM broker (the default: the queue is a table of the
-    same database) the job's row is written inside the caller's transaction:
-    it commits or rolls back with the step, and nothing runs before the
-    commit since the worker cannot see the row until then. Enqueued from an
-    on_commit hook instead, the broker would close and reopen the database
-    connection first (django-q2 calls close_old_connections outside a
-    transaction): 27 ms of a 47 ms step on SQLite (bench/procedure_b.py).
-    With another broker (Redis), or run at once (the tests' sync mode), the
-    job is enqueued after the commit, so it never looks for a row that is not
-    committed yet."""
-    from django_q.conf import Conf
-    from django_q.tasks import async_task
-
-    def enqueue() -> None:
-        async_task("posventa.cases.jobs.render_document", document_id, timeout=JOB_TIMEOUT)
-
-    if Conf.ORM and not Conf.SYNC and transaction.get_connection(Conf.ORM).in_atomic_block:
-        enqueue()
-    else:
-        transaction.on_commit(enqueue)
+    """The render job, for after the caller's transaction commits
+    (`common.queue.enqueue`: with the queue in the database its row is
+    written inside the step's transaction)."""
+    enqueue("posventa.cases.jobs.render_document", document_id, timeout=JOB_TIMEOUT)
 
 
 def _plain(params: dict) -> dict:

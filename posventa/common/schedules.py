@@ -89,6 +89,18 @@ SCHEDULES: tuple[Job, ...] = (
         first_run=_next_daily(time(18)),
     ),
     Job(
+        "Facturas proforma en curso",
+        "posventa.collections.jobs.resume_proforma_runs",
+        "I",
+        minutes=5,
+    ),
+    Job(
+        "Copia de seguridad",
+        "posventa.common.jobs.backup_nightly",
+        "D",
+        first_run=_next_daily(time(2)),
+    ),
+    Job(
         "Facturas proforma del mes",
         "posventa.collections.jobs.monthly_proformas",
         "M",

@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from posventa.accounts.roles import Capability, can
+from posventa.common.queue import enqueue
 from posventa.common.uploads import safe_filename
 from posventa.imports import headers, reading
 from posventa.imports.entities import spec_for
@@ -47,12 +48,7 @@ def _megabytes(size: int) -> str:
 
 
 def _enqueue(job: str, run: ImportRun) -> None:
-    from django_q.tasks import async_task
-
-    run_id = run.pk
-    transaction.on_commit(
-        lambda: async_task(f"posventa.imports.jobs.{job}", run_id, timeout=JOB_TIMEOUT)
-    )
+    enqueue(f"posventa.imports.jobs.{job}", run.pk, timeout=JOB_TIMEOUT)
 
 
 def import_open(
