@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres bench lint format messages clean lock smoke
+.PHONY: run test test-sqlite test-postgres bench load load-scale-out faults lint format messages clean lock smoke
 
 # Every package comes from the lock (requirements/dev.txt: every transitive
 # dependency pinned with its hashes); the project itself is installed on top
@@ -25,6 +25,9 @@ lock: $(INSTALLED)
 	$(BIN)/uv pip compile --quiet pyproject.toml requirements/build.in --extra dev --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 		--custom-compile-command "make lock" -o requirements/dev.txt
+	$(BIN)/uv pip compile --quiet requirements/load.in --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--custom-compile-command "make lock" -o requirements/load.txt
 
 ## smoke: the production profile (DEBUG off, gunicorn, worker on Redis, PostgreSQL) over real HTTP
 smoke: $(INSTALLED)
@@ -44,6 +47,26 @@ test-sqlite: $(INSTALLED)
 ## bench: the benchmarks under bench/ (never part of the test suite)
 bench: $(INSTALLED)
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bin/bench
+
+# The load client (locust) lives in its own venv: it never enters the app's.
+LOAD_VENV := var/load-venv
+$(LOAD_VENV)/.installed: requirements/pip.txt requirements/load.txt
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet --require-hashes -r requirements/pip.txt
+	$(LOAD_VENV)/bin/pip install --quiet --require-hashes -r requirements/load.txt
+	@touch $@
+
+## load: 50 people for 10 minutes on the production profile, a year of data (docs/operations.md)
+load: $(INSTALLED) $(LOAD_VENV)/.installed
+	@PATH="$(CURDIR)/$(BIN):$$PATH" python bench/load/run.py $(LOAD_ARGS)
+
+## load-scale-out: the same with two gunicorn and two workers behind nginx
+load-scale-out: $(INSTALLED) $(LOAD_VENV)/.installed
+	@PATH="$(CURDIR)/$(BIN):$$PATH" python bench/load/run.py --scale-out $(LOAD_ARGS)
+
+## faults: kill -9 the worker and gunicorn, restart PostgreSQL, stop Redis (docs/operations.md)
+faults: $(INSTALLED)
+	@PATH="$(CURDIR)/$(BIN):$$PATH" python bench/faults.py $(FAULTS_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

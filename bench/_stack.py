@@ -43,11 +43,15 @@ class Stack:
     name: str
     webs: int = 1
     workers: int = 1
-    web_concurrency: int = 4
+    web_concurrency: int | None = 4  # None: gunicorn's own default (2 × cores + 1)
     worker_concurrency: int = 2
     port_base: int = 8900
     redis_db: int = 11
     smtp_delay: float = 0.0
+    # The servers: the machine's own by default; bench/faults.py starts
+    # private ones, which it may restart without disturbing anything else.
+    pg_server: str = PG_SERVER
+    redis_server: str = "redis://127.0.0.1:6379"
     extra_env: dict = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
 
@@ -61,8 +65,8 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": f"{PG_SERVER}/{self.database}",
-            "REDIS_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
+            "DATABASE_URL": f"{self.pg_server}/{self.database}",
+            "REDIS_URL": f"{self.redis_server}/{self.redis_db}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "POSVENTA_HTTPS": "0",
             "POSVENTA_BEHIND_TLS_PROXY": "1",
@@ -72,10 +76,12 @@ class Stack:
             "EMAIL_PORT": str(self.smtp_port),
             "EMAIL_USE_TLS": "0",
             "LOG_LEVEL": "WARNING",
-            "WEB_CONCURRENCY": str(self.web_concurrency),
             "WORKER_CONCURRENCY": str(self.worker_concurrency),
             **self.extra_env,
         }
+        self.env.pop("WEB_CONCURRENCY", None)
+        if self.web_concurrency is not None:
+            self.env["WEB_CONCURRENCY"] = str(self.web_concurrency)
 
     # --- ports ------------------------------------------------------------
     @property
@@ -103,7 +109,7 @@ class Stack:
 
         shutil.rmtree(self.var, ignore_errors=True)
         self.var.mkdir(parents=True)
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        with psycopg.connect(f"{self.pg_server}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.database}"')
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
@@ -125,6 +131,17 @@ class Stack:
             text=True,
         )
         return done.stdout or ""
+
+    def script(self, path: str, *args: str) -> str:
+        """Run a script of the repository with this stack's environment."""
+        return subprocess.run(
+            [PYTHON, path, *args],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
 
     def python(self, code: str) -> str:
         """Run `code` in a Django process of this stack; what it prints."""
@@ -251,23 +268,22 @@ http {{
     # --- what the processes use ---------------------------------------------
     def memory(self) -> dict[str, float]:
         """Resident memory (MB) of each process this stack started and of its
-        children (gunicorn's and django-q2's processes), by label."""
+        children (gunicorn's workers, django-q2's processes), by
+        "label pid" ("web0 1234", "web0/1240" for a child)."""
         children = _children_by_parent()
         sizes: dict[str, float] = {}
         for process in self.processes:
             pid = process.popen.pid
             if process.popen.poll() is not None:
                 continue
-            sizes[process.label] = _rss_mb(pid)
+            sizes[f"{process.label} {pid}"] = _rss_mb(pid)
             stack = list(children.get(pid, []))
-            n = 0
             while stack:
                 child = stack.pop()
                 stack.extend(children.get(child, []))
                 rss = _rss_mb(child)
                 if rss:
-                    sizes[f"{process.label}.{n}"] = rss
-                    n += 1
+                    sizes[f"{process.label}/{child}"] = rss
         return sizes
 
 

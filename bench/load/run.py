@@ -1,0 +1,378 @@
+"""`make load`: the production profile under a whole team's work.
+
+    python bench/load/run.py [--scale-out] [--minutes 10] [--users 50]
+
+1. A new PostgreSQL database and Redis database (bench/_stack.py), migrated,
+   then a year of data at a team's real size (bench/load/seed.py), 40 plan
+   changes whose 24-hour timer falls due during the run, and the roster of
+   the simulated people (bench/load/roster.py).
+2. gunicorn (`bin/serve`, its default processes) and the worker (`manage.py
+   worker`) as docs/deploy.md says, DEBUG off; with --scale-out two of each
+   behind nginx, sharing PostgreSQL, Redis and the files folder.
+3. locust (its own venv, var/load-venv, from requirements/load.txt) drives
+   --users people (bench/load/locustfile.py) for --minutes over real HTTP.
+4. After the run the queue is left to drain, then it counts: the steps the
+   load completed against the event log (none lost, none twice), each
+   timer fired once, each scheduled job once a minute, each e-mail sent once;
+   with --scale-out also the month's proformas produced by both workers,
+   each once.
+5. The report: p50/p95/p99 per page and API call, requests per second,
+   errors, the memory of every process at start and end — printed and kept
+   in var/<run>/report.md.
+
+The goal written in the report: p95 < 300 ms for every page, 0 errors, flat
+memory. Not part of `make test`.
+"""
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _stack import PYTHON, ROOT, Stack
+
+LOCUST = ROOT / "var" / "load-venv" / "bin" / "locust"
+GOAL_P95_MS = 300
+TIMER_CASES = 40
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale-out", action="store_true")
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--cases", type=int, default=50_000)
+    args = parser.parse_args()
+    if not LOCUST.exists():
+        raise SystemExit("locust is not installed: run `make load` (it makes var/load-venv)")
+    scale = 2 if args.scale_out else 1
+    stack = Stack(
+        "load-scale-out" if args.scale_out else "load",
+        webs=scale,
+        workers=scale,
+        port_base=8950 if args.scale_out else 8900,
+        redis_db=12 if args.scale_out else 11,
+        web_concurrency=None,  # gunicorn's default for the machine (2 × cores + 1)
+    )
+    report: dict = {"command": " ".join(["python", "bench/load/run.py", *sys.argv[1:]])}
+    with stack:
+        started = time.perf_counter()
+        stack.prepare()
+        report["prepare_s"] = time.perf_counter() - started
+        print(f"== database migrated in {report['prepare_s']:.0f} s; seeding a year", flush=True)
+        report["seed"] = seed(stack, args.cases)
+        roster = stack.var / "roster.json"
+        stack.script("bench/load/roster.py", str(roster))
+        stack.start()
+        time.sleep(20)  # the workers warm up, the worker renders what the seed left
+        report["memory_start"] = stack.memory()
+        record = stack.var / "completions.jsonl"
+        print(f"== locust: {args.users} people for {args.minutes:g} min on {stack.url}", flush=True)
+        run_started = time.time()
+        samples = [(0.0, stack.memory())]
+        locust = subprocess.Popen(
+            [
+                str(LOCUST),
+                "-f",
+                str(ROOT / "bench" / "load" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                "5",
+                "--run-time",
+                f"{int(args.minutes * 60)}s",
+                "--host",
+                stack.url,
+                "--csv",
+                str(stack.var / "locust"),
+                "--only-summary",
+            ],
+            env={
+                **stack.env,
+                "LOAD_ROSTER": str(roster),
+                "LOAD_RECORD": str(record),
+            },
+            cwd=ROOT,
+            stdout=(stack.var / "locust.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        while locust.poll() is None:
+            time.sleep(30)
+            samples.append((time.time() - run_started, stack.memory()))
+        report["locust_exit"] = locust.returncode
+        report["run_seconds"] = time.time() - run_started
+        report["memory_end"] = stack.memory()
+        report["memory_samples"] = samples
+        report["drain_s"] = drain(stack)
+        report["checks"] = checks(stack, record, run_started, scale_out=args.scale_out)
+        if args.scale_out:
+            report["proformas"] = proformas(stack)
+        report["stats"] = read_stats(stack.var / "locust_stats.csv")
+        report["failures"] = read_failures(stack.var / "locust_failures.csv")
+        report["web_errors"] = server_errors(stack)
+    text = render(report, stack, args)
+    (stack.var / "report.md").write_text(text)
+    (stack.var / "report.json").write_text(json.dumps(report, indent=1, default=str))
+    print(text)
+
+
+def seed(stack: Stack, cases: int) -> dict:
+    started = time.perf_counter()
+    output = subprocess.run(
+        [PYTHON, "bench/load/seed.py"],
+        env={
+            **stack.env,
+            "LOAD_CASES": str(cases),
+            # What the walked history sends is not the run's: no mail server yet.
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        },
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    print(output, end="", flush=True)
+    timers = stack.python(
+        f"""
+import json
+from datetime import timedelta
+from django.utils import timezone
+from posventa.cases.models import Case
+from posventa.cases.services import case_open
+from posventa.inventory.models import Product
+busy = Case.objects.exclude(status="closed").values("product_id")
+products = (Product.objects.filter(plan__code="INT-20", status="active")
+            .exclude(pk__in=busy).select_related("company__executive").order_by("-pk"))
+now = timezone.now()
+numbers = []
+for n, product in enumerate(products[:{TIMER_CASES}]):
+    # Received a day ago, less 3 to 8 minutes: the 24 hours end during the run.
+    received = now - timedelta(hours=24) + timedelta(minutes=3 + 5 * n / {TIMER_CASES})
+    case = case_open(company=product.company, procedure="B", channel="phone",
+                     subject="Cambio de plan (temporizador de la carga)", product=product,
+                     user=product.company.executive, received_at=received)
+    numbers.append(case.number)
+print(json.dumps(numbers))
+"""
+    )
+    numbers = json.loads(timers.strip().splitlines()[-1])
+    (stack.var / "timer_cases.json").write_text(json.dumps(numbers))
+    return {
+        "output": output.strip(),
+        "timer_cases": len(numbers),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def drain(stack: Stack, limit: float = 300) -> float:
+    """Wait until the queue is empty and nothing waits to be rendered or sent."""
+    started = time.perf_counter()
+    code = """
+import redis
+from django.conf import settings
+from django_q.conf import Conf
+from posventa.cases.models import CaseDocument
+from posventa.outbox.models import OutgoingEmail
+queued = redis.Redis.from_url(settings.REDIS_URL).llen(Conf.Q_LIST)
+documents = CaseDocument.objects.filter(status="generating").count()
+emails = OutgoingEmail.objects.filter(status__in=["queued", "failed"]).count()
+print(queued + documents + emails)
+"""
+    while time.perf_counter() - started < limit:
+        if int(stack.python(code).strip().splitlines()[-1]) == 0:
+            break
+        time.sleep(5)
+    return time.perf_counter() - started
+
+
+def checks(stack: Stack, record: Path, since: float, *, scale_out: bool) -> dict:
+    out = stack.python(
+        f"""
+import json, sys
+from collections import Counter
+from datetime import datetime, timezone as tz
+from django.db.models import Count
+from django_q.models import Success, Failure
+sys.path.insert(0, "bench/load")
+from check import steps_check
+from posventa.cases.models import Alert, Case
+from posventa.engine.models import TaskEvent
+from posventa.outbox.models import OutgoingEmail
+since = datetime.fromtimestamp({since}, tz=tz.utc)
+result = {{"steps": steps_check(__import__("pathlib").Path("{record}"))}}
+# Each timer once: a timer case whose first step was still pending when its 24
+# hours ended is warned once; one whose step ended before, never.
+numbers = json.loads(open("{stack.var / "timer_cases.json"}").read())
+expected = fired = twice = 0
+for case in Case.objects.filter(number__in=numbers).select_related("instance"):
+    events = TaskEvent.objects.filter(instance=case.instance)
+    warned = events.filter(bpmn_id="warn_check").count()
+    check = events.filter(bpmn_id="check_requirements").first()
+    due = case.received_at + __import__("datetime").timedelta(hours=24)
+    pending_at_due = check is not None and (check.ended_at is None or check.ended_at > due)
+    expected += 1 if pending_at_due else 0
+    fired += 1 if warned else 0
+    twice += 1 if warned > 1 else 0
+result["timers"] = {{"cases": len(numbers), "expected": expected, "fired": fired, "twice": twice}}
+# Each scheduled job once per period: the heartbeat, every minute.
+beats = Success.objects.filter(name__startswith="", func="posventa.common.jobs.heartbeat",
+                               started__gte=since).values_list("started", flat=True)
+minutes = Counter(b.replace(second=0, microsecond=0) for b in beats)
+result["schedules"] = {{"heartbeat_runs": len(beats), "minutes": len(minutes),
+                       "minutes_twice": sum(1 for c in minutes.values() if c > 1),
+                       "failures": Failure.objects.filter(started__gte=since).count()}}
+sent = OutgoingEmail.objects.filter(status="sent")
+result["emails"] = {{"rows": OutgoingEmail.objects.count(), "sent": sent.count(),
+                    "sent_during_run": sent.filter(sent_at__gte=since).count(),
+                    "not_sent": OutgoingEmail.objects.exclude(status="sent").count()}}
+print(json.dumps(result, default=str))
+"""
+    )
+    result = json.loads(out.strip().splitlines()[-1])
+    from _smtp_sink import messages
+
+    received = messages(stack.mail_record)
+    ids = [m["message_id"] for m in received]
+    result["emails"]["smtp_received"] = len(received)
+    result["emails"]["smtp_duplicate_ids"] = len(ids) - len(set(ids))
+    return result
+
+
+def proformas(stack: Stack) -> dict:
+    """The month's proformas, produced by both workers at once; each once."""
+    started = time.time()
+    stack.python(
+        """
+from django.utils import timezone
+from posventa.collections.services import proforma_run_start, proforma_run_launch
+proforma_run_launch(run=proforma_run_start(period=timezone.localdate()))
+"""
+    )
+    code = """
+import json
+from django.db.models import Count
+from posventa.collections.models import Proforma, ProformaRun, ProformaSending
+from posventa.inventory.models import Product
+run = ProformaRun.objects.order_by("-pk").first()
+dupes = (Proforma.objects.values("product_id", "sending__period").annotate(n=Count("pk"))
+         .filter(n__gt=1).count())
+print(json.dumps({"status": run.status, "companies": run.companies_total,
+                  "companies_done": run.companies_done, "created": run.proformas_created,
+                  "proformas": Proforma.objects.count(),
+                  "sendings": ProformaSending.objects.count(),
+                  "duplicates": dupes,
+                  "expected": Product.objects.exclude(status="withdrawn").count()}))
+"""
+    while True:
+        state = json.loads(stack.python(code).strip().splitlines()[-1])
+        if state["status"] != "running" or time.time() - started > 1200:
+            break
+        time.sleep(10)
+    state["seconds"] = time.time() - started
+    state["per_second"] = state["proformas"] / state["seconds"]
+    return state
+
+
+def memory_table(report: dict) -> list[str]:
+    """Each process's resident memory at the start and the end, and the total
+    of each group over the samples taken every 30 s."""
+    start, end = report["memory_start"], report["memory_end"]
+    lines = [
+        "| process (label pid; label/pid: a child) | RSS at start MB | RSS at end MB |",
+        "|---|---:|---:|",
+    ]
+    for key in sorted(set(start) | set(end)):
+        before = f"{start[key]:.0f}" if key in start else "—"
+        after = f"{end[key]:.0f}" if key in end else "— (replaced)"
+        lines.append(f"| {key} | {before} | {after} |")
+    groups = sorted({key.split("/")[0].split(" ")[0] for key in start})
+    lines += ["", "| group | " + " | ".join(groups) + " |", "|---|" + "---:|" * len(groups)]
+    for seconds, sample in report["memory_samples"]:
+        totals = [
+            sum(v for k, v in sample.items() if k.split("/")[0].split(" ")[0] == group)
+            for group in groups
+        ]
+        lines.append(f"| {seconds:.0f} s | " + " | ".join(f"{t:.0f}" for t in totals) + " |")
+    lines.append("")
+    return lines
+
+
+def read_stats(path: Path) -> list[dict]:
+    with path.open() as stream:
+        return list(csv.DictReader(stream))
+
+
+def read_failures(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open() as stream:
+        return list(csv.DictReader(stream))
+
+
+def server_errors(stack: Stack) -> int:
+    """Tracebacks the web processes logged (a 500 writes one)."""
+    return sum(
+        log.read_text(errors="replace").count("Traceback") for log in stack.var.glob("web*.log")
+    )
+
+
+def render(report: dict, stack: Stack, args) -> str:
+    lines = [
+        f"# Load run: {args.users} people, {args.minutes:g} min"
+        + (", scale-out (2 gunicorn + 2 workers behind nginx)" if args.scale_out else ""),
+        "",
+        f"Command: `{report['command']}` (var/{stack.name}/report.md)",
+        "",
+        f"Seed: {report['seed']['output']}".replace("\n", "; "),
+        "",
+        "| request | count | errors | p50 ms | p95 ms | p99 ms | req/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    worst = 0.0
+    for row in report["stats"]:
+        p95 = float(row["95%"] or 0)
+        if row["Name"] != "Aggregated":
+            worst = max(worst, p95)
+        lines.append(
+            f"| {row['Type']} {row['Name']} | {row['Request Count']} | {row['Failure Count']} |"
+            f" {row['50%']} | {row['95%']} | {row['99%']} | {float(row['Requests/s']):.1f} |"
+        )
+    total = next((r for r in report["stats"] if r["Name"] == "Aggregated"), None)
+    errors = int(total["Failure Count"]) if total else -1
+    lines += [
+        "",
+        f"Worst p95: {worst:.0f} ms"
+        f" (goal < {GOAL_P95_MS} ms: {'met' if worst < GOAL_P95_MS else 'NOT met'});"
+        f" errors: {errors} (goal 0: {'met' if errors == 0 else 'NOT met'});"
+        f" tracebacks in the web logs: {report['web_errors']}.",
+        "",
+    ]
+    if report["failures"]:
+        lines += ["Failures:", ""]
+        lines += [
+            f"- {f['Method']} {f['Name']}: {f['Error']} × {f['Occurrences']}"
+            for f in report["failures"]
+        ]
+        lines.append("")
+    lines += memory_table(report)
+    lines += [
+        "",
+        f"Checks after the run (queue drained in {report['drain_s']:.0f} s):",
+        "",
+        "```",
+        json.dumps(report["checks"], indent=1),
+    ]
+    if "proformas" in report:
+        lines += [json.dumps({"proformas": report["proformas"]}, indent=1)]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
