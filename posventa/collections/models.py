@@ -71,6 +71,56 @@ class ProformaRun(BaseModel):
         return int(self.companies_done * 100 / self.companies_total)
 
 
+class ProformaChunk(BaseModel):
+    """A part of a run: the customers one job produces (POSVENTA_PROFORMA_CHUNK
+    of them, their ids kept in order), and how far it got. The worker's
+    processes share a run's chunks; a chunk whose job was lost (a worker
+    killed) is queued again and goes on from `position`."""
+
+    run = models.ForeignKey(
+        ProformaRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    company_ids = models.JSONField(_("customers"), default=list)
+    companies_total = models.PositiveIntegerField(_("customers"), default=0)
+    # The customers before it are done and counted: it moves in the same
+    # transaction as each customer's proformas, so a retry counts none twice.
+    position = models.PositiveIntegerField(_("customers done"), default=0)
+    proformas_created = models.PositiveIntegerField(_("proformas produced"), default=0)
+    companies_failed = models.PositiveIntegerField(_("customers failed"), default=0)
+    # Jobs that took it (a retry after a lost job adds one); given up at a limit.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Set when a job takes it, cleared when that job is taken for lost;
+    # `updated_at` moves after every customer (the heartbeat).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    gave_up = models.BooleanField(_("given up"), default=False)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("proforma run chunk")
+        verbose_name_plural = _("proforma run chunks")
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="proformachunk_one_number"),
+            models.CheckConstraint(
+                condition=models.Q(position__lte=models.F("companies_total")),
+                name="proformachunk_position_le_total",
+            ),
+        ]
+        indexes = [
+            # Which chunks of a run are left: the run's end and resume_proforma_runs.
+            models.Index(
+                fields=["run", "updated_at"],
+                condition=models.Q(finished_at__isnull=True),
+                name="proformachunk_unfinished_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.number}"
+
+
 class ProformaSending(BaseModel):
     """A customer's proformas of one month, sent together: one per company and
     month — a second run finds it and adds nothing."""

@@ -28,6 +28,7 @@ from posventa.collections.proformas import (
 from posventa.collections.services import proforma_run_start
 from posventa.common.downloads import attachment_response
 from posventa.common.exports import wants_xlsx
+from posventa.common.queue import enqueue
 from posventa.customers.models import Company
 from posventa.web.errors import REFUSALS, as_text
 
@@ -122,11 +123,10 @@ def proformas(request):
     """Steps 1–2 on demand: start the month's proformas and watch the progress."""
     _allowed(request.user)
     if request.method == "POST":
-        from django_q.tasks import async_task
-
         run = proforma_run_start(period=timezone.localdate(), user=request.user)
         if getattr(run, "just_created", False):
-            async_task("posventa.collections.jobs.run_proformas", run.pk)
+            # The job queues the run's chunks for the worker's processes.
+            enqueue("posventa.collections.jobs.run_proformas", run.pk)
         else:
             messages.info(request, _("This month's run is already under way: follow it below."))
         # No lasting word here: the run's own row says "producing…" while it
