@@ -342,12 +342,16 @@ def talk(summary: str) -> dict:
     return {"interaction_channel": "phone", "interaction_summary": summary}
 
 
-def fill_check_requirements(form: Form) -> tuple[dict, dict]:
-    data = {"new_plan": random.choice(form.options("new_plan"))} if form.options("new_plan") else {}
+def fill_check_requirements(form: Form) -> tuple[dict, dict] | None:
+    """The plan asked for, and every requirement's document scanned as a PDF
+    (the legal representative signs: no power of attorney)."""
+    if not form.options("new_plan"):
+        return None  # no other plan of its type: not a request she can register
+    data = {"new_plan": random.choice(form.options("new_plan"))}
     files = {
         name: (f"{name.removeprefix('file_')}.pdf", PDF, "application/pdf")
         for name in form.files
-        if name != "file_signature_authority"
+        if name != "file_power_of_attorney"
     }
     return data, files
 
@@ -558,8 +562,16 @@ class Person(HttpUser):
         )
         if form is None:
             return False
+        filled = fill(form)
+        if filled is None:  # she cannot do it: back to the common inbox
+            self.client.post(
+                url(f"/tareas/{row['task_id']}/liberar/"),
+                data={"csrfmiddlewaretoken": self.csrf()},
+                name="release",
+            )
+            return False
         data = dict(form.values)
-        extra, files = fill(form)
+        extra, files = filled
         data.update(extra)
         data["csrfmiddlewaretoken"] = form.values.get("csrfmiddlewaretoken") or self.csrf()
         self.complete(row, label, task_path, data, files)
@@ -651,9 +663,12 @@ class Executive(Person):
         if procedure == "B":
             products = [p for p in company["products"] if p["other_plan_ids"]]
         else:
-            products = [p for p in company["products"] if p["type"] == "internet"] or company[
-                "products"
-            ]
+            # Mostly internet (remote diagnosis by the analysts), else a line or
+            # TV (straight to the technical manager's visit).
+            internet = random.random() < 0.7
+            products = [
+                p for p in company["products"] if (p["type"] == "internet") == internet
+            ] or company["products"]
         if not products:
             return
         product = random.choice(products)
@@ -969,7 +984,7 @@ class ApiClient(HttpUser):
                         "task_id": item["id"],
                         "user": self.username,
                         "case": item["case"],
-                        "step": item["form_key"],
+                        "step": item["form_key"].rsplit("/", 1)[-1],
                         "at": now_iso(),
                         "via": "api",
                     }
