@@ -50,7 +50,8 @@ What counts as what in the report:
   marked success, and one more row "CONFLICT <what>" counts them (0 ms).
 - Failures: any 5xx, any unexpected status, a form sent back with errors
   (our data refused — a bug of the scenario or of the product), a login that
-  does not log in.
+  does not log in (that simulated person then stops), a page that lands on
+  the login page (the session was lost).
 
 Only the standard library and locust (with requests and gevent) are imported:
 never Django.
@@ -70,6 +71,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from locust import HttpUser, between, events, task
+from locust.exception import StopUser
 
 ROSTER_PATH = os.environ.get("LOAD_ROSTER", "var/load/roster.json")
 RECORD_PATH = os.environ.get("LOAD_RECORD", "")
@@ -479,7 +481,8 @@ class Person(HttpUser):
 
     def on_start(self):
         self.username = self.pick()
-        self.logged_in = self.login()
+        if not self.login():
+            raise StopUser()  # counted as a failed login; she does nothing logged out
 
     def pick(self) -> str:
         people = ROSTER.get(self.roster_key) or []
@@ -507,17 +510,24 @@ class Person(HttpUser):
             resp.failure(f"login of {self.username} refused ({resp.status_code})")
             return False
 
+    def get(self, path: str, name: str, **kwargs):
+        """A page; landing on the login page means the session was lost: a failure."""
+        with self.client.get(path, name=name, catch_response=True, **kwargs) as resp:
+            if resp.ok and "/entrar/" in resp.url and "/entrar/" not in path:
+                resp.failure("sent to the login page: session lost")
+            return resp
+
     def csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")
 
     # -- pages
 
     def inbox(self) -> str:
-        resp = self.client.get(url("/bandeja/"), name="inbox")
+        resp = self.get(url("/bandeja/"), name="inbox")
         return resp.text if resp.ok else ""
 
     def case_page(self, number: str) -> None:
-        self.client.get(url(f"/casos/{number}/"), name="case page")
+        self.get(url(f"/casos/{number}/"), name="case page")
 
     # -- working a step of the inbox
 
@@ -605,7 +615,7 @@ class Person(HttpUser):
         if "/casos/" in location:  # completed by someone else first
             conflict(self, f"complete: {label} (already completed)")
             return
-        page = self.client.get(location, name="inbox")
+        page = self.get(location, name="inbox")
         if "Paso completado" in page.text or "Step completed" in page.text:
             record(
                 {
@@ -642,8 +652,8 @@ class Executive(Person):
     @task(2)
     def customer(self):
         company = random.choice(self.companies)
-        self.client.get(url("/buscar/"), params={"q": company["nit"]}, name="search")
-        self.client.get(url(f"/clientes/{company['id']}/"), name="customer page")
+        self.get(url("/buscar/"), params={"q": company["nit"]}, name="search")
+        self.get(url(f"/clientes/{company['id']}/"), name="customer page")
 
     @task(2)
     def case(self):
@@ -674,7 +684,7 @@ class Executive(Person):
         product = random.choice(products)
         label = "B plan change" if procedure == "B" else "E damage"
         path = url(f"/clientes/{company['id']}/casos/nuevo/")
-        page = self.client.get(path, params={"procedure": procedure}, name="new request form")
+        page = self.get(path, params={"procedure": procedure}, name="new request form")
         data = {
             "csrfmiddlewaretoken": csrf_of(page.text) or self.csrf(),
             "procedure": procedure,
@@ -718,7 +728,7 @@ class Executive(Person):
         else:
             return
         number = location.rstrip("/").rsplit("/", 1)[-1]
-        page = self.client.get(location, name="case page")
+        page = self.get(location, name="case page")
         if f"{number} abierto" in page.text or f"{number} opened" in page.text:
             record(
                 {
@@ -765,7 +775,7 @@ class TechnicalManager(Person):
 
     @task(1)
     def work_order_list(self):
-        self.client.get(url("/ordenes-de-trabajo/"), name="work order list")
+        self.get(url("/ordenes-de-trabajo/"), name="work order list")
 
     def close_a_work_order(self, html: str) -> None:
         """One of the work orders cases wait on (the inbox lists them): assign
@@ -777,7 +787,7 @@ class TechnicalManager(Person):
             return
         m = random.choice(rows)
         number, path = m.group("number"), m.group("url")
-        page = self.client.get(path, name="work order page")
+        page = self.get(path, name="work order page")
         if page.status_code != 200:
             return
         assign = the_form(page.text, lambda f: f.attrs.get("data-form") == "assign")
@@ -796,7 +806,7 @@ class TechnicalManager(Person):
                 )
             if not self.post_work_order(assign.action, data, "assign work order"):
                 return
-            page = self.client.get(path, name="work order page")
+            page = self.get(path, name="work order page")
             close = the_form(page.text, lambda f: f.attrs.get("data-form") == "close")
         if close is None:
             return
@@ -814,9 +824,12 @@ class TechnicalManager(Person):
             if resp.status_code == 302:
                 resp.success()
                 return True
-            if resp.status_code in (404, 422) and (
-                "cerrada" in resp.text or "closed" in resp.text or resp.status_code == 404
-            ):
+            closed_meanwhile = resp.status_code == 422 and (
+                "ya está cerrada" in resp.text
+                or "is already closed" in resp.text
+                or (label == "close work order" and 'data-form="close"' not in resp.text)
+            )
+            if closed_meanwhile or resp.status_code == 404:
                 # Closed or moved on meanwhile by another manager.
                 resp.success()
                 conflict(self, f"{label} (changed meanwhile)")
@@ -842,12 +855,10 @@ class TechnicalAnalyst(Person):
 
     @task(2)
     def work_orders(self):
-        page = self.client.get(url("/ordenes-de-trabajo/"), name="work order list")
+        page = self.get(url("/ordenes-de-trabajo/"), name="work order list")
         numbers = re.findall(r'data-work-order="([^"]+)"', page.text)
         if numbers:
-            self.client.get(
-                url(f"/ordenes-de-trabajo/{random.choice(numbers)}/"), name="work order page"
-            )
+            self.get(url(f"/ordenes-de-trabajo/{random.choice(numbers)}/"), name="work order page")
 
 
 class Overseer(Person):
@@ -857,15 +868,15 @@ class Overseer(Person):
 
     @task(3)
     def dashboard(self):
-        self.client.get(url("/indicadores/"), name="dashboard")
+        self.get(url("/indicadores/"), name="dashboard")
 
     @task(3)
     def watch(self):
-        self.client.get(url("/indicadores/vigilancia/"), name="24-hour watch")
+        self.get(url("/indicadores/vigilancia/"), name="24-hour watch")
 
     @task(2)
     def time_spent(self):
-        self.client.get(url("/indicadores/tiempos/"), name="where time goes")
+        self.get(url("/indicadores/tiempos/"), name="where time goes")
 
 
 class TeamLead(Overseer):
@@ -874,11 +885,11 @@ class TeamLead(Overseer):
 
     @task(1)
     def team(self):
-        self.client.get(url("/equipo/"), name="team tasks")
+        self.get(url("/equipo/"), name="team tasks")
 
     @task(1)
     def cases(self):
-        page = self.client.get(url("/casos/"), name="case list")
+        page = self.get(url("/casos/"), name="case list")
         numbers = CASE_LINK.findall(page.text)
         if numbers:
             self.case_page(random.choice(numbers[:20]))
