@@ -1,7 +1,8 @@
 """The enterprise team at work, over real HTTP: locust's scenario of `make load`.
 
 Fifty simulated people, each one of the roster's users (bench/load/roster.py
-writes the roster; env LOAD_ROSTER names it), each role with its real mix:
+writes it; env LOAD_ROSTER names it, var/load/roster.json by default), each
+role with its real mix:
 
     32 executives          inbox, search → customer page, case pages, open a
                            request (B plan change, with a document attached now
