@@ -61,6 +61,10 @@ SPARE_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 PG_DUMP = "/usr/bin/pg_dump"
 PG_RESTORE = "/usr/bin/pg_restore"
+# How long pg_dump and pg_restore wait for a table another session holds
+# (a migration, a long transaction of the web) before giving up, changing
+# nothing: a restore never hangs behind a forgotten session.
+LOCK_TIMEOUT = "60s"
 
 
 class BackupError(Exception):
@@ -238,6 +242,7 @@ def _postgresql_dump(target: Path) -> dict[str, Any]:
                 PG_DUMP,
                 "--format=custom",
                 "--no-password",
+                f"--lock-wait-timeout={LOCK_TIMEOUT}",
                 f"--snapshot={snapshot}",
                 f"--file={target}",
                 f"--dbname={connection.settings_dict['NAME']}",
@@ -332,6 +337,7 @@ def backup_restore(*, path: Path) -> RestoreReport:
     sha256. The web and the worker should be stopped (docs/backup.md)."""
     if connection.in_atomic_block:
         raise BackupError(_("A restore cannot run inside a transaction."))
+    started = time.monotonic()
     media_root = Path(settings.MEDIA_ROOT).resolve()
     media_root.parent.mkdir(parents=True, exist_ok=True)
     with _open(path) as tar:
@@ -347,11 +353,18 @@ def backup_restore(*, path: Path) -> RestoreReport:
             tar.extractall(staging, members=members, filter="data")
             _check_hashes(staging, manifest)
             database = staging / manifest["database"]["member"]
-            if manifest["vendor"] == "sqlite":
-                _sqlite_restore(database)
-            else:
-                _postgresql_restore(database, manifest)
+            # Media first: a rename that fails (MEDIA_ROOT a mount point)
+            # fails before the database is touched; a database restore that
+            # fails puts the old media back.
             _swap_media(staging, media_root)
+            try:
+                if manifest["vendor"] == "sqlite":
+                    _sqlite_restore(database)
+                else:
+                    _postgresql_restore(database, manifest)
+            except BaseException:
+                _swap_media_back(staging, media_root)
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     report = RestoreReport(
@@ -366,11 +379,12 @@ def backup_restore(*, path: Path) -> RestoreReport:
     executor = MigrationExecutor(connection)
     report.pending_migrations = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     logger.info(
-        "backup restored: %s, %d tables, %d files, %d count mismatches",
+        "backup restored: %s, %d tables, %d files, %d count mismatches, %.1f s",
         path.name,
         report.tables,
         report.files,
         len(report.count_mismatches),
+        time.monotonic() - started,
     )
     return report
 
@@ -536,6 +550,7 @@ def _postgresql_restore(dump: Path, manifest: dict[str, Any]) -> None:
             str(dump),
         ],
         what="pg_restore",
+        options=f"-c lock_timeout={LOCK_TIMEOUT}",
         failure=_("The database could not be restored: it was left as it was."),
     )
     extra = sorted(set(connection.introspection.table_names()) - set(manifest["tables"]))
@@ -556,10 +571,21 @@ def _swap_media(staging: Path, media_root: Path) -> None:
         media_root.rename(previous)
     try:
         restored.rename(media_root)
-    except OSError:
+    except OSError as error:
         if previous.exists():
             previous.rename(media_root)
-        raise
+        raise BackupError(
+            _("The media folder could not be replaced (%(error)s): nothing was changed.")
+            % {"error": error}
+        ) from error
+
+
+def _swap_media_back(staging: Path, media_root: Path) -> None:
+    """Undo `_swap_media` after the database restore failed."""
+    media_root.rename(staging / "unused-media")
+    previous = staging / "previous-media"
+    if previous.exists():
+        previous.rename(media_root)
 
 
 # --- helpers ------------------------------------------------------------------
@@ -630,11 +656,12 @@ def _pg_environment() -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], *, what: str, failure: str | None = None) -> None:
+def _run(command: list[str], *, what: str, options: str = "", failure: str | None = None) -> None:
+    env = _pg_environment()
+    if options:
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {options}".strip()
     try:
-        result = subprocess.run(
-            command, env=_pg_environment(), capture_output=True, text=True, check=False
-        )
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     except OSError as error:
         raise BackupError(
             _("%(program)s could not run (%(error)s).") % {"program": what, "error": error}

@@ -2,6 +2,7 @@
 what was backed up, on SQLite and on PostgreSQL, and refuses — changing
 nothing — a file that is not a sound backup of this installation."""
 
+import hashlib
 import io
 import json
 import tarfile
@@ -152,13 +153,13 @@ def test_a_backup_records_the_vendor_the_migrations_and_each_files_checksum(case
 # --- refusals: nothing changed ------------------------------------------------
 
 
-def rewritten(path: Path, *, manifest=None, rename=None, extra=None) -> Path:
-    """A copy of a backup with its manifest edited, members renamed, or extra
-    members (TarInfo, bytes) appended."""
+def rewritten(path: Path, *, manifest=None, rename=None, replace=None, extra=None) -> Path:
+    """A copy of a backup with its manifest edited, members renamed or their
+    content replaced, or extra members (TarInfo, bytes) appended."""
     target = path.with_name("other.tar")
     with tarfile.open(path) as source, tarfile.open(target, "w") as out:
         for member in source.getmembers():
-            data = source.extractfile(member).read()
+            data = (replace or {}).get(member.name) or source.extractfile(member).read()
             if member.name == "manifest.json" and manifest:
                 loaded = json.loads(data)
                 manifest(loaded)
@@ -278,6 +279,23 @@ def test_a_tar_that_is_not_a_backup_is_refused(tmp_path):
         backup_restore(path=tmp_path / "notatar.tar")
 
 
+@transactional
+def test_a_database_that_cannot_be_restored_leaves_the_old_database_and_files(
+    backed_up, media_root
+):
+    member = MEMBER[connection.vendor]
+    garbage = b"no es una base de datos " * 100
+    digest = hashlib.sha256(garbage).hexdigest()
+
+    def matching(manifest):
+        manifest["database"]["sha256"] = digest
+
+    target = rewritten(backed_up, manifest=matching, replace={member: garbage})
+    with pytest.raises(BackupError, match="could not be restored"):
+        backup_restore(path=target)
+    assert_nothing_changed(media_root)
+
+
 # --- the commands -------------------------------------------------------------
 
 
@@ -289,7 +307,7 @@ def test_the_restore_command_refuses_without_yes_and_restores_with_it(backed_up,
 
     out = io.StringIO()
     call_command("restore", str(backed_up), "--yes", stdout=out)
-    assert "restored" in out.getvalue()
+    assert backed_up.name in out.getvalue().splitlines()[-1]
     assert User.objects.filter(username="antes").exists()
     assert (media_root / "cases" / "carta.pdf").read_bytes() == pdf("carta")
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from posventa.common.backup import BackupError, backup_create, backups_prune
 
@@ -21,7 +22,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        translation.activate(settings.LANGUAGE_CODE)
+        with translation.override(settings.LANGUAGE_CODE):
+            self.run(options)
+
+    def run(self, options) -> None:
         try:
             path = backup_create(directory=options["dir"])
             removed = (
@@ -34,4 +38,4 @@ class Command(BaseCommand):
         size = path.stat().st_size
         self.stdout.write(f"{path} {size} bytes ({size / 2**20:.1f} MiB)")
         for old in removed:
-            self.stdout.write(f"removed {old}")
+            self.stdout.write(_("Removed %(path)s") % {"path": old})
