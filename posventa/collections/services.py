@@ -427,6 +427,13 @@ def _finish_run_if_complete(run: ProformaRun) -> bool:
     return bool(ProformaRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(**changes))
 
 
+def _locked_run(run_id: int) -> ProformaRun:
+    """The run's row, held until the transaction ends: two chunks closing at
+    once look at the run one after the other, the second seeing the first's
+    chunk finished."""
+    return ProformaRun.objects.select_for_update().get(pk=run_id)
+
+
 def _chunk_close(chunk_id: int, *, gave_up: bool = False) -> bool:
     """The chunk finished (or given up), and the run with it if it was the
     last: the chunk's row first, then the run's (the order every customer's
@@ -436,7 +443,7 @@ def _chunk_close(chunk_id: int, *, gave_up: bool = False) -> bool:
             finished_at=timezone.now(), updated_at=timezone.now(), gave_up=gave_up
         )
         run_id = ProformaChunk.objects.values_list("run_id", flat=True).get(pk=chunk_id)
-        _finish_run_if_complete(ProformaRun.objects.select_for_update().get(pk=run_id))
+        _finish_run_if_complete(_locked_run(run_id))
     return bool(closed)
 
 
@@ -522,7 +529,7 @@ def resume_proforma_runs(*, stale_after: timedelta = CHUNK_STALE_AFTER) -> int:
                 queued += 1
         if not run.chunks.filter(finished_at__isnull=True).exists():
             with transaction.atomic():
-                _finish_run_if_complete(ProformaRun.objects.select_for_update().get(pk=run.pk))
+                _finish_run_if_complete(_locked_run(run.pk))
     return queued
 
 
