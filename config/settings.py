@@ -90,6 +90,9 @@ MIDDLEWARE = [
     # A NUL byte in the path, query, form or cookies is a Spanish 400 before
     # anything (the session lookup included) hands it to PostgreSQL.
     "posventa.common.input_guard.NulByteMiddleware",
+    # The database out of reach is a Spanish 503 (JSON under /api/), not a
+    # 500: it wraps the session and authentication middleware, which read it first.
+    "posventa.common.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,6 +13,11 @@ on every operation, so a client (and schemathesis) can check each answer; `API`
 gives the same shape to a path the API does not have (404) and a method a path
 does not take (405).
 
+The database out of reach (restarting, refusing connections) is a 503 with
+`Retry-After` and the same shape, `{"detail": …}`: the same answer
+`common.middleware.DatabaseUnavailableMiddleware` gives when it fails before
+the API is reached (docs/resilience.md).
+
 A 500 is a bug: nothing a client sends is meant to reach one. The last two
 handlers (DataError, OverflowError) turn what the schemas' bounds
 (posventa/api/types.py) should have refused into a 422 and log it as a
@@ -29,7 +34,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
     ValidationError,
 )
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
@@ -38,6 +43,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from posventa.common.middleware import database_unavailable
 from posventa.engine import services as engine
 from posventa.procedures.collisions import CaseCollision
 
@@ -289,6 +295,13 @@ def install(api) -> None:
     def suspicious(request, exc):
         # Too many query fields, a malformed header: Django's own 400s.
         return answer(request, 400, _("The request is malformed."))
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_down(request, exc):
+        # ninja would turn it into a 500 of its own (with DEBUG on) before
+        # the middleware could see it.
+        return database_unavailable(request, exc)
 
     @api.exception_handler(DataError)
     def data_error(request, exc):
