@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from posventa.channels.models import WebhookDelivery
 from posventa.channels.whatsapp import signature_valid
+from posventa.common.queue import hand_over
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,9 @@ def _without_nul(value):
 
 
 def _enqueue(delivery_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(
+    # Called after the commit: handed over at once (a broker that refuses
+    # keeps the job for later, common.queue).
+    hand_over(
         "posventa.channels.whatsapp_in.webhook_process",
         delivery_id=delivery_id,
         timeout=PROCESS_TIMEOUT,

@@ -37,3 +37,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DeferredJob(models.Model):
+    """A job the broker (Redis) refused when it was enqueued (`common.queue.enqueue`):
+    kept here instead of failing the request whose change already committed,
+    and moved to the broker by `common.queue_jobs.relay_deferred` (every
+    minute) once it answers again. The row is deleted in the transaction that
+    hands the job over."""
+
+    func = models.CharField(_("function"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    timeout = models.PositiveIntegerField(_("timeout (seconds)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("hand-over attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("deferred job")
+        verbose_name_plural = _("deferred jobs")
+
+    def __str__(self) -> str:
+        return f"{self.func} #{self.pk}"

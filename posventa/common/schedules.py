@@ -55,6 +55,7 @@ SCHEDULES: tuple[Job, ...] = (
     Job("Casos huérfanos", "posventa.cases.jobs.watch_orphans", "I", minutes=60),
     Job("Documentos por generar", "posventa.cases.jobs.sweep_documents", "I", minutes=1),
     Job("Latido del trabajador", "posventa.common.jobs.heartbeat", "I", minutes=1),
+    Job("Trabajos diferidos", "posventa.common.queue_jobs.relay", "I", minutes=1),
     Job("Lectura del buzón del equipo", "posventa.channels.jobs.read_mailbox", "I", minutes=1),
     Job("Mensajes de WhatsApp", "posventa.channels.jobs.process_webhooks", "I", minutes=1),
     Job(
