@@ -101,9 +101,10 @@ class Stack:
         return f"http://127.0.0.1:{port}"
 
     # --- set-up -----------------------------------------------------------
-    def prepare(self) -> None:
+    def prepare(self, template: str | None = None) -> None:
         """A new database and Redis database, migrated, the procedures
-        deployed, the schedules written, the static files collected."""
+        deployed, the schedules written, the static files collected. With
+        `template`, the database starts as a copy of that one."""
         import psycopg
         import redis
 
@@ -111,7 +112,8 @@ class Stack:
         self.var.mkdir(parents=True)
         with psycopg.connect(f"{self.pg_server}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{self.database}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(f'CREATE DATABASE "{self.database}"{copy}')
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
         for step in (
             ["migrate", "--noinput", "-v0"],

@@ -5,7 +5,8 @@
 
 - the team: 20 executives, 5 commercial managers, 3 technical managers,
   6 technical analysts, 2 team leads, a division head, and two integration
-  users for the API clients — one password for all (LOAD_PASSWORD);
+  users for the API clients — one password for all (LOAD_PASSWORD) — and
+  eight field technicians;
 - the plans of the demo's catalogue;
 - the commercial system's portfolio loaded through the project's own import
   (posventa.imports, the path `manage.py import_data` takes): 2 000 companies
@@ -86,11 +87,11 @@ def team() -> dict:
                     password=password,
                 )
             )
-    for n in (1, 2):  # the API clients act as an executive and a commercial manager
+    for n in (1, 2):  # the API clients act as a technical analyst and a commercial manager
         users.append(
             User(
                 username=f"integracion{n}",
-                role="executive" if n == 1 else "commercial_manager",
+                role="technical_analyst" if n == 1 else "commercial_manager",
                 first_name="Integración",
                 last_name=str(n),
                 email=f"integracion{n}@posventa.example.bo",
@@ -98,7 +99,12 @@ def team() -> dict:
             )
         )
     User.objects.bulk_create(users)
-    return {"users": len(users)}
+    from posventa.workorders.models import Technician
+
+    technicians = Technician.objects.bulk_create(
+        Technician(name=f"Técnico de campo {n}", zone="Centro") for n in range(1, 9)
+    )
+    return {"users": len(users), "technicians": len(technicians)}
 
 
 def catalogue() -> dict:
