@@ -61,9 +61,10 @@ SPARE_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 PG_DUMP = "/usr/bin/pg_dump"
 PG_RESTORE = "/usr/bin/pg_restore"
-# How long pg_dump and pg_restore wait for a table another session holds
-# (a migration, a long transaction of the web) before giving up, changing
-# nothing: a restore never hangs behind a forgotten session.
+# How long pg_dump waits for a table another session holds exclusively (a
+# migration) before giving up: the nightly job never hangs behind it. No such
+# bound for pg_restore: its script sets lock_timeout = 0 itself, and it waits
+# for every open transaction on a table it drops (docs/backup.md).
 LOCK_TIMEOUT = "60s"
 
 
@@ -550,7 +551,6 @@ def _postgresql_restore(dump: Path, manifest: dict[str, Any]) -> None:
             str(dump),
         ],
         what="pg_restore",
-        options=f"-c lock_timeout={LOCK_TIMEOUT}",
         failure=_("The database could not be restored: it was left as it was."),
     )
     extra = sorted(set(connection.introspection.table_names()) - set(manifest["tables"]))
@@ -656,12 +656,11 @@ def _pg_environment() -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], *, what: str, options: str = "", failure: str | None = None) -> None:
-    env = _pg_environment()
-    if options:
-        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {options}".strip()
+def _run(command: list[str], *, what: str, failure: str | None = None) -> None:
     try:
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            command, env=_pg_environment(), capture_output=True, text=True, check=False
+        )
     except OSError as error:
         raise BackupError(
             _("%(program)s could not run (%(error)s).") % {"program": what, "error": error}
