@@ -216,15 +216,17 @@ def restart_smtp(stack: Stack, delay: float) -> None:
 
 def django(stack: Stack, code: str, env: dict | None = None) -> dict:
     """Run `code` in a Django process of the stack; it prints one JSON line last."""
-    out = subprocess.run(
+    done = subprocess.run(
         [PYTHON, "-c", f"import django; django.setup()\n{code}"],
         env={**stack.env, **(env or {})},
         cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
+        capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    )
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        raise RuntimeError(f"a Django process of the fault failed: {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 class Db:
@@ -412,7 +414,7 @@ for product in products:
     case = case_open(company=product.company, procedure="B", channel="phone",
                      subject="Cambio de plan (prueba de fallos)", product=product,
                      user=product.company.executive,
-                     received_at=now - timedelta(hours=AGE_HOURS, minutes=AGE_MINUTES))
+                     received_at=now - timedelta(seconds=AGE_SECONDS))
     row = {"number": case.number, "case": case.pk, "instance": case.instance_id}
     if WALK:
         new_plan = (Plan.objects.filter(product_type=product.plan.product_type, is_active=True)
@@ -429,11 +431,10 @@ print(json.dumps({"cases": out}))
 """
 
 
-def open_cases(stack: Stack, count: int, *, hours=0, minutes=0, walk=False) -> list[dict]:
+def open_cases(stack: Stack, count: int, *, age_seconds: float = 0, walk=False) -> list[dict]:
     code = (
         OPEN_CASES.replace("COUNT", str(count))
-        .replace("AGE_HOURS", str(hours))
-        .replace("AGE_MINUTES", str(minutes))
+        .replace("AGE_SECONDS", str(age_seconds))
         .replace("WALK", str(walk))
     )
     return django(stack, code)["cases"]
@@ -596,17 +597,23 @@ print(json.dumps({{
 
 def fault_b(stack: Stack, db: Db, fx: dict) -> dict:
     stop_process(stack, "worker0")
-    cases = open_cases(stack, TIMER_CASES, hours=24, minutes=1)
+    # Received 24 h less 90 s ago: the timer is not due when each case opens
+    # (a due one fires inside case_open), and is due before the worker starts.
+    due_in = 90
+    opened = time.time()
+    cases = open_cases(stack, TIMER_CASES, age_seconds=86400 - due_in)
     instances = [c["instance"] for c in cases]
     count_sql = (
         "SELECT count(*) FROM engine_taskevent WHERE bpmn_id='warn_check' AND instance_id = ANY(%s)"
     )
+    fired_at_open = db.value(count_sql, [instances])
+    time.sleep(max(0.0, opened + due_in + 3 - time.time()))
     stack.start_worker(0)
     started = time.monotonic()
     warned_at_kill = None
     while time.monotonic() - started < 240:
         warned = db.value(count_sql, [instances])
-        if warned >= 5:
+        if warned >= max(fired_at_open + 1, len(instances) * 0.2):
             kill_group(stack, "worker0")
             warned_at_kill = db.value(count_sql, [instances])
             break
@@ -640,6 +647,7 @@ def fault_b(stack: Stack, db: Db, fx: dict) -> dict:
                 by_case[number] += 1
     state = {
         "cases": len(cases),
+        "fired_inside_case_open": fired_at_open,
         "warned_at_kill": warned_at_kill,
         "seconds_to_all_after_restart": round(took) if took is not None else None,
         "warn_events_once_none_twice": list(per_case),
@@ -650,7 +658,8 @@ def fault_b(stack: Stack, db: Db, fx: dict) -> dict:
     }
     state["ok"] = per_case[0] == len(cases) and alerts[0] == len(cases)
     state["line"] = (
-        f"(b) {len(cases)} plan changes received 24 h 1 min ago, the worker started and killed -9"
+        f"(b) {len(cases)} plan changes opened with the 24-hour timer due {due_in} s later"
+        f" ({fired_at_open} fired at once), the worker started after it and killed -9"
         f" at {warned_at_kill}/{len(cases)} warnings fired, restarted → all fired"
         f" {state['seconds_to_all_after_restart']} s after the restart; warn_check once/none/twice"
         f" {'/'.join(map(str, per_case))}; team-lead alerts once/none/twice"
@@ -821,16 +830,19 @@ def fault_d(stack: Stack, db: Db, fx: dict) -> dict:
             "line": "(d) the step did not wait on the lock",
         }
     os.kill(worker_pid, signal.SIGKILL)
+    killed = time.monotonic()
     time.sleep(1)
     holder.rollback()
     holder.close()
     thread.join()
+    released = time.monotonic() - killed
     backend_gone = wait_until(
         lambda: not db.one("SELECT count(*) FROM pg_stat_activity WHERE pid=%s", [waiting[0]])[0],
         30,
         every=0.2,
     )
     after = _step_snapshot(db, case)
+    replaced_from = time.monotonic() - killed
     replaced = wait_until(
         lambda: len(children(master)) == 1 and children(master)[0] != worker_pid, 30, 0.2
     )
@@ -857,10 +869,15 @@ def fault_d(stack: Stack, db: Db, fx: dict) -> dict:
             "wait": f"{waiting[3]}/{waiting[4]}",
         },
         "first_answer": answer.get("first", (None, None, ""))[:2],
-        "backend_gone_s": round(backend_gone, 1) if backend_gone is not None else None,
+        "lock_released_after_kill_s": round(released, 1),
+        "backend_gone_after_release_s": round(backend_gone, 1)
+        if backend_gone is not None
+        else None,
         "changed_by_the_killed_step": changed,
         "gunicorn_worker_before_after": [worker_pid, new_worker],
-        "gunicorn_replaced_s": round(replaced, 1) if replaced is not None else None,
+        "gunicorn_replaced_after_kill_s": round(replaced + replaced_from, 1)
+        if replaced is not None
+        else None,
         "second_answer": second[:2],
         "after_second": {k: done[k] for k in ("status", "events", "documents", "product_plan")},
         "enter_plan_change_done_total": list(steps),
@@ -880,8 +897,8 @@ def fault_d(stack: Stack, db: Db, fx: dict) -> dict:
         f" saved: {'no change' if not changed else 'CHANGED ' + ','.join(changed)}"
         " (instance state,"
         f" inbox, events, case, documents, product's plan, interactions); the backend ended in"
-        f" {state['backend_gone_s']} s; gunicorn replaced its worker in"
-        f" {state['gunicorn_replaced_s']} s;"
+        f" {state['backend_gone_after_release_s']} s after the lock was released; gunicorn had"
+        f" a new worker at most {state['gunicorn_replaced_after_kill_s']} s after the kill;"
         f" the step again → {second[0]}, done {steps[0]} time(s), product on the new plan:"
         f" {done['product_plan'] == case['new_plan']}"
     )
@@ -924,6 +941,8 @@ def fault_e(stack: Stack, db: Db, fx: dict, pg: PrivatePostgres) -> dict:
     load.stop()
     answers = sorted(load.answers)
     pids_after = _pids(stack)
+    before = [a for a in answers if a[0] < restart_began]
+    failing_before = sorted({a[1] for a in before if a[2] != 200})
     during = [a for a in answers if a[0] >= restart_began]
     failures = [a for a in during if a[2] != 200]
     last_failure = max((a[0] for a in failures), default=None)
@@ -958,6 +977,8 @@ def fault_e(stack: Stack, db: Db, fx: dict, pg: PrivatePostgres) -> dict:
     state = {
         "requests": len(answers),
         "statuses": {str(k): v for k, v in statuses.items()},
+        "by_kind_before_restart": _summary(before, 0),
+        "failing_before_restart": failing_before,
         "by_kind_after_restart": _summary(answers, restart_began),
         "restart_took_s": round(back - restart_began, 2),
         "failures": len(failures),
@@ -981,13 +1002,20 @@ def fault_e(stack: Stack, db: Db, fx: dict, pg: PrivatePostgres) -> dict:
         and state["failures_no_answer"] == 0
         and not bad_503
         and len(first_ok) == 3
+        and not failing_before
         and worker_alive
     )
     state["line"] = (
         f"(e) pg_ctl restart -m fast ({state['restart_took_s']} s) in the middle of 60 s of 4"
         f" threads on the inbox, a case and /api/v1/tasks → {len(answers)} answers"
-        f" {state['statuses']};"
-        f" {state['503_html_spanish']} Spanish 503 pages, {state['503_json']} JSON 503s,"
+        f" {state['statuses']}"
+        + (
+            f" (already failing before the restart: {state['by_kind_before_restart']})"
+            if failing_before
+            else " (all 200 before the restart)"
+        )
+        + f"; from the restart on {state['503_html_spanish']} Spanish 503 pages,"
+        f" {state['503_json']} JSON 503s,"
         f" {state['failures_500']} 500s, {state['failures_no_answer']} without answer,"
         f" {state['503_not_as_expected']} 503s not in the expected form; last failure"
         f" {state['last_failure_after_back_s']} s after the server was back; first 200 after it"
