@@ -30,6 +30,9 @@ class Mailbox(BaseModel):
 
 class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    # Claimed and committed before the mail server is spoken to: found so
+    # after the sending process died, the e-mail may have left (docs/resilience.md).
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed, will be retried")
     GAVE_UP = "gave_up", _("Failed, not retried")
@@ -47,6 +50,10 @@ class OutgoingEmail(BaseModel):
     status = models.CharField(
         _("status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
     )
+    # Given at the first attempt and kept: a second attempt of the same
+    # e-mail carries the same Message-ID, so a copy that did leave twice
+    # (the sender killed after the server took it) can be told apart downstream.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
