@@ -140,7 +140,8 @@ def backup_create(*, directory: Path | None = None) -> Path:
         raise BackupError(_("A backup cannot be taken inside a transaction."))
     vendor = _vendor()
     folder = Path(directory or settings.POSVENTA_BACKUP_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
+    # Backups hold every document and the password hashes: the worker's eyes only.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     media_root = Path(settings.MEDIA_ROOT)
     _require_space(folder, _database_size() + _folder_size(media_root))
     started = time.monotonic()
@@ -168,6 +169,7 @@ def backup_create(*, directory: Path | None = None) -> Path:
                 },
             }
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        partial.chmod(0o600)
         with open(partial, "rb") as written:
             os.fsync(written.fileno())
         final = _publish(partial, folder)
@@ -518,7 +520,7 @@ def _sqlite_restore(database: Path) -> None:
     transaction, so the others see the old database or the new one; a
     failure leaves the old one."""
     connection.ensure_connection()
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
     try:
         source.backup(connection.connection)
     except sqlite3.Error as error:

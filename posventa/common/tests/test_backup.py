@@ -157,6 +157,7 @@ def test_a_backup_records_the_vendor_the_migrations_and_each_files_checksum(case
         manifest["media"]["files"]
     )
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
 
 
 # --- refusals: nothing changed ------------------------------------------------
