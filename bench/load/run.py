@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument(
         "--fresh-seed", action="store_true", help="seed again even if a seeded copy is kept"
     )
+    parser.add_argument("--seed-only", action="store_true", help="make the kept seed and stop")
     args = parser.parse_args()
     if not LOCUST.exists():
         raise SystemExit("locust is not installed: run `make load` (it makes var/load-venv)")
@@ -70,6 +71,8 @@ def main() -> None:
         report["seed"] = seeded(stack, args.cases, fresh=args.fresh_seed)
         report["prepare_s"] = time.perf_counter() - started
         print(f"== a year of data ready in {report['prepare_s']:.0f} s", flush=True)
+        if args.seed_only:
+            return
         report["seed"]["timer_cases"] = timer_cases(stack)
         roster = stack.var / "roster.json"
         stack.script("bench/load/roster.py", str(roster))
@@ -119,6 +122,7 @@ def main() -> None:
         report["drain_s"] = drain(stack)
         report["checks"] = checks(stack, record, run_started, scale_out=args.scale_out)
         if args.scale_out:
+            report["uploads"] = uploads_everywhere(stack)
             report["proformas"] = proformas(stack)
         report["stats"] = read_stats(stack.var / "locust_stats.csv")
         report["failures"] = read_failures(stack.var / "locust_failures.csv")
@@ -276,6 +280,49 @@ print(json.dumps(result, default=str))
     return result
 
 
+def uploads_everywhere(stack: Stack) -> dict:
+    """Documents the load uploaded, each downloaded from every web instance
+    (not through the balancer), byte for byte the stored file."""
+    import hashlib
+    import urllib.request
+
+    out = stack.python(
+        """
+import hashlib, json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from posventa.accounts.models import User
+from posventa.cases.models import CaseDocument
+lead = User.objects.filter(role="team_lead").order_by("pk").first()
+session = SessionStore()
+session[SESSION_KEY] = str(lead.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = lead.get_session_auth_hash()
+session.create()
+documents = []
+for d in CaseDocument.objects.filter(generated=False).select_related("case").order_by("-pk")[:10]:
+    with d.file.open("rb") as f:
+        documents.append([d.case.number, d.pk, hashlib.sha256(f.read()).hexdigest()])
+print(json.dumps({"session": session.session_key, "documents": documents}))
+"""
+    )
+    found = json.loads(out.strip().splitlines()[-1])
+    same = different = 0
+    for number, pk, digest in found["documents"]:
+        for index in range(stack.webs):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{stack.web_port(index)}/casos/{number}/documentos/{pk}/",
+                headers={"Cookie": f"sessionid={found['session']}"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                body = answer.read()
+            if answer.status == 200 and hashlib.sha256(body).hexdigest() == digest:
+                same += 1
+            else:
+                different += 1
+    return {"documents": len(found["documents"]), "downloads_same": same, "different": different}
+
+
 def proformas(stack: Stack) -> dict:
     """The month's proformas, produced by both workers at once; each once."""
     started = time.time()
@@ -404,7 +451,9 @@ def render(report: dict, stack: Stack, args) -> str:
         json.dumps(report["checks"], indent=1),
     ]
     if "proformas" in report:
-        lines += [json.dumps({"proformas": report["proformas"]}, indent=1)]
+        lines += [
+            json.dumps({"uploads": report["uploads"], "proformas": report["proformas"]}, indent=1)
+        ]
     lines += ["```", ""]
     return "\n".join(lines)
 
