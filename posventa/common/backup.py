@@ -151,10 +151,8 @@ def backup_create(*, directory: Path | None = None) -> Path:
         state = copy(database)
         partial = Path(work) / "backup.tar.partial"
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
-            database_sha = _add_file(tar, database, DATABASE_MEMBER[vendor])
-            media = {}
-            for path, name in _media_files(media_root):
-                media[name] = {"size": path.stat().st_size, "sha256": _add_file(tar, path, name)}
+            database_sha = _add_file(tar, database, DATABASE_MEMBER[vendor])["sha256"]
+            media = {name: _add_file(tar, path, name) for path, name in _media_files(media_root)}
             manifest = {
                 "format": FORMAT,
                 "created_at": timezone.now().isoformat(),
@@ -196,6 +194,13 @@ def _publish(partial: Path, folder: Path) -> Path:
         except FileExistsError:
             time.sleep(1)
             continue
+        except OSError:
+            # A file system without hard links (a vfat USB disk): check, then rename.
+            if final.exists():
+                time.sleep(1)
+                continue
+            partial.rename(final)
+            return final
         partial.unlink()
         return final
     raise BackupError(
@@ -305,15 +310,17 @@ class _Hashing(io.RawIOBase):
         return data
 
 
-def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> str:
-    """Add one file under `name` as a plain file (no owner, mode 0644); its sha256."""
+def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> dict[str, Any]:
+    """Add one file under `name` as a plain file (no owner, mode 0644); the
+    size and sha256 of the bytes written (a file growing meanwhile is cut
+    at the size it had)."""
     info = tarfile.TarInfo(name)
     stat = path.stat()
     info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o644
     with open(path, "rb") as raw:
         hashing = _Hashing(raw)
         tar.addfile(info, hashing)
-    return hashing.digest.hexdigest()
+    return {"size": info.size, "sha256": hashing.digest.hexdigest()}
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
