@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import LazyObject, empty
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from posventa.common.logs import request_id_var
@@ -160,9 +161,16 @@ class DatabaseUnavailableMiddleware:
             request_logger.addFilter(_DatabaseDownLogFilter())
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except Exception:
+            # Django's own 500 page failed in its turn (a missing static file):
+            # the outage still gets its 503.
+            if getattr(request, _FLAG, None) is None:
+                raise
+            response = None
         exc = getattr(request, _FLAG, None)
-        if exc is not None and response.status_code >= 500:
+        if exc is not None and (response is None or response.status_code >= 500):
             return database_unavailable(request, exc)
         return response
 
@@ -170,6 +178,15 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_DOWN):
             return database_unavailable(request, exception)
         return None
+
+
+def _unavailable_page() -> str:
+    message = _unavailable_message()
+    try:
+        return render_to_string("503.html", {"message": message})
+    except Exception:  # the answer of last resort must not fail (a missing static file…)
+        logger.exception("The 503 page could not be rendered")
+        return f'<!DOCTYPE html><html lang="es"><meta charset="utf-8"><p>{escape(message)}</p>'
 
 
 def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -187,10 +204,7 @@ def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
         if request.path.startswith(_API_PREFIXES):
             response = JsonResponse({"detail": _unavailable_message()}, status=503)
         else:
-            response = HttpResponse(
-                render_to_string("503.html", {"message": _unavailable_message()}),
-                status=503,
-            )
+            response = HttpResponse(_unavailable_page(), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     # Logged above, once: not again as an error by django.request.

@@ -48,6 +48,22 @@ def test_a_page_is_a_spanish_503_with_retry_after_when_the_database_is_unreachab
     assert [(r.name, r.levelname) for r in warnings] == [("posventa.request", "WARNING")]
 
 
+def test_the_503_holds_when_even_the_pages_static_files_cannot_be_found(
+    transactional_db, executive, settings
+):
+    # Django's own 500 page fails in its turn here (no manifest): the
+    # outage still gets its 503, as plain Spanish text.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = "/nonexistent-posventa-static"
+    client = _client(executive)
+    with _unreachable():
+        response = client.get("/bandeja/")
+    assert response.status_code == 503 and SPANISH in response.content.decode()
+
+
 def test_the_api_answers_a_json_503_in_its_error_shape_when_the_database_is_unreachable(
     transactional_db,
 ):
