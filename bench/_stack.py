@@ -76,6 +76,8 @@ class Stack:
             "EMAIL_PORT": str(self.smtp_port),
             "EMAIL_USE_TLS": "0",
             "LOG_LEVEL": "WARNING",
+            # Every successful job kept: the runs count the scheduled ones.
+            "POSVENTA_Q_SAVE_LIMIT": "0",
             "WORKER_CONCURRENCY": str(self.worker_concurrency),
             **self.extra_env,
         }

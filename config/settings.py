@@ -219,6 +219,8 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "catch_up": False,
     "label": "Trabajos",
+    # Successful jobs kept in the admin's "Trabajos" (django-q2: 0 keeps all).
+    "save_limit": env_int("POSVENTA_Q_SAVE_LIMIT", 250),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

@@ -27,6 +27,7 @@ memory. Not part of `make test`.
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
@@ -82,6 +83,7 @@ def main() -> None:
         record = stack.var / "completions.jsonl"
         print(f"== locust: {args.users} people for {args.minutes:g} min on {stack.url}", flush=True)
         run_started = time.time()
+        report["load_average_start"] = os.getloadavg()
         samples = [(0.0, stack.memory())]
         locust = subprocess.Popen(
             [
@@ -116,6 +118,7 @@ def main() -> None:
             time.sleep(30)
             samples.append((time.time() - run_started, stack.memory()))
         report["locust_exit"] = locust.returncode
+        report["load_average_end"] = os.getloadavg()
         report["run_seconds"] = time.time() - run_started
         report["memory_end"] = stack.memory()
         report["memory_samples"] = samples
@@ -433,6 +436,12 @@ def render(report: dict, stack: Stack, args) -> str:
         f" (goal < {GOAL_P95_MS} ms: {'met' if worst < GOAL_P95_MS else 'NOT met'});"
         f" errors: {errors} (goal 0: {'met' if errors == 0 else 'NOT met'});"
         f" tracebacks in the web logs: {report['web_errors']}.",
+        "",
+        "Machine load average (1, 5, 15 min) at the start: "
+        + ", ".join(f"{x:.1f}" for x in report["load_average_start"])
+        + "; at the end: "
+        + ", ".join(f"{x:.1f}" for x in report["load_average_end"])
+        + " (2 cores; the load client runs on the same machine).",
         "",
     ]
     if report["failures"]:
