@@ -292,6 +292,19 @@ def skip_send_lease(db: "Db") -> int:
     )
 
 
+def first_run_after(db: "Db", func: str, since: float, timeout: float = 300) -> float | None:
+    """Seconds from `since` (a time.time()) to the first run of the worker's
+    job `func` that started after it (django-q2's task table), waiting up to
+    `timeout`; None if none ran."""
+    sql = (
+        "SELECT extract(epoch FROM min(started)) FROM django_q_task"
+        " WHERE func = %s AND started > to_timestamp(%s)"
+    )
+    if wait_until(lambda: db.value(sql, [func, since]) is not None, timeout, every=5) is None:
+        return None
+    return float(db.value(sql, [func, since])) - since
+
+
 def once_none_twice(db: "Db", ids: list[int], count_sql: str) -> list[int]:
     """How many of `ids` have exactly one, none and more than one row, as
     `count_sql` counts them for one id `x`."""
@@ -526,15 +539,15 @@ print(json.dumps({"run": run.pk, "companies": run.companies_total,
         if status != "running":
             return True
         # What the 5-minute `resume_proforma_runs` would do once its 10 minutes
-        # pass, with a threshold of 45 s (a live chunk's row moves every customer).
-        if time.monotonic() - restarted > 45 and (
-            not resumes or time.monotonic() - resumes[-1][0] > 30
+        # pass, with a threshold of 30 s (a live chunk's row moves every customer).
+        if time.monotonic() - restarted > 30 and (
+            not resumes or time.monotonic() - resumes[-1][0] > 20
         ):
             queued = django(
                 stack,
                 "import json\nfrom datetime import timedelta\n"
                 "from posventa.collections.services import resume_proforma_runs\n"
-                "print(json.dumps(resume_proforma_runs(stale_after=timedelta(seconds=45))))",
+                "print(json.dumps(resume_proforma_runs(stale_after=timedelta(seconds=30))))",
             )
             resumes.append((time.monotonic(), queued))
         return False
@@ -618,7 +631,7 @@ print(json.dumps({{
     state["line"] = (
         f"(a) kill -9 the worker's group at {done_at_kill}/{total} customers of the month's "
         f"proformas ({run['chunks']} chunks), restart it"
-        + (f", resume_proforma_runs(stale_after=45 s) ×{len(resumes)}" if resumes else "")
+        + (f", resume_proforma_runs(stale_after=30 s) ×{len(resumes)}" if resumes else "")
         + f" → run {state['status']} {state['seconds_to_finish_after_restart']} s after restart;"
         f" proformas {state['proformas']}/{state['expected']} contracts, {state['twice']} twice;"
         f" sendings {state['sendings']}/{total} customers, {state['sendings_twice']} twice;"
@@ -638,7 +651,7 @@ def fault_b(stack: Stack, db: Db, fx: dict) -> dict:
     stop_process(stack, "worker0")
     # Received 24 h less 90 s ago: the timer is not due when each case opens
     # (a due one fires inside case_open), and is due before the worker starts.
-    due_in = 90
+    due_in = 75
     opened = time.time()
     cases = open_cases(stack, TIMER_CASES, age_seconds=86400 - due_in)
     instances = [c["instance"] for c in cases]
@@ -1018,18 +1031,7 @@ def fault_e(stack: Stack, db: Db, fx: dict, pg: PrivatePostgres) -> dict:
         )
     ]
     worker_alive = any(p.label == "worker0" and p.popen.poll() is None for p in stack.processes)
-    heartbeat = wait_until(
-        lambda: (
-            db.value(
-                "SELECT count(*) FROM django_q_task WHERE func='posventa.common.jobs.heartbeat'"
-                " AND started > to_timestamp(%s)",
-                [back],
-            )
-            > 0
-        ),
-        300,
-        every=5,
-    )
+    heartbeat = first_run_after(db, "posventa.common.jobs.heartbeat", back)
     state = {
         "requests": len(answers),
         "statuses": {str(k): v for k, v in statuses.items()},
@@ -1108,6 +1110,12 @@ def fault_f(stack: Stack, db: Db, fx: dict, redis_server: PrivateRedis) -> dict:
             )[:2]
         )
     time.sleep(max(0.0, 60 - (time.time() - stopped)))
+    deferred_sql = (
+        "SELECT count(*) FROM common_deferredjob"
+        if db.value("SELECT to_regclass('common_deferredjob') IS NOT NULL")
+        else "SELECT NULL"
+    )
+    deferred_while_down = db.value(deferred_sql)  # jobs kept in the database meanwhile
     redis_server.start()
     returned = time.time()
     time.sleep(5)
@@ -1124,6 +1132,7 @@ def fault_f(stack: Stack, db: Db, fx: dict, redis_server: PrivateRedis) -> dict:
         5,
     )
     docs = db.one(docs_sql, [case_ids])
+    deferred_after = db.value(deferred_sql)
     per_case = once_none_twice(
         db, case_ids, "SELECT count(*) FROM cases_casedocument WHERE case_id = x AND generated"
     )
@@ -1135,18 +1144,7 @@ def fault_f(stack: Stack, db: Db, fx: dict, redis_server: PrivateRedis) -> dict:
     pids_after = _pids(stack)
     worker = next((p for p in stack.processes if p.label == "worker0"), None)
     worker_alive = worker is not None and worker.popen.poll() is None
-    heartbeat = wait_until(
-        lambda: (
-            db.value(
-                "SELECT count(*) FROM django_q_task WHERE func='posventa.common.jobs.heartbeat'"
-                " AND started > to_timestamp(%s)",
-                [returned],
-            )
-            > 0
-        ),
-        300,
-        every=5,
-    )
+    heartbeat = first_run_after(db, "posventa.common.jobs.heartbeat", returned)
     during = [a for a in answers if stopped <= a[0] < returned]
     state = {
         "answers_while_down": len(during),
@@ -1154,6 +1152,8 @@ def fault_f(stack: Stack, db: Db, fx: dict, redis_server: PrivateRedis) -> dict:
         "by_kind_while_down": _summary(during, 0),
         "steps_while_down": steps,
         "steps_done": done_steps,
+        "jobs_kept_in_database_while_down": deferred_while_down,
+        "jobs_kept_after": deferred_after,
         "documents_ready_total": list(docs),
         "documents_per_case_once_none_twice": list(per_case),
         "documents_ready_after_return_s": round(took + 5) if took is not None else None,
@@ -1182,7 +1182,8 @@ def fault_f(stack: Stack, db: Db, fx: dict, redis_server: PrivateRedis) -> dict:
         f"(f) the private Redis stopped for {returned - stopped:.0f} s while 3 threads used the"
         f" inbox, a case and the API, and {len(cases)} enter_plan_change steps (each queues its"
         f" order request) were completed → pages while down {state['statuses_while_down']};"
-        f" steps {[s[0] or s[1] for s in steps]} ({done_steps} done); documents ready"
+        f" steps {[s[0] or s[1] for s in steps]} ({done_steps} done; {deferred_while_down} jobs"
+        f" kept in the database meanwhile, {deferred_after} left after); documents ready"
         f" {docs[0]}/{len(cases)} (once/none/twice per case {'/'.join(map(str, per_case))})"
         f" {state['documents_ready_after_return_s']} s after Redis returned; worker {worker_said};"
         f" heartbeat again after {state['worker_heartbeat_after_return_s']} s"
