@@ -290,6 +290,37 @@ http {{
                     sizes[f"{process.label}/{child}"] = rss
         return sizes
 
+    def cpu_seconds(self) -> dict[int, tuple[str, float]]:
+        """CPU time (user + system, seconds) used so far by each process this
+        stack started and by its children: {pid: (group label, seconds)}."""
+        children = _children_by_parent()
+        used: dict[int, tuple[str, float]] = {}
+        for process in self.processes:
+            if process.popen.poll() is not None:
+                continue
+            stack = [process.popen.pid]
+            while stack:
+                pid = stack.pop()
+                stack.extend(children.get(pid, []))
+                used[pid] = (process.label, process_cpu_seconds(pid))
+        return used
+
+
+def process_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine since it started."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / tick, idle / tick
+
 
 def stop_group(popen: subprocess.Popen, timeout: float = 20) -> None:
     if popen.poll() is not None:

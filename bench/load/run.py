@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _stack import PYTHON, ROOT, Stack
+from _stack import PYTHON, ROOT, Stack, machine_cpu_seconds, process_cpu_seconds
 
 LOCUST = ROOT / "var" / "load-venv" / "bin" / "locust"
 GOAL_P95_MS = 300
@@ -85,6 +85,8 @@ def main() -> None:
         run_started = time.time()
         report["load_average_start"] = os.getloadavg()
         samples = [(0.0, stack.memory())]
+        cpu_start, cpu_last = stack.cpu_seconds(), {}
+        machine_start = machine_cpu_seconds()
         locust = subprocess.Popen(
             [
                 str(LOCUST),
@@ -114,22 +116,32 @@ def main() -> None:
             stdout=(stack.var / "locust.log").open("w"),
             stderr=subprocess.STDOUT,
         )
+        locust_cpu = 0.0
         while locust.poll() is None:
             time.sleep(30)
             samples.append((time.time() - run_started, stack.memory()))
+            cpu_last.update(stack.cpu_seconds())
+            locust_cpu = max(locust_cpu, process_cpu_seconds(locust.pid))
+        report["cpu"] = cpu_use(cpu_start, cpu_last, locust_cpu, machine_start)
         report["locust_exit"] = locust.returncode
         report["load_average_end"] = os.getloadavg()
         report["run_seconds"] = time.time() - run_started
         report["memory_end"] = stack.memory()
         report["memory_samples"] = samples
-        report["drain_s"] = drain(stack)
-        report["checks"] = checks(stack, record, run_started, scale_out=args.scale_out)
-        if args.scale_out:
-            report["uploads"] = uploads_everywhere(stack)
-            report["proformas"] = proformas(stack)
         report["stats"] = read_stats(stack.var / "locust_stats.csv")
         report["failures"] = read_failures(stack.var / "locust_failures.csv")
         report["web_errors"] = server_errors(stack)
+        (stack.var / "report.json").write_text(json.dumps(report, indent=1, default=str))
+        report["drain_s"] = drain(stack)
+        parts = [("checks", lambda: checks(stack, record, run_started, scale_out=args.scale_out))]
+        if args.scale_out:
+            parts += [("uploads", lambda: uploads_everywhere(stack))]
+            parts += [("proformas", lambda: proformas(stack))]
+        for name, part in parts:
+            try:
+                report[name] = part()
+            except Exception as error:  # the report is written whatever a check meets
+                report[name] = {"error": f"{type(error).__name__}: {error}"[:2000]}
     text = render(report, stack, args)
     (stack.var / "report.md").write_text(text)
     (stack.var / "report.json").write_text(json.dumps(report, indent=1, default=str))
@@ -208,6 +220,27 @@ print(json.dumps(numbers))
     return len(numbers)
 
 
+def cpu_use(start: dict, last: dict, locust: float, machine_start: tuple) -> dict:
+    """CPU seconds used during the run by each group of the stack's processes
+    (a process replaced during the run counts until its last sample), by the
+    load client, and by the whole machine; the rest is PostgreSQL, Redis,
+    nginx and anything else running."""
+    groups: dict[str, float] = {}
+    for pid, (label, seconds) in last.items():
+        before = start.get(pid, (label, 0.0))[1]
+        groups[label] = groups.get(label, 0.0) + seconds - before
+    busy, idle = machine_cpu_seconds()
+    busy, idle = busy - machine_start[0], idle - machine_start[1]
+    ours = sum(groups.values()) + locust
+    return {
+        **{k: round(v, 1) for k, v in sorted(groups.items())},
+        "locust": round(locust, 1),
+        "rest (PostgreSQL, Redis, other)": round(busy - ours, 1),
+        "machine busy": round(busy, 1),
+        "machine idle": round(idle, 1),
+    }
+
+
 def drain(stack: Stack, limit: float = 300) -> float:
     """Wait until the queue is empty and nothing waits to be rendered or sent."""
     started = time.perf_counter()
@@ -245,6 +278,7 @@ result = {{"steps": steps_check(__import__("pathlib").Path("{record}"))}}
 # Each timer once: a timer case whose first step was still pending when its 24
 # hours ended is warned once; one whose step ended before, never.
 numbers = json.loads(open("{stack.var / "timer_cases.json"}").read())
+now = djtz.now()
 expected = fired = twice = 0
 for case in Case.objects.filter(number__in=numbers).select_related("instance"):
     events = TaskEvent.objects.filter(instance=case.instance)
@@ -451,6 +485,11 @@ def render(report: dict, stack: Stack, args) -> str:
             for f in report["failures"]
         ]
         lines.append("")
+    lines += [
+        "CPU seconds used during the run: "
+        + "; ".join(f"{k} {v}" for k, v in report["cpu"].items()),
+        "",
+    ]
     lines += memory_table(report)
     lines += [
         "",
