@@ -15,6 +15,7 @@ from django_q import admin as django_q_admin  # noqa: F401 — registers Schedul
 from django_q.models import Schedule
 
 from posventa.common import audit
+from posventa.common.models import DeferredJob
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -125,3 +126,19 @@ class AuditLogEntryAdmin(LogEntryAdmin):
     @admin.display(description=_("Correlation ID"))
     def cid_url(self, obj):
         return super().cid_url(obj)
+
+
+@admin.register(DeferredJob)
+class DeferredJobAdmin(admin.ModelAdmin):
+    """The jobs the broker refused while it was down, waiting for the relay
+    (docs/resilience.md): read-only — an operator sees what is waiting and
+    why, and the relay hands each over once Redis answers."""
+
+    list_display = ["func", "created_at", "attempts", "last_error"]
+    readonly_fields = ["func", "args", "kwargs", "timeout", "created_at", "attempts", "last_error"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -144,6 +144,7 @@ NOT_AUDITED: dict[str, str] = {
     ),
     "channels.InboundAttachment": "read-only under its message",
     "channels.WebhookDelivery": "read-only in the admin: the signed delivery as it came",
+    "common.DeferredJob": "read-only in the admin: a job waiting for the broker to answer",
 }
 
 SECRET_MASK = "********"
