@@ -2,11 +2,12 @@
 
     python bench/faults.py [--only a,b,...]
 
-Runs on its OWN PostgreSQL 15 cluster (port 5440, a temporary folder, trust
-on 127.0.0.1) and its OWN Redis (port 6390, nothing saved), never the
-machine's shared servers: those two are the ones restarted and stopped
-here. A small believable data set (bench/load/seed.py with 300 customers,
-900 contracts, its team), then, one after the other:
+Runs on its OWN PostgreSQL 15 cluster (the first free port from 5440, a
+temporary folder, trust on 127.0.0.1) and its OWN Redis (the first free
+port from 6392, nothing saved), never the machine's shared servers: those
+two are the ones restarted and stopped here. A small believable data set
+(bench/load/seed.py with 300 customers, 900 contracts, its team), then, one
+after the other:
 
 (a) kill -9 the worker in the middle of the month's proformas, restart it;
 (b) kill -9 the worker in the middle of firing 150 due 24-hour timers;
@@ -16,10 +17,16 @@ here. A small believable data set (bench/load/seed.py with 300 customers,
 (e) restart PostgreSQL during a small concurrent load (pages and API);
 (f) stop Redis for a minute while pages are used and steps queue documents.
 
+Two waits of the code are shortened, and each line says so: chunks of the
+proformas whose job died are queued again by `resume_proforma_runs` called
+with stale_after=30 s (its schedule uses 10 minutes), and an e-mail a kill
+left "sending" has its 10-minute lease (outbox.services.SEND_LEASE) made to
+run out by moving its row's updated_at back.
+
 Each fault prints one line "what was done → what was seen" and ends in the
 JSON summary printed last (also kept in var/faults/report.json). Everything
 started here (both servers, gunicorn, the worker, the mail sink) is stopped
-at the end, also on failure.
+at the end, also on failure. About 20 minutes.
 """
 
 import argparse
