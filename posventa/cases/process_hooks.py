@@ -21,9 +21,6 @@ from the process model, not from code per procedure.
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +33,7 @@ from posventa.customers.models import Direction
 from posventa.customers.services import interaction_record_within
 from posventa.engine.models import InstanceStatus
 from posventa.engine.registry import registry
+from posventa.outbox.services import email_queue
 from posventa.procedures.catalog import TEAM_INITIATED
 
 
@@ -220,15 +218,14 @@ def warn_team_lead(instance, step: str = "") -> dict:
         .values_list("email", flat=True)
     )
     if recipients:
-        subject = _("Post-sale: %(number)s past its time") % {"number": case.number}
-        # Only once the step's transaction has committed: no e-mail for a rollback.
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=subject,
-                message=message,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients,
-            )
+        # Through the outbox: sent once the step's transaction commits (no
+        # e-mail for a rollback), and kept and retried if the mail server or
+        # the worker fails meanwhile (docs/resilience.md).
+        email_queue(
+            template="cases/email/past_its_time",
+            to=recipients,
+            context={"case": case, "message": message},
+            case=case,
         )
     return {"warned": len(recipients)}
 

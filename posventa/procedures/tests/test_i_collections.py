@@ -203,14 +203,18 @@ def test_whatsapp_customers_get_the_proformas_by_email_and_the_schedule_runs_mon
 
 
 def test_the_proformas_page_starts_a_run_and_polls_its_progress(
-    client, team, customer_product, media
+    client, team, customer_product, media, django_capture_on_commit_callbacks
 ):
     client.force_login(team[Role.TEAM_LEAD])
     page = client.get(reverse("collections:proformas"))
     assert page.status_code == 200
     from unittest import mock
 
-    with mock.patch("django_q.tasks.async_task") as queued:
+    # The job goes to the queue once the run's row has committed.
+    with (
+        mock.patch("django_q.tasks.async_task") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = client.post(reverse("collections:proformas"))
     assert response.status_code == 302
     run = ProformaRun.objects.get()
