@@ -149,14 +149,7 @@ class Stack:
 
     def python(self, code: str) -> str:
         """Run `code` in a Django process of this stack; what it prints."""
-        return subprocess.run(
-            [PYTHON, "-c", f"import django; django.setup()\n{code}"],
-            env=self.env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-        ).stdout
+        return self.script("-c", f"import django; django.setup()\n{code}")
 
     # --- processes --------------------------------------------------------
     def _spawn(self, label: str, argv: list[str], env: dict | None = None) -> Process:
