@@ -12,13 +12,23 @@ import email
 import email.policy
 import json
 import sys
+from email.header import decode_header, make_header
 from pathlib import Path
 
 
 def messages(record: Path) -> list[dict]:
+    """What the server accepted, the subjects decoded (the record keeps the
+    raw header: RFC 2047 words, folded)."""
     if not record.exists():
         return []
-    return [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+    out = []
+    for line in record.read_text().splitlines():
+        if line.strip():
+            message = json.loads(line)
+            raw = " ".join(message["subject"].split())
+            message["subject"] = str(make_header(decode_header(raw)))
+            out.append(message)
+    return out
 
 
 async def _session(reader, writer, record: Path, delay: float) -> None:

@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _smtp_sink import messages as _messages
+from _smtp_sink import messages
 from _stack import PYTHON, ROOT, Stack, _children_by_parent, stop_group
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -58,19 +58,6 @@ TIMER_CASES = 150
 EMAILS = 100
 SPANISH_503 = "no puede atenderle"  # "El sistema no puede atenderle en este momento…"
 PASSWORD = "carga-posventa-2026"  # bench/load/seed.py's LOAD_PASSWORD
-
-
-def messages(record: Path) -> list[dict]:
-    """What the mail sink accepted, the subjects decoded (the sink keeps the
-    raw header: RFC 2047 words, folded)."""
-    from email.header import decode_header, make_header
-
-    out = []
-    for message in _messages(record):
-        raw = " ".join(message["subject"].split())
-        message["subject"] = str(make_header(decode_header(raw)))
-        out.append(message)
-    return out
 
 
 def free_port(start: int, span: int = 100, step: int = 1, plus: tuple[int, ...] = ()) -> int:

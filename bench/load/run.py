@@ -133,7 +133,7 @@ def main() -> None:
         report["web_errors"] = server_errors(stack)
         (stack.var / "report.json").write_text(json.dumps(report, indent=1, default=str))
         report["drain_s"] = drain(stack)
-        parts = [("checks", lambda: checks(stack, record, run_started, scale_out=args.scale_out))]
+        parts = [("checks", lambda: checks(stack, record, run_started))]
         if args.scale_out:
             parts += [("uploads", lambda: uploads_everywhere(stack))]
             parts += [("proformas", lambda: proformas(stack))]
@@ -260,7 +260,7 @@ print(queued + documents + emails)
     return time.perf_counter() - started
 
 
-def checks(stack: Stack, record: Path, since: float, *, scale_out: bool) -> dict:
+def checks(stack: Stack, record: Path, since: float) -> dict:
     out = stack.python(
         f"""
 import json, sys
