@@ -5,6 +5,7 @@ line at 1280 px. The fixtures fail a test on any CSP violation."""
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from posventa.accounts.roles import Role
 from posventa.cases.models import Case
@@ -153,15 +154,17 @@ def test_the_keyboard_goes_from_the_box_to_a_hit_and_enter_opens_every_result(pa
     # Leaving the box hides the list; Escape empties it.
     page.goto("/buscar/")
     suggest(page, "carla")
+    # htmx swaps the answer in after the response event: the locator
+    # assertions wait for the swap instead of racing it.
     results = page.locator("#site-search-results")
-    assert results.is_visible()
+    expect(results).to_be_visible()
     page.mouse.click(5, 700)  # the page, away from the list
-    assert not results.is_visible()
+    expect(results).to_be_hidden()
     page.locator("#site-search-q").focus()
     with page.expect_response(lambda r: "/buscar/sugerencias/" in r.url):
         page.keyboard.press("Escape")
     assert page.locator("#site-search-q").input_value() == ""
-    assert page.locator(".site-search-panel").count() == 0
+    expect(page.locator(".site-search-panel")).to_have_count(0)
 
 
 def test_an_executive_finds_her_customer_not_another_portfolio_on_a_phone(phone, world):
