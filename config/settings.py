@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "posventa.cases",
     "posventa.procedures",
     "posventa.api",
+    "posventa.events",
+    "posventa.tmf",
     "posventa.web",
     "posventa.demo",
 ]
@@ -356,6 +358,12 @@ POSVENTA_ATTENTION_WARNING_HOURS = float(os.environ.get("POSVENTA_ATTENTION_WARN
 # (a PNG or SVG file on this machine). Paper: Letter, as used in Bolivia.
 POSVENTA_OPERATOR_NAME = os.environ.get("POSVENTA_OPERATOR_NAME", "COMTECO R.L.")
 POSVENTA_OPERATOR_LOGO = os.environ.get("POSVENTA_OPERATOR_LOGO", "")
+
+# --- Webhooks (docs/tmf.md, "Events") -----------------------------------------
+# A subscriber's callback on a private, loopback or link-local address is
+# refused (SSRF) unless this is on: for a test receiver on this machine, or a
+# listener inside the operator's own network.
+POSVENTA_WEBHOOK_ALLOW_PRIVATE = env_bool("POSVENTA_WEBHOOK_ALLOW_PRIVATE")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Posventa Empresas <posventa@localhost>")

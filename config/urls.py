@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("posventa.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # The TM Forum Open API facades and their event hubs (docs/tmf.md).
+    path("tmf-api/", include("posventa.tmf.urls")),
     path("", include("posventa.customers.urls")),
     path("", include("posventa.cases.urls")),
     path("", include("posventa.workorders.urls")),

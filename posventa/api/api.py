@@ -32,8 +32,8 @@ from ninja import Field, Schema, Status
 from ninja.security import HttpBearer
 
 from posventa.api import errors, idempotency, throttle
-from posventa.api.claims import router as claims_router
 from posventa.api.errors import responses
+from posventa.api.routers import ROUTERS
 from posventa.api.services import token_user
 from posventa.api.types import LONG_TEXT, Choice, FormData, Id, Moment, Text
 from posventa.cases import selectors as case_selectors
@@ -47,7 +47,6 @@ from posventa.engine.form_schema import form_json_schema
 from posventa.engine.models import HumanTask
 from posventa.engine.selectors import task_variables
 from posventa.engine.templating import render_instructions
-from posventa.indicators.api import router as indicators_router
 from posventa.inventory.models import Product
 
 
@@ -102,8 +101,8 @@ errors.install(api)
 # --- schemas ----------------------------------------------------------------------------
 
 
-ProcedureCode = Choice(Procedure.values)
-ChannelCode = Choice(Channel.values)
+ProcedureCode = Choice(Procedure)
+ChannelCode = Choice(Channel)
 
 
 class CaseIn(Schema):
@@ -342,8 +341,6 @@ def complete_task(request, task_id: UUID, payload: CompleteIn):
     return _case_out(Case.objects.select_related("company").get(number=instance.business_key))
 
 
-# The month's indicators and the cases behind them (posventa/indicators).
-api.add_router("/indicators", indicators_router)
-
-# Billing complaints and UTAR's answers (procedure F, posventa/claims).
-api.add_router("/claims", claims_router)
+# The other topics, one module each (posventa/api/routers.py).
+for prefix, router in ROUTERS:
+    api.add_router(prefix, router)

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 
 from posventa.api.errors import responses
@@ -39,7 +40,13 @@ class ComplaintOut(Schema):
 
 
 class AnswerIn(Schema):
-    state: Choice([ComplaintState.ASSIGNED, ComplaintState.RESOLVED])
+    state: Choice(
+        [
+            c
+            for c in ComplaintState.choices
+            if c[0] in (ComplaintState.ASSIGNED, ComplaintState.RESOLVED)
+        ]
+    )
     resolution: Text(LONG_TEXT) = ""
 
 
@@ -84,7 +91,9 @@ def _visible(request, complaint_id: int) -> Complaint:
 
 
 @router.get("", response=responses({200: list[ComplaintOut]}))
-def list_complaints(request, state: Choice(["all", *ComplaintState.values]) | None = None):
+def list_complaints(
+    request, state: Choice([("all", _("All")), *ComplaintState.choices]) | None = None
+):
     """The complaints I may see: those at UTAR by default, one state, or "all"."""
     complaints = selectors.complaints_for(user=request.user, state=state or "")
     return [_complaint_out(c) for c in complaints[:500]]

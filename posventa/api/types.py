@@ -75,9 +75,27 @@ def Text(max_length: int, *, min_length: int = 0):
     ]
 
 
-def Choice(values):
-    """One of a known set of codes (an enum in the OpenAPI schema)."""
-    return Literal[tuple(str(v) for v in values)]
+def Choice(values, labels=None):
+    """One of a known set of codes: an `enum` in the OpenAPI schema, with each
+    code's Spanish label in `x-labels` when there are labels.
+
+    `values` is a Django `TextChoices` class (its labels come with it), a list
+    of `(code, label)` pairs, or a list of bare codes; `labels` may add or
+    override labels (`{"all": _("All")}`). The labels are lazy translations,
+    rendered when the schema is (in the request's language: Spanish)."""
+    pairs = [
+        (str(v[0]), v[1]) if isinstance(v, tuple | list) else (str(v), None)
+        for v in (values.choices if hasattr(values, "choices") else values)
+    ]
+    named = {code: label for code, label in pairs if label is not None} | dict(labels or {})
+    codes = tuple(code for code, _label in pairs)
+    if not named:
+        return Literal[codes]
+
+    def add_labels(schema: dict) -> None:
+        schema["x-labels"] = {code: str(named[code]) for code in codes if code in named}
+
+    return Annotated[Literal[codes], Field(json_schema_extra=add_labels)]
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -167,9 +167,9 @@ def month_cases(
     request,
     month: MonthText,
     indicator: Choice(selectors.CASE_LISTS) = "all",
-    procedure: Choice(Procedure.values) | None = None,
+    procedure: Choice(Procedure) | None = None,
     executive: Id | None = None,
-    channel: Choice(Channel.values) | None = None,
+    channel: Choice(Channel) | None = None,
     offset: Count(MAX_ID) = 0,
     limit: Count(5000, minimum=1) = 500,
 ):
