@@ -1,3 +1,7 @@
 """/tmf-api/: the TM Forum Open API facades (posventa/tmf/api.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from posventa.tmf.api import api
+
+urlpatterns = [path("", api.urls)]

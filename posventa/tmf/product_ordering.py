@@ -1,0 +1,5 @@
+"""Facade under construction (docs/tmf.md)."""
+
+from ninja import Router
+
+router = Router()
