@@ -73,6 +73,8 @@ ALWAYS: dict[str, dict] = {
         "mask_fields": ["key_hash"],
         "exclude_fields": ["last_used_at"],
     },
+    # Who receives the business events where; the secret signs them.
+    "events.Subscription": {"mask_fields": ["secret"]},
 }
 
 ADMIN_EDITS: tuple[str, ...] = (
@@ -113,6 +115,8 @@ ADMIN_EDITS: tuple[str, ...] = (
     # Deleting one in the admin unlocks a user or an address.
     "axes.AccessAttempt",
     "api.TokenFailure",
+    # The admin's "retry now" writes it; the worker writes its attempts.
+    "events.Delivery",
 )
 
 NOT_AUDITED: dict[str, str] = {
@@ -145,6 +149,7 @@ NOT_AUDITED: dict[str, str] = {
     "channels.InboundAttachment": "read-only under its message",
     "channels.WebhookDelivery": "read-only in the admin: the signed delivery as it came",
     "common.DeferredJob": "read-only in the admin: a job waiting for the broker to answer",
+    "events.Event": "read-only in the admin: written once with the change it tells of",
 }
 
 SECRET_MASK = "********"

@@ -51,6 +51,7 @@ class Job:
 SCHEDULES: tuple[Job, ...] = (
     Job("Temporizadores de procesos", "posventa.engine.jobs.advance_timers", "I", minutes=1),
     Job("Envío de correos pendientes", "posventa.outbox.jobs.deliver_pending", "I", minutes=1),
+    Job("Webhooks pendientes", "posventa.events.jobs.deliver_pending", "I", minutes=1),
     Job("Vigilancia de las 24 horas", "posventa.cases.jobs.watch_attention", "I", minutes=5),
     Job("Casos huérfanos", "posventa.cases.jobs.watch_orphans", "I", minutes=60),
     Job("Documentos por generar", "posventa.cases.jobs.sweep_documents", "I", minutes=1),
