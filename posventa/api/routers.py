@@ -4,6 +4,7 @@ module per topic; api.py mounts each at its prefix under /api/v1/."""
 from ninja import Router
 
 from posventa.api.claims import router as claims_router
+from posventa.events.hub import hub_router
 from posventa.indicators.api import router as indicators_router
 
 ROUTERS: list[tuple[str, Router]] = [
@@ -11,4 +12,6 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/indicators", indicators_router),
     # Billing complaints and UTAR's answers (procedure F).
     ("/claims", claims_router),
+    # TMF688 hub of the native events: register a webhook (posventa/events, docs/events.md).
+    ("/hub", hub_router("posventa")),
 ]
