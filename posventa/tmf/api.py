@@ -14,6 +14,9 @@ from ninja import Router
 from posventa.api import throttle
 from posventa.api.api import BearerToken
 from posventa.tmf import tmf630
+from posventa.tmf.party import router as party_router
+from posventa.tmf.party_interaction import router as party_interaction_router
+from posventa.tmf.product_inventory import router as product_inventory_router
 from posventa.tmf.product_ordering import router as product_ordering_router
 from posventa.tmf.trouble_ticket import router as trouble_ticket_router
 
@@ -49,6 +52,9 @@ tmf630.install(api)
 FACADES: list[tuple[str, Router]] = [
     ("/troubleTicket/v4", trouble_ticket_router),
     ("/productOrdering/v4", product_ordering_router),
+    ("/productInventory/v4", product_inventory_router),
+    ("/partyInteraction/v4", party_interaction_router),
+    ("/party/v4", party_router),
 ]
 
 for prefix, router in FACADES:
