@@ -19,7 +19,8 @@ Two choices, both explicit:
   `fields=a,b` legitimately lacks required attributes. Give the same
   selection as `fields=`: the top-level `required` list is cut to the
   selected attributes (nothing else is relaxed: nested objects are full and
-  validated as such), and an attribute outside the selection plus the
+  validated as such, except one selected in part — `fields=relatedParty.name`
+  — whose own `required` is dropped too), and an attribute outside the selection plus the
   envelope (`id`, `href`, `@type`, `@baseType`, `@schemaLocation`) is an
   error, since TMF630 says only the selected attributes come back. Without
   `fields` the body is a full representation and validated as one.
@@ -86,6 +87,19 @@ def _selection(fields: str | Iterable[str]) -> frozenset[str]:
     return frozenset(name.strip() for name in fields if name.strip())
 
 
+def _without_required(schema: dict, schemas: dict, prefix: str) -> dict:
+    """An attribute selected only in part (`fields=relatedParty.name`): its
+    object, or each item of its list, need not carry its required attributes;
+    deeper objects stay full."""
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        return {**schema, "items": _without_required(schema["items"], schemas, prefix)}
+    ref = schema.get("$ref", "")
+    if ref.startswith(prefix):
+        schema = schemas[ref[len(prefix) :]]
+    relaxed = {key: value for key, value in schema.items() if key != "required"}
+    return relaxed
+
+
 @cache
 def _validator(api: str, definition: str, fields: frozenset[str] | None, strict: bool):
     doc = document(api)
@@ -101,16 +115,26 @@ def _validator(api: str, definition: str, fields: frozenset[str] | None, strict:
         # envelope), each still validated by its official schema.
         full = schemas[definition]
         properties = full.get("properties", {})
-        unknown = fields - set(properties)
+        heads: dict[str, set[str]] = {}
+        for name in fields:
+            head, _dot, rest = name.partition(".")
+            heads.setdefault(head, set()).add(rest)
+        unknown = set(heads) - set(properties)
         if unknown:
             raise LookupError(f"{api} {definition} has no attribute {sorted(unknown)}")
-        kept = fields | ENVELOPE
+        kept = set(heads) | ENVELOPE
         root = {
             "type": "object",
-            "properties": {name: s for name, s in properties.items() if name in kept},
+            "properties": {
+                name: (
+                    _without_required(s, schemas, prefix) if "" not in heads.get(name, {""}) else s
+                )
+                for name, s in properties.items()
+                if name in kept
+            },
             "additionalProperties": False,
         }
-        required = [name for name in full.get("required", []) if name in fields]
+        required = [name for name in full.get("required", []) if name in heads]
         if required:  # draft 4 refuses an empty `required`
             root["required"] = required
     if container == "definitions":

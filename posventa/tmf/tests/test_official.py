@@ -126,3 +126,26 @@ def test_openapi3_documents_resolve_components(tmp_path, monkeypatch):
     finally:
         official.document.cache_clear()
         official._validator.cache_clear()
+
+
+def test_a_nested_selection_relaxes_only_that_attribute():
+    # fields=relatedParty.name: each party lacks TMF637's required @referredType, legitimately.
+    official.assert_matches(
+        "TMF637",
+        "Product",
+        {"id": "7", "relatedParty": [{"name": "ACME"}]},
+        fields="relatedParty.name",
+    )
+    # …but a fully selected relatedParty must still be complete.
+    with pytest.raises(AssertionError, match="@referredType"):
+        official.assert_matches(
+            "TMF637",
+            "Product",
+            {"id": "7", "relatedParty": [{"name": "ACME"}]},
+            fields="relatedParty",
+        )
+    # …and its items still refuse attributes the document does not define.
+    with pytest.raises(AssertionError, match="nit"):
+        official.assert_matches(
+            "TMF637", "Product", {"relatedParty": [{"nit": "1"}]}, fields="relatedParty.name"
+        )
