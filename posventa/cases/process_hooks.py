@@ -33,6 +33,7 @@ from posventa.customers.models import Direction
 from posventa.customers.services import interaction_record_within
 from posventa.engine.models import InstanceStatus
 from posventa.engine.registry import registry
+from posventa.events import services as events
 from posventa.outbox.services import email_queue
 from posventa.procedures.catalog import TEAM_INITIATED
 
@@ -135,6 +136,7 @@ def on_saved(*, instance, ready) -> None:
         return
     fields = []
     now = timezone.now()
+    before = events.case_snapshot(case)  # what the step's events compare with
     if instance.status == InstanceStatus.COMPLETED:
         if case.status != CaseStatus.CLOSED:
             case.status = CaseStatus.CLOSED
@@ -165,6 +167,7 @@ def on_saved(*, instance, ready) -> None:
         # Values the process computed, not input: the database's constraints
         # hold them (a closed case has its outcome, the wait is not negative).
         case.save(update_fields=[*fields, "updated_at"])
+    events.step_publish(case=case, before=before, ready=ready)
     _notify(
         instance, case, ready=ready, closed_now="closed_at" in fields, began_waiting=began_waiting
     )

@@ -29,6 +29,7 @@ from posventa.customers.services import interaction_record, interaction_record_w
 from posventa.engine import services as engine
 from posventa.engine.deployment import latest_version_id
 from posventa.engine.models import InstanceStatus, ProcessInstance
+from posventa.events import services as events
 from posventa.inventory.models import Product
 from posventa.outbox.services import email_queue
 from posventa.procedures import collisions
@@ -162,6 +163,7 @@ def case_open(
             occurred_at=received_at,
             case=case,
         )
+    events.case_created_publish(case=case)  # before the events of its first steps
     engine.instance_run(
         case.instance,
         data={
@@ -208,6 +210,9 @@ def case_becomes_request(*, case: Case, answered_by_role: str = "") -> Case:
             "attention_late_at",
             "updated_at",
         ]
+    )
+    events.case_changes_publish(
+        case=case, status_before=case.status, attended=bool(answered_by_role)
     )
     # Now the customer's request: she hears its number, as any request.
     from posventa.channels.notify import notify_case
@@ -304,6 +309,7 @@ def case_cancel(*, case: Case, user, reason: str, channel: str = "") -> Case:
         .select_related("company", "instance")
         .get(pk=case.pk)
     )
+    status_before = case.status
     if case.status == CaseStatus.CLOSED:
         raise CaseAlreadyClosed(
             _("Case %(number)s is already closed (%(outcome)s): there is nothing to cancel.")
@@ -338,6 +344,7 @@ def case_cancel(*, case: Case, user, reason: str, channel: str = "") -> Case:
     case.cancel_reason = reason
     case.full_clean()
     case.save(update_fields=[*fields, "updated_at"])
+    events.case_changes_publish(case=case, status_before=status_before)
     interaction_record(
         company=case.company,
         user=user,

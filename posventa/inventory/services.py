@@ -12,6 +12,7 @@ from posventa.catalog.models import Plan
 from posventa.catalog.selectors import device_tariff, equipment_parts_by_kind
 from posventa.common.money import bs
 from posventa.customers.models import Company
+from posventa.events import services as events
 from posventa.inventory.models import (
     BILLABLE_CONDITIONS,
     Equipment,
@@ -63,6 +64,7 @@ def product_install(
     )
     product.full_clean()
     product.save()
+    events.product_changed_publish(product=product, change="installed")
     return product
 
 
@@ -101,6 +103,7 @@ def supplementary_services_change(*, product: Product, enable=(), disable=(), on
     ProductSupplementaryService.objects.bulk_create(
         [ProductSupplementaryService(product=product, service=s, enabled_on=on) for s in enable]
     )
+    events.product_changed_publish(product=product, change="services")
     return product
 
 
@@ -121,6 +124,7 @@ def product_change_plan(*, product: Product, plan: Plan) -> Product:
         raise ValidationError({"product": _("A withdrawn product cannot change plan.")})
     product.plan = plan
     product.save(update_fields=["plan", "updated_at"])
+    events.product_changed_publish(product=product, change="plan")
     return product
 
 
@@ -160,6 +164,7 @@ def product_relocate(
     product.neighbourhood = " ".join((neighbourhood or "").split())
     product.full_clean()
     product.save(update_fields=["installation_address", "zone", "neighbourhood", "updated_at"])
+    events.product_changed_publish(product=product, change="relocated")
     return product
 
 
@@ -178,6 +183,7 @@ def product_withdraw(*, product: Product, on: date) -> Product:
     product.withdrawn_on = on
     product.full_clean()
     product.save(update_fields=["status", "withdrawn_on", "updated_at"])
+    events.product_changed_publish(product=product, change="withdrawn")
     return product
 
 
@@ -243,6 +249,7 @@ def product_suspend(*, product: Product, on: date) -> Product:
     if product.status != ProductStatus.SUSPENDED:
         product.status = ProductStatus.SUSPENDED
         product.save(update_fields=["status", "updated_at"])
+        events.product_changed_publish(product=product, change="suspended")
     return product
 
 
@@ -273,6 +280,7 @@ def product_reconnect(*, product: Product, on: date) -> Suspension:
     if product.status != ProductStatus.ACTIVE:
         product.status = ProductStatus.ACTIVE
         product.save(update_fields=["status", "updated_at"])
+        events.product_changed_publish(product=product, change="reconnected")
     return suspension
 
 

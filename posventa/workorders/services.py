@@ -18,6 +18,7 @@ from posventa.cases.models import Case
 from posventa.common.services import validated_save
 from posventa.customers.models import Company
 from posventa.engine import services as engine
+from posventa.events import services as events
 from posventa.inventory.models import Product
 from posventa.workorders.models import (
     DamagedService,
@@ -508,6 +509,7 @@ def workorder_close(
         work_order, update_fields=["state", "result", "closed_at", "closed_by", "updated_at"]
     )
     _log(work_order, user=user, note=work_order.result)
+    events.workorder_closed_publish(work_order=work_order)
 
     payload = closing_payload(work_order)
     try:
