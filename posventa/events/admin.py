@@ -76,7 +76,7 @@ class DeliveryAdmin(AuditedAdmin, admin.ModelAdmin):
     def payload(self, obj):
         return bytes(obj.body).decode("utf-8", "replace")
 
-    @admin.action(description=_("Retry now (deliveries given up on)"))
+    @admin.action(description=_("Retry now (deliveries given up on)"), permissions=["change"])
     def retry_now(self, request, queryset):
         retried = 0
         for delivery in queryset:

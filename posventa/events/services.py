@@ -242,6 +242,27 @@ def case_changes_publish(*, case, status_before: str, attended: bool = False) ->
             )
 
 
+def case_snapshot(case) -> tuple[str, bool]:
+    """The case as a step found it, for `step_publish`: its state, and
+    whether its request was already attended before this step (a mark the
+    step's own task made is pending in `_step_changes`, not yet saved)."""
+    pending = case.__dict__.get("_step_changes", ())
+    return case.status, case.attended_at is not None and "attended_at" not in pending
+
+
+def step_publish(*, case, before: tuple[str, bool], ready) -> None:
+    """The events of a process step on its case (cases.process_hooks.on_saved):
+    its state changed, closed, the request attended, and the user tasks now
+    ready that were not before."""
+    status_before, attended_before = before
+    case_changes_publish(
+        case=case,
+        status_before=status_before,
+        attended=not attended_before and case.attended_at is not None,
+    )
+    tasks_created_publish(case=case, ready=ready)
+
+
 def tasks_created_publish(*, case, ready) -> None:
     """The user tasks ready after a step that had no event yet (the engine's
     ready list, `engine.runtime.TaskInfo`): one "task.created" each."""
