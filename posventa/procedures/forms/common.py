@@ -262,6 +262,17 @@ class RequirementsFields(CaseTaskForm):
                 widget=forms.HiddenInput,
             )
 
+    @property
+    def required_when(self) -> dict:
+        """A document seen in original needs its copy attached, unless an
+        earlier step received it (clean(); engine/form_schema.py)."""
+        conditions = {}
+        for requirement in self.requirements:
+            kind = requirement.document_kind
+            if f"original_{kind}" in self.fields and kind not in self.received_before:
+                conditions[f"file_{kind}"] = {f"original_{kind}": True}
+        return conditions
+
     def needs_original(self, requirement: Requirement) -> bool:
         return (requirement.procedure, requirement.document_kind) in ORIGINAL_REQUIRED
 

@@ -85,6 +85,12 @@ class ReceiveRequest(SuspensionDates):
     starts_on = _date_field(_("Suspension from"), required=False)
     ends_on = _date_field(_("Suspension until (included)"), required=False)
     reconnect_on = _date_field(_("Reconnection on"), required=False)
+    # What clean() asks for by the kind of request (engine/form_schema.py).
+    required_when = {
+        "starts_on": {"request_kind": [SUSPENSION]},
+        "ends_on": {"request_kind": [SUSPENSION]},
+        "reconnect_on": {"request_kind": [RECONNECTION]},
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,6 +226,12 @@ class InformReconnection(ProductTaskForm, InteractionFields):
         required=False,
     )
     payment_promised_on = _date_field(_("The customer promises to pay by"), required=False)
+
+    @property
+    def also_required(self) -> list[str]:
+        # clean() asks for it while the customer has pending invoices
+        # (engine/form_schema.py).
+        return ["invoices_told"] if self.pending else []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -670,6 +670,19 @@ class TestWithCustomer(DamageForm, InteractionFields):
 
     field_order = ["customer_conform", "contact_request"]
 
+    @property
+    def required_when(self) -> dict:
+        # What clean() asks for by the answer (engine/form_schema.py); nothing
+        # once the order closed meanwhile.
+        if self.closed_meanwhile:
+            return {}
+        talked = {"customer_conform": [CONFORM, NOT_CONFORM]}
+        return {
+            "contact_request": {"customer_conform": [ASK_EXECUTIVE]},
+            "interaction_channel": talked,
+            "interaction_summary": talked,
+        }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         order = self.work_order
@@ -1040,6 +1053,8 @@ class UnsolvedVisit(DamageForm, InteractionFields):
     )
 
     field_order = ["second_visit", "conform"]
+    # What clean() asks for when the case closes (engine/form_schema.py).
+    required_when = {"conform": {"second_visit": ["no"]}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

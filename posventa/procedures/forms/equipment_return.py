@@ -63,6 +63,18 @@ class EquipmentReturnFields:
                 required=False,
             )
 
+    @property
+    def required_when(self) -> dict:
+        """What the return's rules ask for by a device's condition: its missing
+        parts when incomplete, a note when damaged (engine/form_schema.py)."""
+        conditions = {}
+        for device in getattr(self, "returning", []):
+            condition = f"condition_{device.pk}"
+            if f"parts_{device.pk}" in self.fields:
+                conditions[f"parts_{device.pk}"] = {condition: [ReturnCondition.INCOMPLETE.value]}
+            conditions[f"note_{device.pk}"] = {condition: [ReturnCondition.DAMAGED.value]}
+        return conditions
+
     def clean_returns(self, cleaned: dict) -> None:
         """The return's rules, each error on the device's field it is about."""
         for device in self.returning:

@@ -206,6 +206,8 @@ class TellResolution(ComplaintTaskForm, InteractionFields):
     )
 
     field_order = ["accepted", "disagreement"]
+    # What clean() asks for when the customer disagrees (engine/form_schema.py).
+    required_when = {"disagreement": {"accepted": ["no"]}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

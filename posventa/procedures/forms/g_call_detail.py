@@ -205,6 +205,8 @@ class SendDetail(CallDetailForm):
         widget=forms.RadioSelect,
     )
     send_to = forms.EmailField(label=gettext_lazy("Customer's e-mail"), required=False)
+    # What clean() asks for when sent by e-mail (engine/form_schema.py).
+    required_when = {"send_to": {"send_by": [Channel.EMAIL.value]}}
     interaction_summary = forms.CharField(
         label=gettext_lazy("What was said"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -284,6 +284,11 @@ class CloseWorkOrders(WithdrawalForm):
                 widget=forms.RadioSelect,
             )
 
+    @property
+    def also_required(self) -> list[str]:
+        # clean() asks how each pending order ends (engine/form_schema.py).
+        return [f"state_{order.pk}" for order in self.orders]
+
     def clean(self):
         cleaned = super().clean()
         for order in self.orders:

@@ -46,6 +46,11 @@ class CallDebtor(CaseTaskForm, InteractionFields):
         max_digits=12,
         decimal_places=2,
     )
+    # What clean() asks for with a promise (engine/form_schema.py).
+    required_when = {
+        "promised_on": {"call_result": [PROMISE]},
+        "promised_amount": {"call_result": [PROMISE]},
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -157,6 +157,13 @@ class EnterMigration(CaseTaskForm):
         label=_("Observations"), max_length=150, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    @property
+    def also_required(self) -> list[str]:
+        # clean() asks for it when the review found excess cable to charge
+        # (engine/form_schema.py).
+        amount = self.variables.get("excess_cable_amount") or "0"
+        return ["customer_accepted_charge"] if Decimal(amount) > 0 else []
+
     def clean(self):
         cleaned = super().clean()
         product = self.case.product if self.case else None

@@ -201,6 +201,8 @@ class UnresolvedVisit(CaseTaskForm):
         max_length=500,
         required=False,
     )
+    # What clean() asks for when the case closes (engine/form_schema.py).
+    required_when = {"close_reason": {"decision": [CLOSE]}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
