@@ -33,6 +33,19 @@ CONTACT_URN = "urn:posventa:contact:"
 # A recorded contact has happened: TMF683's "completed".
 STATUS = "completed"
 
+# The cases another facade under /tmf-api/ exposes, by procedure: the TMF
+# resource the case is there, and its path (the case number is its id).
+# TMF621 (posventa/tmf/trouble_ticket.py): damages and billing complaints;
+# TMF622 (posventa/tmf/product_ordering.py): the changes to a product.
+CASE_RESOURCES = {
+    "E": ("TroubleTicket", "/tmf-api/troubleTicket/v4/troubleTicket"),
+    "F": ("TroubleTicket", "/tmf-api/troubleTicket/v4/troubleTicket"),
+    **{
+        procedure: ("ProductOrder", "/tmf-api/productOrdering/v4/productOrder")
+        for procedure in ("A", "B", "C", "D", "H")
+    },
+}
+
 FILTERS = (
     "id",
     "direction",
@@ -107,18 +120,16 @@ def representation(interaction: Interaction, base: str = "") -> dict:
     if interaction.case_id:
         case = interaction.case
         # TMF683 v4 has no `relatedEntity`: the case the contact was part of
-        # is the item of the interaction.
-        body["interactionItem"] = [
-            {
-                "id": "1",
-                "item": {
-                    "id": case.number,
-                    "name": case.subject,
-                    "role": "relatedCase",
-                    "@referredType": "Case",
-                },
-            }
-        ]
+        # is the item of the interaction; a case no facade exposes (a
+        # collections call, a visit…) is named without a link.
+        item = {"id": case.number, "name": case.subject, "role": "relatedCase"}
+        resource = CASE_RESOURCES.get(case.procedure)
+        if resource:
+            item["href"] = f"{base}{resource[1]}/{case.number}"
+            item["@referredType"] = resource[0]
+        else:
+            item["@referredType"] = "Case"
+        body["interactionItem"] = [{"id": "1", "item": item}]
     return body
 
 

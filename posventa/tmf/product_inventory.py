@@ -224,8 +224,8 @@ def filtered(products: QuerySet[Product], asked: dict[str, list[str]]) -> QueryS
         unknown = [v for v in asked["status"] if v not in STATUS_FROM_TMF]
         if unknown:
             raise tmf630.BadQuery(
-                _("Unknown status %(value)s. The products are: %(known)s.")
-                % {"value": unknown[0][:50], "known": ", ".join(STATUS_FROM_TMF)}
+                _("Unknown value %(value)s for %(name)s. It can be: %(known)s.")
+                % {"value": unknown[0][:50], "name": "status", "known": ", ".join(STATUS_FROM_TMF)}
             )
         products = products.filter(status__in=[STATUS_FROM_TMF[v] for v in asked["status"]])
     if "name" in asked:
