@@ -114,7 +114,7 @@ def query_matches(query: str, body: dict, *, kind: str = "") -> bool:
     a dotted path into the body (in the native body, also into its `data`)."""
     for name, accepted in query_parse(query):
         if name == "eventType":
-            value = body.get("eventType", kind) if isinstance(body, dict) else kind
+            value = body.get("eventType", body.get("kind", kind))
         else:
             value = _lookup(body, name)
             if value is None and isinstance(body.get("data"), dict):

@@ -336,7 +336,7 @@ def test_the_admin_never_shows_a_subscription_s_secret(client, executive, receiv
         assert receiver.url in html and secret not in html
 
 
-def test_a_staff_member_who_may_only_look_is_not_offered_the_retry(client):
+def test_a_staff_member_who_may_only_look_is_not_offered_the_retry(client, db):
     staff = UserFactory(username="staff", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_delivery"))
     client.force_login(staff)
