@@ -29,6 +29,7 @@ have — and turns every refusal that machinery writes in /api/v1/'s shape
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import (
@@ -47,7 +48,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from posventa.api import errors as api_errors
 from posventa.api.idempotency import IdempotentAPI
-from posventa.api.types import MAX_ID
+from posventa.api.types import MAX_ID, Text
 from posventa.common.middleware import database_unavailable
 from posventa.engine import services as engine
 from posventa.procedures.collisions import CaseCollision
@@ -66,7 +67,6 @@ Offset = Annotated[int, Field(ge=0, le=MAX_ID, description="How many items to sk
 Fields = Annotated[
     str | None,
     Field(
-        None,
         max_length=1000,
         pattern=r"^[A-Za-z@][A-Za-z0-9@._]*(,[A-Za-z@][A-Za-z0-9@._]*)*$",
         description="Comma-separated attributes to return (TMF630 attribute selection); "
@@ -172,7 +172,13 @@ def install(api) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def invalid_input(request, exc):
-        fields = api_errors.pydantic_errors(exc.errors)
+        unsupported = [e for e in exc.errors if e.get("type") == "extra_forbidden"]
+        fields = api_errors.pydantic_errors(
+            [e for e in exc.errors if e.get("type") != "extra_forbidden"]
+        )
+        for error in unsupported:
+            name = api_errors._field(tuple(error.get("loc") or ()))
+            fields.setdefault(name, []).append(_("This API does not take this attribute."))
         in_body = any((e.get("loc") or ("",))[0] == "body" for e in exc.errors)
         return answer(
             request,
@@ -389,3 +395,59 @@ PAGED = {
         }
     }
 }
+
+
+# --- the common TMF schemas ----------------------------------------------------------------
+#
+# Outputs: every attribute but the envelope is optional, since `fields=` may
+# leave it out; the operations drop the absent ones (exclude_none).
+# Inputs: an attribute the facade does not take is refused (400), never
+# ignored in silence.
+
+
+class TMFOut(Schema):
+    model_config = {"populate_by_name": True}
+
+
+class TMFIn(Schema):
+    model_config = {"populate_by_name": True, "extra": "forbid"}
+
+    type_: Text(100) | None = Field(None, alias="@type")
+    baseType: Text(100) | None = Field(None, alias="@baseType")
+    schemaLocation: Text(500) | None = Field(None, alias="@schemaLocation")
+
+
+class RefOut(TMFOut):
+    """A reference to another resource (RelatedParty, RelatedEntity, a product, a channel)."""
+
+    id: str
+    href: str | None = None
+    name: str | None = None
+    role: str | None = None
+    type_: str | None = Field(None, alias="@type")
+    referredType: str | None = Field(None, alias="@referredType")
+
+
+class RefIn(TMFIn):
+    """A reference given by a client: `id` names the record."""
+
+    id: Text(100, min_length=1)
+    href: Text(500) | None = None
+    name: Text(200) | None = None
+    role: Text(100) | None = None
+    referredType: Text(100) | None = Field(None, alias="@referredType")
+
+
+class NoteOut(TMFOut):
+    id: str | None = None
+    author: str | None = None
+    date: datetime | None = None
+    text: str | None = None
+    type_: str | None = Field(None, alias="@type")
+
+
+class StatusChangeOut(TMFOut):
+    status: str | None = None
+    changeDate: datetime | None = None
+    changeReason: str | None = None
+    type_: str | None = Field(None, alias="@type")
