@@ -28,7 +28,9 @@ class EventKind(models.TextChoices):
 
 class Event(models.Model):
     """Something that happened to a case, a work order or a product, with
-    the native payload built when it was published (`data`)."""
+    the native payload built when it was published (`data`). A record, not
+    a tie: deleting its case or product leaves the event (and the bodies
+    already frozen in its deliveries), pointing nowhere."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
@@ -36,7 +38,7 @@ class Event(models.Model):
     case = models.ForeignKey(
         "cases.Case",
         verbose_name=_("case"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -44,7 +46,7 @@ class Event(models.Model):
     work_order = models.ForeignKey(
         "workorders.WorkOrder",
         verbose_name=_("work order"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -52,7 +54,7 @@ class Event(models.Model):
     product = models.ForeignKey(
         "inventory.Product",
         verbose_name=_("product"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

@@ -393,3 +393,22 @@ def test_two_workers_at_once_send_a_delivery_once(reference_data, receiver):
             thread.join(30)
         assert sorted(results) == [0, 0, 0, 1]
     assert len(receiver.requests) == 1 + rounds
+
+
+def test_a_product_ordering_listener_gets_the_tmf622_event_of_a_plan_change(
+    procedures, customer_product, executive, receiver, django_capture_on_commit_callbacks
+):
+    _subscription, secret = subscribe(
+        executive, receiver.url, "eventType=ProductOrderCreateEvent", api="productOrdering"
+    )
+    trouble_tickets, _ = subscribe(executive, receiver.url, api="troubleTicket")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_plan_change(customer_product, executive)
+    assert len(receiver.requests) == 1  # a plan change is no trouble ticket
+    got = receiver.requests[0]
+    assert signature_verify(secret, got.headers["X-Posventa-Signature"], got.body)
+    body = json.loads(got.body)
+    assert body["eventType"] == "ProductOrderCreateEvent"
+    assert body["eventId"] == str(Event.objects.get(kind="case.created", case=case).pk)
+    assert body["event"]["productOrder"]["id"]
+    assert not Delivery.objects.filter(subscription=trouble_tickets).exists()
