@@ -20,26 +20,51 @@ maximum length and no NUL, ids are 1..2**63-1, moments fall in 2000–2100,
 codes are one of a known set. Nothing a client sends is meant to give a 5xx.
 """
 
-from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Schema, Status
+from ninja import Status
 from ninja.security import HttpBearer
 
 from posventa.api import errors, idempotency, throttle
+from posventa.api.cases import (
+    COMPLETE_BODY,
+    CaseCancelIn,
+    CaseIn,
+    CaseListItemOut,
+    CaseOut,
+    ChannelCode,
+    ClockCode,
+    Day,
+    OutcomeFilter,
+    ProcedureCode,
+    Refused,
+    SortCode,
+    StateCode,
+    TaskDetail,
+    TaskOut,
+    WaitingCode,
+    case_out,
+    case_row,
+    json_form_data,
+    multipart_form_data,
+    my_task,
+    task_out,
+    visible_case,
+)
 from posventa.api.errors import responses
+from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
 from posventa.api.routers import ROUTERS
 from posventa.api.services import token_user
-from posventa.api.types import LONG_TEXT, Choice, FormData, Id, Moment, Text
+from posventa.api.types import Id, Text
 from posventa.cases import selectors as case_selectors
-from posventa.cases.models import Case, Procedure
+from posventa.cases.models import Case
+from posventa.cases.selectors import DEFAULT_CASE_SORT
 from posventa.cases.services import case_cancel, case_open
-from posventa.common.models import Channel
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company
 from posventa.engine import services as engine
@@ -98,143 +123,52 @@ throttle.install(api)
 errors.install(api)
 
 
-# --- schemas ----------------------------------------------------------------------------
-
-
-ProcedureCode = Choice(Procedure)
-ChannelCode = Choice(Channel)
-
-
-class CaseIn(Schema):
-    nit: Text(32) | None = Field(None, description="The customer's NIT (or give company_id).")
-    company_id: Id | None = None
-    procedure: ProcedureCode
-    channel: ChannelCode
-    subject: Text(200, min_length=1)
-    description: Text(LONG_TEXT) = ""
-    product_id: Id | None = None
-    received_at: Moment | None = Field(None, description="When it arrived; now by default.")
-    acknowledge_open_cases: bool = Field(
-        False,
-        description="The product has an open case the request only warns about (409 names "
-        "it): send true to open the request all the same. A refusal stays a 409.",
-    )
-
-
-class TaskOut(Schema):
-    id: UUID
-    case: str
-    company: str
-    procedure: str
-    name: str
-    role: str
-    form_key: str
-    assignee: str | None
-    ready_since: datetime
-    due_at: datetime | None
-
-
-class StepOut(Schema):
-    element: str
-    name: str
-    lane: str
-    started_at: datetime
-    ended_at: datetime | None
-    completed_by: str | None
-
-
-class CaseOut(Schema):
-    number: str
-    company: str
-    nit: str
-    procedure: str
-    channel: str
-    subject: str
-    received_at: datetime
-    status: str
-    outcome: str
-    attended_at: datetime | None
-    closed_at: datetime | None
-    current_tasks: list[TaskOut]
-    history: list[StepOut]
-
-
-class CancelIn(Schema):
-    reason: Text(500, min_length=1) = Field(description="Why the case is cancelled.")
-    channel: ChannelCode | None = Field(
-        None, description="How the customer is told; the case's own channel by default."
-    )
-
-
-class TaskDetail(TaskOut):
-    instructions: str
-    form: dict
-
-
-class CompleteIn(Schema):
-    data: FormData = Field(
-        {}, description="The task's form: field name → value, as its JSON Schema says."
-    )
-
-
-def _task_out(task: HumanTask) -> dict:
-    case = task.instance.case
-    return {
-        "id": task.task_id,
-        "case": case.number,
-        "company": case.company.display_name,
-        "procedure": case.procedure,
-        "name": task.name,
-        "role": task.role,
-        "form_key": task.form_key,
-        "assignee": task.assignee.username if task.assignee else None,
-        "ready_since": task.created_at,
-        "due_at": task.due_at,
-    }
-
-
-def _case_out(case: Case) -> dict:
-    tasks = HumanTask.objects.filter(instance_id=case.instance_id).select_related(
-        "instance__case__company", "assignee"
-    )
-    events = (
-        case.instance.events.filter(kind__in=["UserTask", "ServiceTask"]).select_related("actor")
-        if case.instance_id
-        else []
-    )
-    return {
-        "number": case.number,
-        "company": case.company.display_name,
-        "nit": case.company.nit,
-        "procedure": case.procedure,
-        "channel": case.channel,
-        "subject": case.subject,
-        "received_at": case.received_at,
-        "status": case.status,
-        "outcome": case.outcome,
-        "attended_at": case.attended_at,
-        "closed_at": case.closed_at,
-        "current_tasks": [_task_out(t) for t in tasks],
-        "history": [
-            {
-                "element": e.bpmn_id,
-                "name": e.name,
-                "lane": e.lane,
-                "started_at": e.started_at,
-                "ended_at": e.ended_at,
-                "completed_by": e.actor.username if e.actor else None,
-            }
-            for e in events
-        ],
-    }
-
-
-def _my_task(request, task_id: UUID) -> HumanTask:
-    """A pending task the user may see (her role's, on a customer she sees)."""
-    return get_object_or_404(case_selectors.inbox(user=request.user), task_id=task_id)
+# The schemas and the answers' shapes: posventa/api/cases.py.
 
 
 # --- endpoints ------------------------------------------------------------------------
+
+
+@api.get("/cases", response=responses({200: list[CaseListItemOut]}), openapi_extra=PAGED)
+def list_cases(
+    request,
+    response: HttpResponse,
+    procedure: ProcedureCode | None = None,
+    status: StateCode | None = None,
+    outcome: OutcomeFilter | None = None,
+    received_from: Day | None = None,
+    received_to: Day | None = None,
+    executive_id: Id | None = None,
+    company_id: Id | None = None,
+    channel: ChannelCode | None = None,
+    clock: ClockCode | None = None,
+    waiting: WaitingCode | None = None,
+    sort: SortCode = DEFAULT_CASE_SORT,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+):
+    """The cases I may see, with the case list's filters (the web's /casos/):
+    procedure; state (`cancelled`: closed by hand); outcome; the days received
+    (`received_from`, `received_to`, both included, La Paz); the customer's
+    executive (an executive asking for another's portfolio gets none of it);
+    the customer; the channel; where its 24 hours stand (`clock`); whose step
+    it waits for (`waiting`: a role, or `event` — a message or a timer); and
+    `sort` (a column, `-column` the other way; the newest first by default)."""
+    cases = case_selectors.case_list(
+        user=request.user,
+        procedure=procedure or "",
+        status=status or "",
+        outcome=outcome or "",
+        received_from=received_from,
+        received_to=received_to,
+        executive_id=executive_id,
+        company_id=company_id,
+        channel=channel or "",
+        clock=clock or "",
+        waiting=waiting or "",
+        sort=sort,
+    )
+    return [case_row(c) for c in page(request, response, cases, limit=limit, offset=offset)]
 
 
 @api.post("/cases", response=responses({201: CaseOut}, 403, 404, 409, body=True))
@@ -267,64 +201,76 @@ def open_case(request, payload: CaseIn):
         user=request.user,
         acknowledge_open_cases=payload.acknowledge_open_cases,
     )
-    return Status(201, _case_out(case))
+    return Status(201, case_out(case))
 
 
 @api.get("/cases/{number}", response=responses({200: CaseOut}, 404))
 def get_case(request, number: Text(20)):
     """A case with its status, outcome, attended time, pending steps and history."""
-    case = get_object_or_404(
-        case_selectors.cases_visible_to(request.user).select_related("company", "instance"),
-        number=number,
-    )
-    return _case_out(case)
+    return case_out(visible_case(request, number))
 
 
 @api.post("/cases/{number}/cancel", response=responses({200: CaseOut}, 403, 404, 409, body=True))
-def cancel_case(request, number: Text(20), payload: CancelIn):
+def cancel_case(request, number: Text(20), payload: CaseCancelIn):
     """End an open case at whatever step it stands (team lead, division head):
     its process stops, the case closes as cancelled with the reason, and the
     customer's interaction is recorded. 409 if the case is already closed."""
-    case = get_object_or_404(case_selectors.cases_visible_to(request.user), number=number)
     case = case_cancel(
-        case=case, user=request.user, reason=payload.reason, channel=payload.channel or ""
+        case=visible_case(request, number),
+        user=request.user,
+        reason=payload.reason,
+        channel=payload.channel or "",
     )
-    return _case_out(case)
+    return case_out(case)
 
 
-@api.get("/tasks", response=responses({200: list[TaskOut]}))
-def list_tasks(request, procedure: ProcedureCode | None = None, company_id: Id | None = None):
+@api.get("/tasks", response=responses({200: list[TaskOut]}), openapi_extra=PAGED)
+def list_tasks(
+    request,
+    response: HttpResponse,
+    procedure: ProcedureCode | None = None,
+    company_id: Id | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+):
     """My inbox: my role's pending steps that are mine or nobody's, most urgent first."""
     tasks = case_selectors.inbox(
         user=request.user, procedure=procedure or "", company_id=company_id
     )
-    return [_task_out(t) for t in tasks[:500]]
+    return [task_out(t) for t in page(request, response, tasks, limit=limit, offset=offset)]
 
 
 @api.get("/tasks/{task_id}", response=responses({200: TaskDetail}, 404))
 def get_task(request, task_id: UUID):
-    """A pending task, with its form as JSON Schema."""
-    task = _my_task(request, task_id)
+    """A pending task, with its form as JSON Schema (a file field is a string of
+    `format: binary`: complete the task with multipart/form-data to send it)."""
+    task = my_task(request, task_id)
     form = engine.task_form(task)
     instructions = render_instructions(task.instructions, task_variables(task))
-    return {**_task_out(task), "instructions": instructions, "form": form_json_schema(form)}
+    return {**task_out(task), "instructions": instructions, "form": form_json_schema(form)}
 
 
 @api.post("/tasks/{task_id}/claim", response=responses({200: TaskOut}, 403, 404, 409))
 def claim_task(request, task_id: UUID):
-    task = _my_task(request, task_id)
-    return _task_out(engine.task_claim(task_id=task.task_id, user=request.user))
+    task = my_task(request, task_id)
+    return task_out(engine.task_claim(task_id=task.task_id, user=request.user))
 
 
 @api.post("/tasks/{task_id}/release", response=responses({200: TaskOut}, 403, 404, 409))
 def release_task(request, task_id: UUID):
-    task = _my_task(request, task_id)
-    return _task_out(engine.task_release(task_id=task.task_id, user=request.user))
+    task = my_task(request, task_id)
+    return task_out(engine.task_release(task_id=task.task_id, user=request.user))
 
 
-@api.post("/tasks/{task_id}/complete", response=responses({200: CaseOut}, 403, 404, 409, body=True))
-def complete_task(request, task_id: UUID, payload: CompleteIn):
-    """Complete a task with its form's data; 422 with the field errors otherwise."""
+@api.post(
+    "/tasks/{task_id}/complete",
+    response=responses({200: CaseOut}, 403, 404, 409, body=True),
+    openapi_extra=COMPLETE_BODY,
+)
+def complete_task(request, task_id: UUID):
+    """Complete a task with its form's data — as JSON, or as multipart/form-data
+    with the form's files, which are kept with the case — and move its
+    process on; 422 with the field errors otherwise, and nothing is kept."""
     task = HumanTask.objects.filter(task_id=task_id).select_related("instance").first()
     if task is None:
         if (
@@ -336,9 +282,16 @@ def complete_task(request, task_id: UUID, payload: CompleteIn):
         raise engine.TaskAlreadyCompleted(
             _("This task is no longer pending: someone already completed it.")
         )
-    _my_task(request, task_id)
-    instance = engine.task_complete(task_id=task_id, user=request.user, data=payload.data)
-    return _case_out(Case.objects.select_related("company").get(number=instance.business_key))
+    task = my_task(request, task_id)
+    if request.content_type == "multipart/form-data":
+        try:
+            data, files = multipart_form_data(request, task)
+        except Refused as refusal:
+            return Status(refusal.status, {"detail": refusal.detail})
+    else:
+        data, files = json_form_data(request), None
+    instance = engine.task_complete(task_id=task_id, user=request.user, data=data, files=files)
+    return case_out(Case.objects.select_related("company").get(number=instance.business_key))
 
 
 # The other topics, one module each (posventa/api/routers.py).

@@ -3,11 +3,23 @@ module per topic; api.py mounts each at its prefix under /api/v1/."""
 
 from ninja import Router
 
+from posventa.api.billing import router as billing_router
+from posventa.api.cases import cases_router
 from posventa.api.claims import router as claims_router
+from posventa.api.customers import router as customers_router
+from posventa.api.inventory import router as products_router
 from posventa.events.hub import hub_router
 from posventa.indicators.api import router as indicators_router
 
 ROUTERS: list[tuple[str, Router]] = [
+    # A case's timeline and documents (the cases and tasks themselves: api.py).
+    ("/cases", cases_router),
+    # The portfolio, a customer's contacts and interactions.
+    ("/customers", customers_router),
+    # The customers' products, with services, equipment and suspensions.
+    ("/products", products_router),
+    # Invoices and what each customer owes.
+    ("/billing", billing_router),
     # The month's indicators and the cases behind them (posventa/indicators).
     ("/indicators", indicators_router),
     # Billing complaints and UTAR's answers (procedure F).

@@ -161,3 +161,51 @@ def interaction_record_within(
     # The commercial system records it too (integrations.handback).
     interaction_hand_back(interaction)
     return interaction
+
+
+# Who keeps a contact's data: the customer's executive, and those who oversee
+# every portfolio (the team lead, the division head). The technical roles and
+# the commercial manager read it to reach the customer.
+CONTACT_FIELDS = ("name", "position", "phone", "whatsapp", "email", "preferred_channel")
+
+
+def may_edit_contacts(user, company: Company) -> bool:
+    """Whether `user` may change the data of `company`'s contacts."""
+    if not company_visible_to(company, user):
+        return False
+    if can(user, Capability.OWN_PORTFOLIO):
+        return company.executive_id == user.pk
+    return can(user, Capability.VIEW_TEAM_INDICATORS)
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, user, **changes) -> Contact:
+    """Change a contact's data (name, position, phone, WhatsApp, e-mail,
+    preferred channel; `is_primary=True` makes it the primary contact, and
+    the old one stops being it). Only the given fields change; the model's
+    rules check them (an e-mail that is not one, a channel not known, a name
+    left empty), with the admin's messages, and nothing changes on error."""
+    company = contact.company
+    if not may_edit_contacts(user, company):
+        raise PermissionDenied(
+            _(
+                "Only the customer's executive, the team lead and the division head "
+                "change a contact's data."
+            )
+        )
+    unknown = set(changes) - {*CONTACT_FIELDS, "is_primary"}
+    if unknown:
+        raise ValueError(f"Not a contact's field: {', '.join(sorted(unknown))}")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    for field, value in changes.items():
+        setattr(contact, field, value.strip() if isinstance(value, str) else value)
+    if "name" in changes and not contact.name:
+        raise ValidationError({"name": _("Give the contact's name.")})
+    contact.full_clean(validate_constraints=False)
+    if changes.get("is_primary"):
+        # update() skips auto_now: say when the old primary stopped being one.
+        company.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False, updated_at=timezone.now()
+        )
+    contact.save()
+    return contact
