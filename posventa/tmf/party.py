@@ -17,6 +17,7 @@ from ninja import Router
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company, Contact
 from posventa.tmf import tmf630
+from posventa.tmf.product_inventory import PAGED
 
 router = Router(tags=["TMF632 Party Management"])
 
@@ -179,7 +180,7 @@ def filtered(companies: QuerySet[Company], asked: dict[str, list[str]]) -> Query
     description="The companies you may see (TMF632 `Organization`). Filters: "
     + ", ".join(FILTERS)
     + " (a comma means any of).",
-    openapi_extra=tmf630.PAGED,
+    openapi_extra=PAGED,
 )
 def list_organizations(
     request,

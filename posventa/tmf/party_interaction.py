@@ -17,7 +17,7 @@ from ninja import Router
 from posventa.common.models import Channel
 from posventa.customers.models import Company, Direction, Interaction
 from posventa.tmf import tmf630
-from posventa.tmf.product_inventory import ORGANIZATION_PATH, moment
+from posventa.tmf.product_inventory import ORGANIZATION_PATH, PAGED, moment
 
 router = Router(tags=["TMF683 Party Interaction"])
 
@@ -189,7 +189,7 @@ def filtered(
     summary="List party interactions",
     description="The contacts with the customers you may see, newest first (TMF683 "
     "`PartyInteraction`). Filters: " + ", ".join(FILTERS) + " (a comma means any of).",
-    openapi_extra=tmf630.PAGED,
+    openapi_extra=PAGED,
 )
 def list_interactions(
     request,

@@ -270,3 +270,40 @@ def test_a_fixed_line_bundle_type_is_a_bundle(as_executive, executive):
     body = as_executive.get(f"{URL}/{multipack.pk}").json()
     assert body["isBundle"] is True
     assert_matches("TMF637", "Product", body)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tmf-api/productInventory/v4/product",
+        "/tmf-api/partyInteraction/v4/partyInteraction",
+        "/tmf-api/party/v4/organization",
+    ],
+)
+def test_the_openapi_document_gives_each_list_its_body_and_count_headers(as_executive, path):
+    document = as_executive.get("/tmf-api/openapi.json").json()
+    ok = document["paths"][path]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["type"] == "array"
+    assert set(ok["headers"]) == {"X-Total-Count", "X-Result-Count"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tmf-api/productInventory/v4/product",
+        "/tmf-api/partyInteraction/v4/partyInteraction",
+        "/tmf-api/party/v4/organization",
+    ],
+)
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+def test_the_read_only_facades_refuse_writes_with_a_spanish_405(
+    client, as_executive, mine, path, method
+):
+    product = mine["internet"]
+    for target in (path, f"{path}/{product.pk}"):
+        response = getattr(client, method)(
+            target, {}, content_type="application/json", headers=as_executive.headers
+        )
+        assert_tmf_error(response, 405, "methodNotAllowed", "Esta ruta no admite el método")
+    product.refresh_from_db()
+    assert product.status == ProductStatus.ACTIVE
