@@ -307,3 +307,39 @@ def test_the_read_only_facades_refuse_writes_with_a_spanish_405(
         assert_tmf_error(response, 405, "methodNotAllowed", "Esta ruta no admite el método")
     product.refresh_from_db()
     assert product.status == ProductStatus.ACTIVE
+
+
+def test_the_product_inventory_hub_delivers_the_tmf637_event_to_the_portfolios_subscribers(
+    mine, executive, other_executive
+):
+    """End to end with posventa/events: a suspension published on the product
+    reaches the executive's TMF637 subscription filtered on the state change,
+    with the body `hub_event` renders; another portfolio's subscriber and a
+    subscription filtered on another event type get nothing."""
+    import json
+
+    from posventa.events.models import Delivery, HubApi, Subscription
+    from posventa.events.services import product_changed_publish
+
+    def subscribe(owner, query):
+        return Subscription.objects.create(
+            api=HubApi.PRODUCT_INVENTORY,
+            callback="https://listener.example.com/tmf637",
+            owner=owner,
+            secret="s" * 32,
+            query=query,
+        )
+
+    wanted = subscribe(executive, "eventType=ProductStateChangeEvent")
+    subscribe(executive, "eventType=ProductAttributeValueChangeEvent")
+    subscribe(other_executive, "")
+    product = mine["internet"]
+    product.status = ProductStatus.SUSPENDED
+    product.save()
+    event = product_changed_publish(product=product, change="suspended")
+    deliveries = list(Delivery.objects.filter(event=event))
+    assert [d.subscription_id for d in deliveries] == [wanted.pk]
+    body = json.loads(bytes(deliveries[0].body))
+    assert_matches("TMF637", "ProductStateChangeEvent", body)
+    assert body == json.loads(json.dumps(hub_event(event)))
+    assert body["event"]["product"]["status"] == "suspended"
