@@ -4,10 +4,13 @@ module per topic; api.py mounts each at its prefix under /api/v1/."""
 from ninja import Router
 
 from posventa.api.billing import router as billing_router
+from posventa.api.campaigns import router as campaigns_router
 from posventa.api.cases import cases_router
 from posventa.api.claims import router as claims_router
+from posventa.api.collections import router as collections_router
 from posventa.api.customers import router as customers_router
 from posventa.api.inventory import router as products_router
+from posventa.api.reviews import router as reviews_router
 from posventa.events.hub import hub_router
 from posventa.indicators.api import router as indicators_router
 
@@ -24,6 +27,12 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/indicators", indicators_router),
     # Billing complaints and UTAR's answers (procedure F).
     ("/claims", claims_router),
+    # Call campaigns and their calls (procedure J).
+    ("/campaigns", campaigns_router),
+    # The preventive review list and the analysts' daily report (procedure K).
+    ("/reviews", reviews_router),
+    # Proforma runs, proformas, debtors, the collection call, promises (procedure I).
+    ("/collections", collections_router),
     # TMF688 hub of the native events: register a webhook (posventa/events, docs/events.md).
     ("/hub", hub_router("posventa")),
 ]

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from posventa.accounts.roles import Capability, can
+from posventa.accounts.roles import Capability, Role, can
 from posventa.campaigns.models import CallResult, Campaign, CampaignItem
 
 
@@ -45,3 +45,15 @@ def worklist(campaign: Campaign, *, result: str = "") -> QuerySet[CampaignItem]:
         "company", "product__plan", "work_order", "case"
     ).prefetch_related("company__contacts")
     return items.filter(result=result) if result else items
+
+
+def campaigns_managed_by(user) -> QuerySet[Campaign]:
+    """The campaigns whose calls the user may reach: every one for who
+    oversees the team, her own for an executive, none for the other roles
+    (the web's campaign page and the API read the same)."""
+    campaigns = Campaign.objects.select_related("executive")
+    if can(user, Capability.VIEW_TEAM_INDICATORS):
+        return campaigns
+    if user.role == Role.EXECUTIVE:
+        return campaigns.filter(executive=user)
+    return campaigns.none()

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from posventa.cases.models import Case, CaseDocument, DocumentKind
-from posventa.cases.services import document_add
+from posventa.accounts.roles import Capability, can
+from posventa.cases.models import Case, CaseDocument, CaseStatus, DocumentKind
+from posventa.cases.services import case_open, document_add
 from posventa.catalog.models import TeamRuleCode
 from posventa.catalog.selectors import team_rule
 from posventa.channels.notify import company_route, proforma_notify, whatsapp_ready
@@ -39,6 +40,40 @@ from posventa.inventory.models import Product, ProductStatus
 from posventa.outbox.services import Attachment, email_queue
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CollectionCall:
+    """The collections case a call works in, and whether the call opened it."""
+
+    case: Case
+    opened: bool
+
+
+@transaction.atomic
+def collection_call_open(*, company: Company, user) -> CollectionCall:
+    """Step 5: call the debtor — in the customer's open collections case, or a
+    new one (by phone) when it has none. The company's row is locked, so two
+    calls at once open one case."""
+    if not can(user, Capability.MANAGE_COLLECTIONS):
+        raise PermissionDenied(_("Your role does not manage collections."))
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    case = (
+        Case.objects.filter(company=company, procedure="I")
+        .exclude(status=CaseStatus.CLOSED)
+        .order_by("received_at")
+        .first()
+    )
+    if case is not None:
+        return CollectionCall(case, opened=False)
+    case = case_open(
+        company=company,
+        procedure="I",
+        channel=Channel.PHONE,
+        subject=_("Collection of pending invoices"),
+        user=user,
+    )
+    return CollectionCall(case, opened=True)
 
 
 def promise_max_days() -> int:
@@ -315,6 +350,18 @@ def proforma_run_start(*, period: date, user=None) -> ProformaRun:
     except IntegrityError:
         return ProformaRun.objects.get(period=period, status=RunStatus.RUNNING)
     run.just_created = True  # for the caller to queue it; a joined run is already queued
+    return run
+
+
+def proforma_run_request(*, user, period: date | None = None) -> ProformaRun:
+    """Steps 1–2 on demand (the proformas page's button, the API): the
+    month's run started and its chunks queued for the worker; the running
+    one, already queued, when a run of the month is under way."""
+    if not can(user, Capability.MANAGE_COLLECTIONS):
+        raise PermissionDenied(_("Your role does not manage collections."))
+    run = proforma_run_start(period=period or timezone.localdate(), user=user)
+    if getattr(run, "just_created", False):
+        enqueue("posventa.collections.jobs.run_proformas", run.pk)
     return run
 
 
