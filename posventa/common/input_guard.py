@@ -9,8 +9,8 @@ NUL that reaches a filter, a lookup or the session key is a server error on
 PostgreSQL and passes unnoticed on SQLite. No one types a NUL byte. The forms
 refuse it (Django's CharField and choice of rows, common/forms.py); this
 layer covers what no form reads (a path segment, a cookie, a list's filters,
-the admin's search). The API (/api/) answers in JSON with its own rules (api/errors.py)
-and is left to them.
+the admin's search). The APIs (/api/, /tmf-api/) answer in JSON with their
+own rules (api/errors.py, tmf/tmf630.py) and are left to them.
 
 Settings: after CSPMiddleware (the page gets its nonce) and before
 SessionMiddleware (the session key is a cookie).
@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-API_PREFIX = "/api/"
+API_PREFIX = ("/api/", "/tmf-api/")  # the two APIs answer NULs in their own JSON
 
 
 def _has_nul(items) -> bool:
