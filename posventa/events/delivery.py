@@ -152,25 +152,36 @@ def callback_addresses(url: str) -> tuple[str, int, list[str]]:
 # --- one POST, to the address checked ----------------------------------------------------------
 
 
+def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of the checked addresses that answers."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address")
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
-    """Connects to the address that was checked, not to whatever the name
+    """Connects to the addresses that were checked, not to whatever the name
     resolves to a moment later; the Host header stays the callback's."""
 
-    def __init__(self, host, port, *, address, timeout):
+    def __init__(self, host, port, *, addresses, timeout):
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address, timeout):
+    def __init__(self, host, port, *, addresses, timeout):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+        self._addresses = addresses
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         # The certificate is checked against the callback's name (SNI too).
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
@@ -184,7 +195,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
     if parts.query:
         target += "?" + parts.query
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-    connection = kind(host, port, address=addresses[0], timeout=TIMEOUT)
+    connection = kind(host, port, addresses=addresses, timeout=TIMEOUT)
     try:
         connection.request(
             "POST",

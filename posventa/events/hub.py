@@ -62,7 +62,7 @@ def _out(subscription: Subscription) -> dict:
 def _mine(request, api: str, subscription_id: str) -> Subscription:
     """The caller's subscription on this hub; anyone else's, or a missing
     one, or an id that is not one, is the same 404."""
-    if not subscription_id.isdigit() or len(subscription_id) > 18:
+    if not (subscription_id.isascii() and subscription_id.isdigit()) or len(subscription_id) > 18:
         raise Http404
     subscription = Subscription.objects.filter(
         pk=int(subscription_id), api=api, owner_id=request.user.pk

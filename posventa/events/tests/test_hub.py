@@ -72,7 +72,7 @@ def test_another_user_s_listener_answers_as_a_missing_one(client, executive, pub
     )
     mine = answer.json()["id"]
     other = auth(UserFactory(role=Role.EXECUTIVE, username="otra"))
-    for path in (f"{HUB}/{mine}", f"{HUB}/999999", f"{HUB}/nada"):
+    for path in (f"{HUB}/{mine}", f"{HUB}/999999", f"{HUB}/nada", f"{HUB}/²", f"{HUB}/{'9' * 30}"):
         got = client.get(path, **other)
         assert got.status_code == 404 and got.json()["detail"] == "No encontrado."
     assert client.delete(f"{HUB}/{mine}", **other).status_code == 404
