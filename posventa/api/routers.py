@@ -11,6 +11,8 @@ from posventa.api.collections import router as collections_router
 from posventa.api.customers import router as customers_router
 from posventa.api.inventory import router as products_router
 from posventa.api.reviews import router as reviews_router
+from posventa.api.visits import router as visits_router
+from posventa.api.workorders import router as workorders_router
 from posventa.events.hub import hub_router
 from posventa.indicators.api import router as indicators_router
 
@@ -27,6 +29,10 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/indicators", indicators_router),
     # Billing complaints and UTAR's answers (procedure F).
     ("/claims", claims_router),
+    # Work orders of the field units: list, assign, reschedule, close.
+    ("/work-orders", workorders_router),
+    # The shared visit calendar and its schedules (procedure L, Annex 1).
+    ("/visits", visits_router),
     # Call campaigns and their calls (procedure J).
     ("/campaigns", campaigns_router),
     # The preventive review list and the analysts' daily report (procedure K).
