@@ -17,7 +17,7 @@ from ninja import Router
 from posventa.common.nit import normalize_nit
 from posventa.customers.models import Company, Contact
 from posventa.tmf import tmf630
-from posventa.tmf.product_inventory import PAGED
+from posventa.tmf.product_inventory import PAGED, checked_query
 
 router = Router(tags=["TMF632 Party Management"])
 
@@ -189,7 +189,7 @@ def list_organizations(
     offset: tmf630.Offset = 0,
     limit: tmf630.Limit = tmf630.DEFAULT_LIMIT,
 ):
-    asked = tmf630.check_query(request, FILTERS)
+    asked = checked_query(request, FILTERS)
     companies = filtered(companies_for(request.auth), asked)
     base = _base(request)
     return [

@@ -17,7 +17,7 @@ from ninja import Router
 from posventa.common.models import Channel
 from posventa.customers.models import Company, Direction, Interaction
 from posventa.tmf import tmf630
-from posventa.tmf.product_inventory import ORGANIZATION_PATH, PAGED, moment
+from posventa.tmf.product_inventory import ORGANIZATION_PATH, PAGED, checked_query, moment
 
 router = Router(tags=["TMF683 Party Interaction"])
 
@@ -198,7 +198,7 @@ def list_interactions(
     offset: tmf630.Offset = 0,
     limit: tmf630.Limit = tmf630.DEFAULT_LIMIT,
 ):
-    asked = tmf630.check_query(request, FILTERS)
+    asked = checked_query(request, FILTERS)
     interactions = filtered(interactions_for(request.auth), asked)
     base = _base(request)
     return [
