@@ -328,6 +328,18 @@ def download_proforma(request, proforma_id: Id):
 # --- the debtors and the call --------------------------------------------------------------
 
 
+def _check_executive(request, executive_id: int | None) -> None:
+    """The executive filter: for who sees every portfolio, an active executive."""
+    if executive_id is None:
+        return
+    if not sees_every_portfolio(request.user):
+        raise ValidationError(
+            {"executive_id": _("You see only your own portfolio: leave the executive out.")}
+        )
+    if not executives().filter(pk=executive_id).exists():
+        raise ValidationError({"executive_id": _("There is no active executive with this id.")})
+
+
 @router.get("/debtors", response=responses({200: list[DebtorOut]}, 403), openapi_extra=PAGED)
 def list_debtors(
     request,
@@ -343,13 +355,7 @@ def list_debtors(
     searched by name or NIT (`q`), by ageing band (of the oldest overdue
     invoice) and, for who sees every portfolio, by executive."""
     _allowed(request)
-    if executive_id is not None:
-        if not sees_every_portfolio(request.user):
-            raise ValidationError(
-                {"executive_id": _("You see only your own portfolio: leave the executive out.")}
-            )
-        if not executives().filter(pk=executive_id).exists():
-            raise ValidationError({"executive_id": _("There is no active executive with this id.")})
+    _check_executive(request, executive_id)
     today = timezone.localdate()
     rows = selectors.debtor_rows(
         user=request.user,
@@ -390,6 +396,37 @@ def list_debtors(
             "last_promise": (_promise_out(promises[d.last_promise.pk]) if d.last_promise else None),
         }
         for d in debtors
+    ]
+
+
+class BandOut(Schema):
+    bucket: BucketCode
+    debtors: int
+    owed: Decimal
+
+
+@router.get("/debtors/ageing", response=responses({200: list[BandOut]}, 403), openapi_extra=PAGED)
+def debtors_ageing(
+    request,
+    response: HttpResponse,
+    q: Search = "",
+    executive_id: Id | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+):
+    """Per ageing band, how many of the debtors (by their oldest overdue
+    invoice) are in it and what they owe past due: the debtors page's
+    summary, with the same search and executive."""
+    _allowed(request)
+    _check_executive(request, executive_id)
+    today = timezone.localdate()
+    rows = selectors.debtor_rows(
+        user=request.user, today=today, search=q.strip(), executive_id=executive_id
+    )
+    bands = selectors.ageing_summary(rows, today=today)
+    return [
+        {"bucket": band.bucket.code, "debtors": band.debtors, "owed": band.owed}
+        for band in page(request, response, bands, limit=limit, offset=offset)
     ]
 
 

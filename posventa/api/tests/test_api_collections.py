@@ -292,6 +292,24 @@ def test_bad_debtor_filters_are_refused_in_spanish(
     assert response.json()["errors"][field] == [message]
 
 
+@pytest.mark.parametrize("role", MANAGERS)
+def test_the_ageing_bands_summarise_the_debtors_one_sees(call, team, debtors, role):
+    response = call(role, "get", "/collections/debtors/ageing")
+    assert response.status_code == 200
+    assert response["X-Total-Count"] == "4"
+    bands = {b["bucket"]: (b["debtors"], b["owed"]) for b in response.json()}
+    # The executive does not see the other portfolio's debtor (20 days).
+    recent = 1 if role == Role.EXECUTIVE else 2
+    assert bands == {
+        "1-30": (recent, f"{250 * recent}.00"),
+        "31-60": (1, "250.00"),
+        "61-90": (0, "0.00"),
+        "90+": (1, "250.00"),
+    }
+    searched = call(role, "get", "/collections/debtors/ageing?q=andes").json()
+    assert [b["debtors"] for b in searched] == [0, 1, 0, 0]
+
+
 # --- the collection call -----------------------------------------------------------------
 
 
