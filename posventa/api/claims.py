@@ -6,11 +6,13 @@ messages apply (403 for a role that may not, 422 with the reason)."""
 from datetime import datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 
 from posventa.api.errors import responses
+from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
 from posventa.api.types import LONG_TEXT, Choice, Id, Text
 from posventa.claims import selectors
 from posventa.claims.models import Complaint, ComplaintState
@@ -29,7 +31,7 @@ class ComplaintOut(Schema):
     invoice_amount: Decimal
     disputed_amount: Decimal
     reason: str
-    state: str
+    state: Choice(ComplaintState)
     assigned_at: datetime | None
     resolution: str
     resolved_at: datetime | None
@@ -90,13 +92,20 @@ def _visible(request, complaint_id: int) -> Complaint:
     )
 
 
-@router.get("", response=responses({200: list[ComplaintOut]}))
+@router.get("", response=responses({200: list[ComplaintOut]}), openapi_extra=PAGED)
 def list_complaints(
-    request, state: Choice([("all", _("All")), *ComplaintState.choices]) | None = None
+    request,
+    response: HttpResponse,
+    state: Choice([("all", _("All")), *ComplaintState.choices]) | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ):
-    """The complaints I may see: those at UTAR by default, one state, or "all"."""
+    """The complaints I may see: those at UTAR by default, one state, or "all";
+    a page of them (`limit` from `offset`; X-Total-Count and Link tell the rest)."""
     complaints = selectors.complaints_for(user=request.user, state=state or "")
-    return [_complaint_out(c) for c in complaints[:500]]
+    return [
+        _complaint_out(c) for c in page(request, response, complaints, limit=limit, offset=offset)
+    ]
 
 
 @router.get("/{complaint_id}", response=responses({200: ComplaintOut}, 404))

@@ -1,20 +1,30 @@
 """The one shape of the API's refusals, and the handlers that give it.
 
-Every 4xx answer of /api/v1/ is a JSON object
+Every 4xx (and 503) answer of /api/v1/ is a JSON object
 
-    {"detail": "<a Spanish sentence>", "errors": {"<field>": ["<Spanish message>", …]}}
+    {"code": "<machine code>", "detail": "<a Spanish sentence>",
+     "errors": {"<field>": ["<Spanish message>", …]}}
 
-where `errors` is there when the refusal is about fields (422, and a 400 of
-a query string): the field is the body's key ("subject"), a dotted path into
-the body ("data.new_plan"), a query or path parameter ("company_id"), or
-"__all__" for the request as a whole. `detail` alone otherwise (400 malformed
-JSON, 401, 403, 404, 405, 409, 413, 429). The `Error` schema below is declared
+- `code`, always: what kind of refusal, for a program to branch on (CODES
+  below: "invalid", "not_found", "task_moved"…; its Spanish label in the
+  schema's `x-labels`). A 409 says which conflict: "task_moved" (the task was
+  completed or taken meanwhile), "case_collision" (the product has an open
+  case), "idempotency_conflict" (an Idempotency-Key reused or in progress),
+  "conflict" (anything else: a closed case, a step that failed).
+- `detail`, always: the message, in Spanish, for a person.
+- `errors`, when the refusal is about fields (422, and a 400 of a query
+  string): the field is the body's key ("subject"), a dotted path into the
+  body ("data.new_plan"), a query or path parameter ("company_id"), or
+  "__all__" for the request as a whole.
+
+`detail` and `errors` are what the API's first clients read; `code` came
+after, next to them. The `Error` schema below is declared
 on every operation, so a client (and schemathesis) can check each answer; `API`
 gives the same shape to a path the API does not have (404) and a method a path
 does not take (405).
 
 The database out of reach (restarting, refusing connections) is a 503 with
-`Retry-After` and the same shape, `{"detail": …}`: the same answer
+`Retry-After` and the same shape, `{"code": "unavailable", "detail": …}`: the same answer
 `common.middleware.DatabaseUnavailableMiddleware` gives when it fails before
 the API is reached (docs/resilience.md).
 
@@ -27,6 +37,7 @@ warning, so the bug is found without the client seeing a server error.
 import functools
 import logging
 import re
+from typing import Literal
 
 from django.core.exceptions import (
     PermissionDenied,
@@ -38,10 +49,12 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from posventa.common.middleware import database_unavailable
 from posventa.engine import services as engine
@@ -50,9 +63,78 @@ from posventa.procedures.collisions import CaseCollision
 logger = logging.getLogger(__name__)
 
 
-class Error(Schema):
-    """A refusal: what went wrong, in Spanish, and per field when it is about fields."""
+# The machine codes of a refusal, with their Spanish labels (the schema's x-labels).
+CODES = {
+    "malformed": gettext_lazy("Malformed request"),
+    "unauthenticated": gettext_lazy("No valid token"),
+    "forbidden": gettext_lazy("Not allowed"),
+    "not_found": gettext_lazy("Not found"),
+    "method_not_allowed": gettext_lazy("Method not allowed"),
+    "conflict": gettext_lazy("Conflict with the current state"),
+    "task_moved": gettext_lazy("The task moved on"),
+    "case_collision": gettext_lazy("The product has an open case"),
+    "idempotency_conflict": gettext_lazy("Idempotency-Key already used"),
+    "too_large": gettext_lazy("Body too large"),
+    "invalid": gettext_lazy("Invalid data"),
+    "throttled": gettext_lazy("Too many requests"),
+    "unavailable": gettext_lazy("Service unavailable"),
+}
+ErrorCode = Literal[tuple(CODES)]
 
+# The code of a status when nothing more precise is said.
+STATUS_CODES = {
+    400: "malformed",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "throttled",
+    503: "unavailable",
+}
+
+
+def code_for(status: int) -> str:
+    """The code of a refusal with this status ("invalid" for a 4xx without one)."""
+    if status in STATUS_CODES:
+        return STATUS_CODES[status]
+    return "unavailable" if status >= 500 else "invalid"
+
+
+def error_body(status: int, detail: str, errors: dict | None = None, code: str = "") -> dict:
+    """The one shape of a refusal: code, detail, and errors when about fields."""
+    body = {"code": code or code_for(status), "detail": str(detail)}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _code_schema(schema: dict) -> None:
+    schema.pop("default", None)
+    schema["x-labels"] = {code: str(label) for code, label in CODES.items()}
+
+
+def _required_code(schema: dict) -> None:
+    schema["required"] = ["code", "detail"]
+
+
+class Error(Schema):
+    """A refusal: its machine code, what went wrong in Spanish, and per field
+    when it is about fields."""
+
+    # `code` has a default only so that an endpoint returning Status(4xx,
+    # {"detail": …}) gets the code of its status; the schema marks it
+    # required, as every answer has it (`errors` stays optional).
+    model_config = ConfigDict(json_schema_extra=_required_code)
+
+    code: ErrorCode = Field(
+        None,
+        validate_default=True,
+        description="What kind of refusal, for a program: one of the enum (x-labels: in Spanish).",
+        json_schema_extra=_code_schema,
+    )
     detail: str = Field(description="Qué falló, en una oración en español.")
     errors: dict[str, list[str]] | None = Field(
         None,
@@ -60,10 +142,18 @@ class Error(Schema):
         "la petición entera), sus mensajes en español.",
     )
 
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_of_status(cls, value, info: ValidationInfo):
+        if value is None:
+            return code_for((info.context or {}).get("response_status", 422))
+        return value
+
 
 # Every operation may answer these: a query or body that is not valid (400,
-# 422), no token (401), too many requests (429).
-COMMON = (400, 401, 422, 429)
+# 422), no token (401), too many requests (429), the database out of reach
+# (503, with Retry-After).
+COMMON = (400, 401, 422, 429, 503)
 
 
 def responses(ok: dict, *codes: int, body: bool = False) -> dict:
@@ -73,10 +163,35 @@ def responses(ok: dict, *codes: int, body: bool = False) -> dict:
     return {**ok, **{status: Error for status in sorted(statuses)}}
 
 
+def _deep_merge(into: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _merge_statuses(answers: dict) -> None:
+    """ninja keys an operation's answers by integer status; an `openapi_extra`
+    (pagination.PAGED's headers) by the string "200". Both would be written
+    as "200" in the JSON document, the second one erasing the first: merge
+    them under the integer."""
+    for key in [k for k in answers if isinstance(k, str) and k.isdigit()]:
+        extra = answers.pop(key)
+        _deep_merge(answers.setdefault(int(key), {}), extra)
+
+
 class API(NinjaAPI):
     """django-ninja's API, whose answers outside its operations keep the one
     shape too: a path under /api/v1/ it does not have is a 404 (not Django's
     HTML page), a method a path does not take a 405 (with its Allow header)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                _merge_statuses(operation.get("responses", {}))
+        return schema
 
     def _get_urls(self):
         urls = super()._get_urls()
@@ -88,7 +203,7 @@ class API(NinjaAPI):
         return urls
 
     def _unknown_path(self, request, *args, **kwargs):
-        return self.create_response(request, {"detail": _("Not found.")}, status=404)
+        return self.create_response(request, error_body(404, _("Not found.")), status=404)
 
     def _shaped(self, view):
         @functools.wraps(view)
@@ -101,10 +216,11 @@ class API(NinjaAPI):
                 allowed = response["Allow"]
                 response = self.create_response(
                     request,
-                    {
-                        "detail": _("This path does not take the method %(method)s.")
-                        % {"method": request.method}
-                    },
+                    error_body(
+                        405,
+                        _("This path does not take the method %(method)s.")
+                        % {"method": request.method},
+                    ),
                     status=405,
                 )
                 response["Allow"] = allowed
@@ -211,10 +327,10 @@ def django_errors(err: ValidationError) -> dict[str, list[str]]:
 def install(api) -> None:
     """Give every refusal of `api` the one shape, in Spanish."""
 
-    def answer(request, status: int, detail: str, errors: dict | None = None, headers=()):
-        body = {"detail": detail}
-        if errors:
-            body["errors"] = errors
+    def answer(
+        request, status: int, detail: str, errors: dict | None = None, headers=(), code: str = ""
+    ):
+        body = error_body(status, detail, errors, code)
         response = api.create_response(request, body, status=status)
         for name, value in headers:
             response[name] = value
@@ -277,14 +393,20 @@ def install(api) -> None:
 
     @api.exception_handler(engine.EngineError)
     def engine_error(request, exc):
-        # TaskAlreadyCompleted, someone else's claim, a step that failed.
-        return answer(request, 409, str(exc))
+        # TaskAlreadyCompleted (the task moved on meanwhile); someone else's
+        # claim, a closed case, a step that failed: a conflict.
+        moved = isinstance(exc, engine.TaskAlreadyCompleted | engine.NoInstanceWaiting)
+        return answer(request, 409, str(exc), code="task_moved" if moved else "conflict")
 
     @api.exception_handler(CaseCollision)
     def case_collision(request, exc):
         # One product, one change at a time: the open cases are named.
         return answer(
-            request, 409, exc.message(), {"product_id": [c.message() for c in exc.collisions]}
+            request,
+            409,
+            exc.message(),
+            {"product_id": [c.message() for c in exc.collisions]},
+            code="case_collision",
         )
 
     @api.exception_handler(RequestDataTooBig)
@@ -302,6 +424,13 @@ def install(api) -> None:
         # ninja would turn it into a 500 of its own (with DEBUG on) before
         # the middleware could see it.
         return database_unavailable(request, exc)
+
+    @api.exception_handler(RecursionError)
+    def too_deep(request, exc):
+        # A body nested deeper than the parser's recursion (100 000 "[" or
+        # "{"), when an endpoint reads the body itself: malformed, not a 500.
+        logger.warning("A request's body was too deep to read", exc_info=exc)
+        return answer(request, 400, _("The request's body is not valid JSON."))
 
     @api.exception_handler(DataError)
     def data_error(request, exc):

@@ -10,6 +10,7 @@ with `Idempotent-Replayed: true`. The same key with another request is a 409;
 a retry that arrives while the first still runs is a 409 "en curso" (it does
 not run twice). Without the header nothing changes.
 
+- Its 409s have the code "idempotency_conflict" (posventa/api/errors.py).
 - Keys belong to the token that sent them: two clients' keys never meet.
 - Answers 2xx, 3xx and 4xx are kept (a retry of a refused request gets the
   same refusal), except 401 and 429 — a token revoked or an address locked
@@ -69,6 +70,7 @@ MAX_STORED_BODY = 1 << 20  # 1 MiB; the API's answers are a few kB
 NOT_KEPT = (401, 405, 429)
 
 _KEY = re.compile(KEY_PATTERN)
+CONFLICT = "idempotency_conflict"  # the 409s' code (posventa/api/errors.py)
 
 DESCRIPTION = (
     "Optional. 1 to 255 visible ASCII characters (a UUID will do), one per request "
@@ -172,10 +174,10 @@ class IdempotentAPI(errors.API):
                     _document(operation)
         return schema
 
-    def _refuse(self, request, status: int, detail: str, field_errors=None) -> HttpResponse:
-        body = {"detail": detail}
-        if field_errors:
-            body["errors"] = field_errors
+    def _refuse(
+        self, request, status: int, detail: str, field_errors=None, code: str = ""
+    ) -> HttpResponse:
+        body = errors.error_body(status, detail, field_errors, code)
         return self.create_response(request, body, status=status)
 
     def _idempotent(self, view):
@@ -243,6 +245,7 @@ class IdempotentAPI(errors.API):
                     "This Idempotency-Key was already used with another request (another "
                     "path or body): send a new key with each new request."
                 ),
+                code=CONFLICT,
             )
         if row is None or row.state == IdempotencyKey.State.IN_PROGRESS:
             return self._refuse(
@@ -252,6 +255,7 @@ class IdempotentAPI(errors.API):
                     "The request with this Idempotency-Key is still in progress: wait for "
                     "its answer, then retry with the same key to read it."
                 ),
+                code=CONFLICT,
             )
         if row.body is None:
             return self._refuse(
@@ -261,6 +265,7 @@ class IdempotentAPI(errors.API):
                     "The request with this Idempotency-Key was done, but its answer is too "
                     "large to repeat: read the result with a GET."
                 ),
+                code=CONFLICT,
             )
         return _replay(row)
 

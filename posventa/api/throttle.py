@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from posventa.accounts.lockout import LOCKOUT_STATUS, client_ip_address, cool_off
+from posventa.api.errors import error_body
 from posventa.api.models import TokenFailure
 
 logger = logging.getLogger(__name__)
@@ -100,10 +101,12 @@ def failure_record(request: HttpRequest) -> None:
 
 def install(api) -> None:
     """Answer a locked-out address with 429, Retry-After and the API's error
-    shape (posventa/api/errors.py): `{"detail": "<Spanish sentence>"}`."""
+    shape (posventa/api/errors.py): `{"code": "throttled", "detail": "<Spanish
+    sentence>"}`."""
 
     @api.exception_handler(AddressLocked)
     def address_locked(request, exc):
-        response = api.create_response(request, {"detail": str(exc)}, status=LOCKOUT_STATUS)
+        body = error_body(LOCKOUT_STATUS, str(exc), code="throttled")
+        response = api.create_response(request, body, status=LOCKOUT_STATUS)
         response["Retry-After"] = str(exc.retry_after)
         return response

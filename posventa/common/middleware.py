@@ -202,7 +202,9 @@ def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
     with translation.override(settings.LANGUAGE_CODE):
         if request.path.startswith(_API_PREFIXES):
-            response = JsonResponse({"detail": _unavailable_message()}, status=503)
+            # The API's error shape (posventa/api/errors.py), without importing it.
+            body = {"code": "unavailable", "detail": _unavailable_message()}
+            response = JsonResponse(body, status=503)
         else:
             response = HttpResponse(_unavailable_page(), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

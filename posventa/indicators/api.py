@@ -2,11 +2,13 @@
 the cases behind any of them — the same selectors as the dashboard."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from posventa.api.errors import responses
-from posventa.api.types import MAX_ID, Choice, Count, Id, Text
+from posventa.api.errors import error_body, responses
+from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
+from posventa.api.types import Choice, Id, Text
 from posventa.cases.models import Procedure
 from posventa.common.models import Channel
 from posventa.indicators import selectors
@@ -121,7 +123,7 @@ def _month(request, month: str) -> Month:
 
 
 def _refused(field: str, message: str) -> Status:
-    return Status(422, {"detail": message, "errors": {field: [message]}})
+    return Status(422, error_body(422, message, {field: [message]}))
 
 
 @router.get("/{month}", response=responses({200: MonthOut}, 403), url_name="indicators_month")
@@ -162,16 +164,18 @@ def month_indicators(request, month: MonthText):
     "/{month}/cases",
     response=responses({200: list[CaseRowOut]}, 403),
     url_name="indicators_cases",
+    openapi_extra=PAGED,
 )
 def month_cases(
     request,
+    response: HttpResponse,
     month: MonthText,
     indicator: Choice(selectors.CASE_LISTS) = "all",
     procedure: Choice(Procedure) | None = None,
     executive: Id | None = None,
     channel: Choice(Channel) | None = None,
-    offset: Count(MAX_ID) = 0,
-    limit: Count(5000, minimum=1) = 500,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     """The cases behind a figure: indicator is all, effective, not_effective,
     timely, not_timely, open, cancelled, closed, within_time or late (the
@@ -179,8 +183,9 @@ def month_cases(
     timely and not_timely leave out those still inside their 24 hours,
     oldest request first), or the key of one of the team's own figures (the
     cases the team started in the month, oldest first); `limit` (at most
-    5000) cases from `offset`. Another portfolio's executive, as one that does
-    not exist, gives no cases."""
+    500) cases from `offset`, X-Total-Count and Link telling the rest.
+    Another portfolio's executive, as one that does not exist, gives no
+    cases."""
     try:
         parsed = _month(request, month)
     except ValueError as error:
@@ -207,5 +212,5 @@ def month_cases(
             "quality_conform": case.quality_conform,
             "cancel_reason": case.cancel_reason,
         }
-        for case in cases[offset : offset + limit]
+        for case in page(request, response, cases, limit=limit, offset=offset)
     ]

@@ -85,7 +85,8 @@ def case_body(models, customer_product):
 def assert_409(response, words: str):
     assert response.status_code == 409, response.content
     body = response.json()
-    assert set(body) == {"detail"} and words in body["detail"], body
+    assert set(body) == {"code", "detail"} and words in body["detail"], body
+    assert body["code"] == "idempotency_conflict", body
 
 
 # --- the rules -----------------------------------------------------------------------------

@@ -52,8 +52,9 @@ def test_the_last_allowed_bad_token_answers_429_with_retry_after_in_spanish(clie
     assert locked.status_code == 429
     assert locked["Retry-After"] == str(30 * 60)
     assert locked.json() == {
+        "code": "throttled",
         "detail": "Demasiados tokens de API inválidos desde esta dirección. Intente de nuevo "
-        "en 30 minutos o pida al administrador que desbloquee la dirección."
+        "en 30 minutos o pida al administrador que desbloquee la dirección.",
     }
 
 

@@ -74,7 +74,8 @@ def test_the_api_answers_a_json_503_in_its_error_shape_when_the_database_is_unre
     assert response["Retry-After"] == "15"
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"detail"} and SPANISH in body["detail"]
+    assert set(body) == {"code", "detail"} and SPANISH in body["detail"]
+    assert body["code"] == "unavailable"
 
 
 def test_liveness_answers_and_readiness_says_database_failing_while_it_is_unreachable(

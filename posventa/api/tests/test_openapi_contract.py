@@ -1,0 +1,244 @@
+"""The OpenAPI document (/api/v1/openapi.json) keeps the API's promises on
+every operation, present and future — read from the document a client reads:
+
+- every POST documents the optional `Idempotency-Key` header and its 409;
+- every list (a 200 whose body is an array) documents `limit` and `offset`
+  and the `X-Total-Count` and `Link` headers (posventa/api/pagination.py);
+- every string whose values are a closed set (a code: procedure, channel,
+  state…) is an `enum`, and every enum carries its Spanish labels
+  (`x-labels`, posventa/api/types.Choice);
+- every 4xx (and 503) answer is the `Error` schema, whose `code` is a
+  required enum with Spanish labels.
+
+Each rule lists its offenders by operation and field, so that a new endpoint
+that forgets one is named. STRAGGLERS holds the offenders known when the rule
+came, to be fixed by their owners: the test fails when a new one appears,
+and when one is fixed without being struck from the list.
+"""
+
+import pytest
+from django.test import Client
+
+from posventa.api.api import api
+from posventa.api.errors import CODES
+
+SCHEMA = api.get_openapi_schema()
+ERROR_REF = "#/components/schemas/Error"
+
+# Names of string fields whose values are codes of a closed set.
+CODE_NAMES = {
+    "procedure",
+    "channel",
+    "status",
+    "state",
+    "outcome",
+    "role",
+    "kind",
+    "priority",
+    "technology",
+    "unit",
+    "source",
+    "indicator",
+    "condition",
+    "decision",
+    "request_kind",
+    "interaction_channel",
+    "send_by",
+    "damaged_service",
+    "cause",
+}
+
+# Offenders known when the rules came (owner's to fix; strike them then).
+STRAGGLERS: dict[str, set[str]] = {
+    "idempotency": set(),
+    "pagination": {"GET /api/v1/cases/{number}/timeline"},
+    "enum": {
+        "GET /api/v1/indicators/{month} TeamFigureOut.procedure",
+        "GET /api/v1/indicators/{month}/cases CaseRowOut.channel",
+        "GET /api/v1/indicators/{month}/cases CaseRowOut.outcome",
+        "GET /api/v1/indicators/{month}/cases CaseRowOut.procedure",
+    },
+    "labels": {
+        "GET /api/v1/cases.sort",
+        "GET /api/v1/indicators/{month}/cases.indicator",
+    },
+    "error": set(),
+}
+
+
+def _operations():
+    for path, methods in SCHEMA["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", method, operation
+
+
+def _resolve(schema: dict) -> dict:
+    if "$ref" in schema:
+        return _resolve(SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]])
+    return schema
+
+
+def _strings(schema: dict, where: str, seen: set):
+    """(where, name, schema) of every named string property under `schema`."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return
+        seen = seen | {name}
+        schema = SCHEMA["components"]["schemas"][name]
+        where = name
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            yield from _strings(option, where, seen)
+    if "items" in schema:
+        yield from _strings(schema["items"], where, seen)
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from _strings(schema["additionalProperties"], where, seen)
+    for name, field in (schema.get("properties") or {}).items():
+        yield where, name, field
+        yield from _strings(field, where, seen)
+
+
+def _string_fields():
+    """(operation, field name, schema) of every parameter and body or answer
+    property."""
+    for op, _method, operation in _operations():
+        for parameter in operation.get("parameters", []):
+            yield op, parameter["name"], parameter.get("schema", {})
+        for content in (operation.get("requestBody") or {}).get("content", {}).values():
+            for where, name, field in _strings(content.get("schema", {}), "body", set()):
+                yield f"{op} {where}", name, field
+        for status, answer in operation.get("responses", {}).items():
+            for content in (answer.get("content") or {}).values():
+                for where, name, field in _strings(content.get("schema", {}), status, set()):
+                    yield f"{op} {where}", name, field
+
+
+def _flat(schema: dict) -> dict:
+    """A field's schema without its `anyOf` with null."""
+    schema = _resolve(schema)
+    options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    if len(options) == 1:
+        return {**_flat(options[0]), **{k: v for k, v in schema.items() if k != "anyOf"}}
+    return schema
+
+
+def offenders_idempotency() -> set[str]:
+    found = set()
+    for op, method, operation in _operations():
+        if method != "post":
+            continue
+        header = [
+            p
+            for p in operation.get("parameters", [])
+            if p["in"] == "header" and p["name"] == "Idempotency-Key"
+        ]
+        answer = _answer(operation, 409)
+        if not header or header[0].get("required") or not _is_error(answer):
+            found.add(op)
+    return found
+
+
+def offenders_pagination() -> set[str]:
+    found = set()
+    for op, _method, operation in _operations():
+        ok = _answer(operation, 200) or {}
+        body = (ok.get("content") or {}).get("application/json", {}).get("schema", {})
+        if _resolve(body).get("type") != "array":
+            continue
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        headers = set(ok.get("headers") or {})
+        if not {"limit", "offset"} <= names or not {"X-Total-Count", "Link"} <= headers:
+            found.add(op)
+    return found
+
+
+def offenders_enum() -> set[str]:
+    found = set()
+    for where, name, field in _string_fields():
+        flat = _flat(field)
+        if name in CODE_NAMES and flat.get("type") == "string" and "enum" not in flat:
+            found.add(f"{where}.{name}")
+    return found
+
+
+def offenders_labels() -> set[str]:
+    found = set()
+    for where, name, field in _string_fields():
+        flat = _flat(field)
+        if "enum" in flat and not flat.get("x-labels"):
+            found.add(f"{where}.{name}")
+    return found
+
+
+def _answer(operation: dict, status: int) -> dict | None:
+    # The document's statuses are integers in Python, strings once in JSON.
+    answers = operation.get("responses", {})
+    return answers.get(status) or answers.get(str(status))
+
+
+def _is_error(answer) -> bool:
+    if not answer:
+        return False
+    content = answer.get("content") or {}
+    schema = content.get("application/json", {}).get("schema", {})
+    return schema.get("$ref") == ERROR_REF
+
+
+def offenders_error() -> set[str]:
+    found = set()
+    for op, _method, operation in _operations():
+        for status, answer in operation.get("responses", {}).items():
+            if (400 <= int(status) < 500 or int(status) == 503) and not _is_error(answer):
+                found.add(f"{op} {status}")
+    return found
+
+
+RULES = {
+    "idempotency": offenders_idempotency,
+    "pagination": offenders_pagination,
+    "enum": offenders_enum,
+    "labels": offenders_labels,
+    "error": offenders_error,
+}
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+def test_every_operation_keeps_the_apis_promises(rule):
+    found = RULES[rule]()
+    new = sorted(found - STRAGGLERS[rule])
+    fixed = sorted(STRAGGLERS[rule] - found)
+    assert not new, f"{rule}: these break the rule:\n" + "\n".join(new)
+    assert not fixed, f"{rule}: fixed — strike them from STRAGGLERS:\n" + "\n".join(fixed)
+
+
+def test_the_rules_can_find_an_offender():
+    """Each rule finds what it looks for in a document that breaks it."""
+    operation = SCHEMA["paths"]["/api/v1/cases"]["post"]
+    header = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert header and header[0]["required"] is False
+    assert _is_error(operation["responses"][409])
+    lists = SCHEMA["paths"]["/api/v1/claims"]["get"]
+    assert "/api/v1/claims" not in " ".join(offenders_pagination())
+    assert {"X-Total-Count", "Link"} <= set(lists["responses"][200]["headers"])
+    saved = lists["responses"][200].pop("headers")
+    try:
+        assert "GET /api/v1/claims" in offenders_pagination()
+    finally:
+        lists["responses"][200]["headers"] = saved
+
+
+def test_the_error_schema_has_a_required_code_with_spanish_labels():
+    error = SCHEMA["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"code", "detail"}
+    code = error["properties"]["code"]
+    assert code["enum"] == list(CODES)
+    assert code["x-labels"]["not_found"] == "No encontrado"
+    assert code["x-labels"]["task_moved"] == "La tarea ya avanzó"
+
+
+@pytest.mark.django_db
+def test_the_document_served_is_the_one_checked(client: Client):
+    served = client.get("/api/v1/openapi.json").json()
+    assert set(served["paths"]) == set(SCHEMA["paths"])
+    assert served["components"]["schemas"]["Error"]["required"] == ["code", "detail"]
