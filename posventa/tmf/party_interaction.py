@@ -16,7 +16,7 @@ from ninja import Router
 
 from posventa.common.models import Channel
 from posventa.customers.models import Company, Direction, Interaction
-from posventa.tmf import tmf630
+from posventa.tmf import product_ordering, tmf630, trouble_ticket
 from posventa.tmf.product_inventory import ORGANIZATION_PATH, PAGED, checked_query, moment
 
 router = Router(tags=["TMF683 Party Interaction"])
@@ -34,16 +34,11 @@ CONTACT_URN = "urn:posventa:contact:"
 STATUS = "completed"
 
 # The cases another facade under /tmf-api/ exposes, by procedure: the TMF
-# resource the case is there, and its path (the case number is its id).
-# TMF621 (posventa/tmf/trouble_ticket.py): damages and billing complaints;
-# TMF622 (posventa/tmf/product_ordering.py): the changes to a product.
+# resource the case is there, and its path (the case number is its id) —
+# as those facades decide it.
 CASE_RESOURCES = {
-    "E": ("TroubleTicket", "/tmf-api/troubleTicket/v4/troubleTicket"),
-    "F": ("TroubleTicket", "/tmf-api/troubleTicket/v4/troubleTicket"),
-    **{
-        procedure: ("ProductOrder", "/tmf-api/productOrdering/v4/productOrder")
-        for procedure in ("A", "B", "C", "D", "H")
-    },
+    **{p: ("TroubleTicket", trouble_ticket.PATH) for p in trouble_ticket.PROCEDURE_TYPES},
+    **{p: ("ProductOrder", product_ordering.PATH) for p in product_ordering.PROCEDURE_CATEGORIES},
 }
 
 FILTERS = (

@@ -12,7 +12,12 @@ from django.utils import timezone
 from posventa.cases.models import Case
 from posventa.common.models import Channel
 from posventa.customers.models import Direction
-from posventa.factories import CompanyFactory, ContactFactory, InteractionFactory
+from posventa.factories import (
+    CompanyFactory,
+    ContactFactory,
+    InteractionFactory,
+    ProductFactory,
+)
 from posventa.tmf.tests.official import assert_each_matches, assert_matches
 from posventa.tmf.tests.readonly import (  # noqa: F401 — fixtures
     as_executive,
@@ -228,3 +233,21 @@ def test_an_unknown_filter_or_value_is_refused_in_spanish(as_executive, mine):
 
 def test_without_a_token_the_answer_is_a_spanish_401(client, mine):
     assert_tmf_error(client.get(URL), 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    ("procedure", "referred_type"), [("E", "TroubleTicket"), ("B", "ProductOrder")]
+)
+def test_the_related_cases_href_opens_it_in_its_own_facade(
+    as_executive, mine, procedure, referred_type
+):
+    case = _case(mine["company"], f"TMFB-1{procedure}", procedure)
+    if procedure == "B":
+        case.product = ProductFactory(company=mine["company"])
+        case.save()
+    interaction = InteractionFactory(company=mine["company"], case=case)
+    item = as_executive.get(f"{URL}/{interaction.pk}").json()["interactionItem"][0]["item"]
+    assert item["@referredType"] == referred_type
+    opened = as_executive.client.get(item["href"], headers=as_executive.headers)
+    assert opened.status_code == 200, opened.content
+    assert opened.json()["id"] == case.number
