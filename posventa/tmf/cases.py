@@ -19,12 +19,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from posventa.cases.models import Case, CaseStatus
 from posventa.common.nit import normalize_nit
-from posventa.customers.models import Company
+from posventa.customers.models import Company, Interaction
 from posventa.engine.models import HumanTask, TaskEvent
 from posventa.inventory.models import Product
 
@@ -40,23 +40,28 @@ IN_PROGRESS = "inProgress"  # a step is in someone's inbox
 
 def with_facts(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases with the facts their TMF status is computed from."""
-    return cases.select_related("company", "product", "instance").annotate(
-        tmf_first_step_at=Subquery(
-            TaskEvent.objects.filter(
-                instance_id=OuterRef("instance_id"),
-                kind="UserTask",
-                ended_at__isnull=False,
-                cancelled=False,
-            )
-            .order_by("ended_at")
-            .values("ended_at")[:1]
-        ),
-        tmf_pending_task=Exists(HumanTask.objects.filter(instance_id=OuterRef("instance_id"))),
-        tmf_quality_call=Exists(
-            HumanTask.objects.filter(
-                instance_id=OuterRef("instance_id"), form_key=QUALITY_CALL_FORM
-            )
-        ),
+    interactions = Interaction.objects.select_related("recorded_by").order_by("occurred_at", "pk")
+    return (
+        cases.select_related("company", "product", "instance")
+        .prefetch_related(Prefetch("interactions", queryset=interactions), "product_changes")
+        .annotate(
+            tmf_first_step_at=Subquery(
+                TaskEvent.objects.filter(
+                    instance_id=OuterRef("instance_id"),
+                    kind="UserTask",
+                    ended_at__isnull=False,
+                    cancelled=False,
+                )
+                .order_by("ended_at")
+                .values("ended_at")[:1]
+            ),
+            tmf_pending_task=Exists(HumanTask.objects.filter(instance_id=OuterRef("instance_id"))),
+            tmf_quality_call=Exists(
+                HumanTask.objects.filter(
+                    instance_id=OuterRef("instance_id"), form_key=QUALITY_CALL_FORM
+                )
+            ),
+        )
     )
 
 
@@ -181,7 +186,6 @@ def channel_ref(case: Case) -> dict:
 
 def notes(case: Case) -> list[dict]:
     """The case's contacts with the customer (its interactions), oldest first."""
-    interactions = case.interactions.select_related("recorded_by").order_by("occurred_at", "pk")
     return [
         {
             "id": str(i.pk),
@@ -190,7 +194,7 @@ def notes(case: Case) -> list[dict]:
             "text": f"{i.get_channel_display()} · {i.get_direction_display()}: {i.summary}",
             "@type": "Note",
         }
-        for i in interactions
+        for i in case.interactions.all()
     ]
 
 

@@ -314,3 +314,14 @@ def test_hub_event_is_the_tmf622_event_of_an_order_and_none_otherwise(
     assert (
         product_ordering.hub_event(Event(kind="case.created", occurred_at=case.received_at)) is None
     )
+
+
+def test_an_order_is_not_patched_nor_deleted(client, procedures, customer_product, as_executive):
+    number = post(client, URL, new_order(customer_product), as_executive).json()["id"]
+    patch = client.patch(
+        f"{URL}/{number}", '{"description": "x"}', content_type="application/json", **as_executive
+    )
+    body = assert_tmf_error(patch, 405, "methodNotAllowed")
+    assert "PATCH" in body["message"]
+    assert_tmf_error(client.delete(f"{URL}/{number}", **as_executive), 405)
+    assert Case.objects.get(number=number).description == "Cambio a un plan de más velocidad"

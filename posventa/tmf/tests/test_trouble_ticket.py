@@ -409,3 +409,25 @@ def test_hub_event_is_the_tmf621_event_of_a_ticket_and_none_otherwise(procedures
     assert (
         trouble_ticket.hub_event(Event(kind="case.created", occurred_at=case.received_at)) is None
     )
+
+
+def test_a_list_costs_the_same_queries_for_one_ticket_or_three(
+    client, procedures, team, as_executive
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, **as_executive).status_code == 200
+        return len(captured.captured_queries)
+
+    products = [
+        ProductFactory(company__executive=team[Role.EXECUTIVE], service_number=f"INT-{n}")
+        for n in range(3)
+    ]
+    post(client, new_ticket(products[0]), as_executive)
+    one = queries()
+    for product in products[1:]:
+        post(client, new_ticket(product), as_executive)
+    assert queries() == one
