@@ -127,7 +127,11 @@ def test_the_openapi_document_is_the_tmf_apis_own(client):
     listing = schema["paths"][TICKETS]["get"]
     names = {p["name"] for p in listing["parameters"]}
     assert {"fields", "offset", "limit", "status", "relatedParty.id"} <= names
-    assert "X-Result-Count" in listing["responses"]["200"]["headers"]
+    ok = listing["responses"]["200"]
+    # The count headers stand beside the body's schema, not in its place.
+    assert "X-Result-Count" in ok["headers"] and "X-Total-Count" in ok["headers"]
+    items = ok["content"]["application/json"]["schema"]["items"]
+    assert items == {"$ref": "#/components/schemas/TroubleTicketOut"}
     posting = schema["paths"][TICKETS]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in posting["parameters"])
     json.dumps(schema)
