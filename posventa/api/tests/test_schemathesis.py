@@ -5,7 +5,8 @@ schema documents (status, content type, body), and what breaks the schema is
 refused.
 
 Each operation gets a bounded, repeatable number of examples (derandomized),
-as an executive with a bearer token. Every example runs in a savepoint that
+with the bearer token of the role that can reach it (ROLES; the
+executive otherwise). Every example runs in a savepoint that
 is rolled back, so what one example wrote (a claimed task, an opened case)
 cannot change what the next one finds. Path parameters are sometimes swapped
 for ids of rows that exist (the executive's pending task, case and a
@@ -78,6 +79,9 @@ def existing(team, customer_product, media):
             "task_id": str(HumanTask.objects.get(instance=case.instance).task_id),
             "number": case.number,
             "complaint_id": complaint.pk,
+            "company_id": customer_product.company.pk,
+            "product_id": customer_product.pk,
+            "invoice_id": invoice.pk,
             "month": f"{case.received_at:%Y-%m}",
         },
         # What opens a case: the executive's customer, a procedure that runs.
@@ -101,9 +105,25 @@ def same_connection():
     signals.request_finished.connect(close_old_connections)
 
 
+# Who calls each part of the API: the role that can reach it (the rest: the
+# executive). The first prefix that the path has wins.
+ROLES = [
+    ("/cancel", Role.TEAM_LEAD),
+    ("/indicators", Role.TEAM_LEAD),
+    ("/claims", Role.COMMERCIAL_MANAGER),
+    ("/work-orders", Role.TECHNICAL_MANAGER),
+    ("/visits", Role.TECHNICAL_ANALYST),
+    ("/reviews", Role.TECHNICAL_ANALYST),
+]
+
+
+def role_for(path: str) -> Role:
+    return next((role for part, role in ROLES if part in path), Role.EXECUTIVE)
+
+
 @pytest.fixture
-def token(team):
-    return token_create(user=team[Role.EXECUTIVE], name="schemathesis")[1]
+def tokens(team):
+    return {role: token_create(user=team[role], name="schemathesis")[1] for role in Role}
 
 
 @schema.given(data=st.data())
@@ -116,7 +136,7 @@ def token(team):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_api_answers_every_generated_request_as_its_schema_says(
-    case, data, existing, token, same_connection
+    case, data, existing, tokens, same_connection
 ):
     # Only in valid requests: an invalid one must stay invalid where it was made so.
     if case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE:
@@ -126,5 +146,6 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(
         if isinstance(case.body, dict) and "nit" in case.body and data.draw(st.booleans()):
             case.body.update(existing["body"])
     with transaction.atomic():
+        token = tokens[role_for(case.path)]
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
         transaction.set_rollback(True)
