@@ -53,10 +53,8 @@ FILTERS = (
     "realizingResource.value",
 )
 
-# The list's X-Total-Count / X-Result-Count headers in the OpenAPI document,
-# under the integer status key ninja writes its own 200 answer with (a "200"
-# string key would stand beside it and replace it when the document is dumped).
-PAGED = {"responses": {200: next(iter(tmf630.PAGED["responses"].values()))}}
+# The list's X-Total-Count / X-Result-Count headers in the OpenAPI document.
+PAGED = tmf630.PAGED
 
 # product.changed's `change` (events.services.product_changed_publish) → the
 # TMF637 event it is, and for an attribute change the attribute that changed.

@@ -379,9 +379,11 @@ def page(
     return chunk
 
 
+# The integer key merges with ninja's own 200 (a "200" string would replace
+# it, and the list's body schema with it).
 PAGED = {
     "responses": {
-        "200": {
+        200: {
             "headers": {
                 "X-Total-Count": {
                     "description": "How many items the list has, all pages together.",
