@@ -493,7 +493,7 @@ def json_form_data(request) -> dict:
         )
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # not JSON; nested past the parser's depth
         raise HttpError(400, "Cannot parse request body") from err
     try:
         return CompleteIn.model_validate(body).data

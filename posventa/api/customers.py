@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 
 from posventa.accounts.roles import sees_every_portfolio
 from posventa.api.errors import responses
@@ -90,6 +92,15 @@ class CompanyOut(CompanyRowOut):
 
 class ContactIn(Schema):
     """The fields to change; those left out keep their value."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data):
+        # ninja's Schema reads any value by its attributes: with every field
+        # optional, a list or a string would pass as "no change".
+        if not isinstance(getattr(data, "_obj", data), dict):  # ninja's DjangoGetter wraps it
+            raise PydanticCustomError("model_type", "Input should be an object")
+        return data
 
     name: Text(_max(Contact, "name"), min_length=1) | None = None
     position: Text(_max(Contact, "position")) | None = None

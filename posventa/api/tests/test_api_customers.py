@@ -345,3 +345,17 @@ def test_contacts_untouched_by_reads(call, mine):
     before = list(Contact.objects.values_list("pk", "updated_at"))
     call(Role.EXECUTIVE, "get", f"/customers/{mine.pk}")
     assert list(Contact.objects.values_list("pk", "updated_at")) == before
+
+
+@pytest.mark.parametrize("raw", ["[]", '"texto"', "1"])
+def test_a_contact_change_that_is_not_an_object_is_refused(client, team, mine, raw):
+    contact = mine.contacts.get(name="Bruno Paz")
+    key = token_create(user=team[Role.EXECUTIVE], name="raw")[1]
+    response = client.patch(
+        f"/api/v1/customers/{mine.pk}/contacts/{contact.pk}",
+        data=raw,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"__all__": ["Envíe un objeto JSON."]}

@@ -34,7 +34,7 @@ from posventa.cases.services import case_open
 from posventa.claims.models import Complaint
 from posventa.claims.services import complaint_register
 from posventa.engine.models import HumanTask
-from posventa.factories import InvoiceFactory, ProductFactory
+from posventa.factories import ContactFactory, InvoiceFactory, ProductFactory
 from posventa.procedures.tests.fixtures import deploy_only
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +216,9 @@ def world(team, customer_product, internet_plans, media):
             "task_id": str(task.task_id),
             "complaint_id": complaint.pk,
             "month": "2026-01",
+            # The customer's own rows (posventa/api/customers.py).
+            "company_id": customer_product.company.pk,
+            "contact_id": ContactFactory(company=customer_product.company).pk,
         },
         "body": {
             **VALID,
