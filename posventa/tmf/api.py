@@ -13,6 +13,7 @@ from ninja import Router
 
 from posventa.api import throttle
 from posventa.api.api import BearerToken
+from posventa.events.hub import hub_router
 from posventa.tmf import tmf630
 from posventa.tmf.party import router as party_router
 from posventa.tmf.party_interaction import router as party_interaction_router
@@ -55,6 +56,10 @@ FACADES: list[tuple[str, Router]] = [
     ("/productInventory/v4", product_inventory_router),
     ("/partyInteraction/v4", party_interaction_router),
     ("/party/v4", party_router),
+    # TMF688 hubs: register a webhook for each API's events (posventa/events, docs/events.md).
+    ("/troubleTicket/v4/hub", hub_router("troubleTicket")),
+    ("/productOrdering/v4/hub", hub_router("productOrdering")),
+    ("/productInventory/v4/hub", hub_router("productInventory")),
 ]
 
 for prefix, router in FACADES:
