@@ -6,14 +6,16 @@ so the same rules and the same Spanish messages apply.
 Errors have one shape (posventa/api/errors.py), declared as `Error` on every
 operation:
 
-    {"detail": "<Spanish sentence>", "errors": {"<field>": ["<Spanish message>", …]}}
+    {"code": "<a stable word>", "detail": "<Spanish sentence>",
+     "errors": {"<field>": ["<Spanish message>", …]}}
 
 `errors` only when the refusal is about fields. 400 the body is not JSON;
 401 no token or a bad one; 403 the role may not; 404 missing — or not
 yours: another portfolio's customer, case, task or complaint answers exactly
-as a missing one; 409 the task moved on meanwhile, or an Idempotency-Key
-reused (posventa/api/idempotency.py); 413 the body is too large;
-422 a value is refused (field by field); 429 too many requests (Retry-After).
+as a missing one; 409 the task moved on meanwhile, a collision with an open
+case, or an Idempotency-Key reused (posventa/api/idempotency.py); 413 the
+body is too large; 422 a value is refused (field by field); 429 too many
+requests (Retry-After); 503 the database is out of reach (Retry-After).
 
 Input is bounded in the schemas (posventa/api/types.py): texts have a
 maximum length and no NUL, ids are 1..2**63-1, moments fall in 2000–2100,
@@ -33,8 +35,8 @@ from ninja.security import HttpBearer
 from posventa.api import errors, idempotency, throttle
 from posventa.api.cases import (
     COMPLETE_BODY,
+    OPEN_CASE_BODY,
     CaseCancelIn,
-    CaseIn,
     CaseListItemOut,
     CaseOut,
     ChannelCode,
@@ -49,6 +51,7 @@ from posventa.api.cases import (
     TaskOut,
     WaitingCode,
     case_out,
+    case_request,
     case_row,
     json_form_data,
     multipart_form_data,
@@ -62,7 +65,7 @@ from posventa.api.routers import ROUTERS
 from posventa.api.services import token_user
 from posventa.api.types import Id, Text
 from posventa.cases import selectors as case_selectors
-from posventa.cases.models import Case
+from posventa.cases.models import Case, DocumentKind
 from posventa.cases.selectors import DEFAULT_CASE_SORT
 from posventa.cases.services import case_cancel, case_open
 from posventa.common.nit import normalize_nit
@@ -97,13 +100,19 @@ api = idempotency.IdempotentAPI(
     version="1",
     description=(
         "Post-sale cases of the enterprise team: open cases, work the inbox.\n\n"
-        "**Errors.** Every 4xx answer is the `Error` object "
-        '`{"detail": "<oración en español>", "errors": {"<campo>": ["<mensaje>", …]}}` '
-        "(`errors` only when the refusal is about fields: a body key, a dotted path "
-        "into the body such as `data.new_plan`, a query or path parameter, or `__all__`). "
+        "**Errors.** Every 4xx (and 503) answer is the `Error` object "
+        '`{"code": "<palabra estable>", "detail": "<oración en español>", '
+        '"errors": {"<campo>": ["<mensaje>", …]}}` — `code` for a program (its values '
+        "and their meaning in the `Error` schema), `detail` for a person, `errors` only "
+        "when the refusal is about fields (a body key, a dotted path into the body such as "
+        "`data.new_plan`, a query or path parameter, or `__all__`). "
         "400 body not JSON; 401 no or bad token; 403 the role may not; 404 missing or "
-        "not in your portfolio (the same answer for both); 409 the task moved on; "
-        "413 body too large; 422 a value refused; 429 too many requests (`Retry-After`).\n\n"
+        "not in your portfolio (the same answer for both); 409 the task moved on, a "
+        "collision with an open case, or an Idempotency-Key reused; 413 body too large; "
+        "422 a value refused; 429 too many requests (`Retry-After`); 503 the database is "
+        "out of reach (`Retry-After`).\n\n"
+        "**Lists.** `limit` (1–500) and `offset`; the headers `X-Total-Count` and `Link` "
+        "(first, prev, next, last).\n\n"
         "**Retries.** Send an `Idempotency-Key` header with a POST to make it once: a retry "
         "with the same key and request gets the first answer again (`Idempotent-Replayed: "
         "true`); the same key with another request, or while the first runs, is a 409.\n\n"
@@ -171,11 +180,20 @@ def list_cases(
     return [case_row(c) for c in page(request, response, cases, limit=limit, offset=offset)]
 
 
-@api.post("/cases", response=responses({201: CaseOut}, 403, 404, 409, body=True))
-def open_case(request, payload: CaseIn):
-    """Open a case for a customer (by NIT or id) and start its procedure; 409
-    when the product has an open case the request collides with (one product,
-    one change at a time: docs/collisions.md)."""
+@api.post(
+    "/cases",
+    response=responses({201: CaseOut}, 403, 404, 409, body=True),
+    openapi_extra=OPEN_CASE_BODY,
+)
+def open_case(request):
+    """Open a case for a customer (by NIT or id) and start its procedure —
+    as JSON, or as multipart/form-data with the documents the customer sent,
+    kept with the case; 409 when the product has an open case the request
+    collides with (one product, one change at a time: docs/collisions.md)."""
+    try:
+        payload, documents = case_request(request)
+    except Refused as refusal:
+        return Status(refusal.status, {"detail": refusal.detail})
     if not payload.nit and payload.company_id is None:
         raise ValidationError({"nit": _("Give the customer's NIT or its id (company_id).")})
     companies = Company.objects.visible_to(request.user)
@@ -200,6 +218,7 @@ def open_case(request, payload: CaseIn):
         received_at=payload.received_at,
         user=request.user,
         acknowledge_open_cases=payload.acknowledge_open_cases,
+        documents=[(DocumentKind.OTHER, document) for document in documents],
     )
     return Status(201, case_out(case))
 

@@ -19,6 +19,7 @@ from django.core.exceptions import TooManyFilesSent, ValidationError
 from django.http import Http404, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
@@ -42,7 +43,12 @@ from posventa.api.types import (
     Text,
 )
 from posventa.cases import selectors as case_selectors
-from posventa.cases.list_filters import CLOCK_CHOICES, STATE_CHOICES, WAITING_CHOICES
+from posventa.cases.list_filters import (
+    CLOCK_CHOICES,
+    SORT_LABELS,
+    STATE_CHOICES,
+    WAITING_CHOICES,
+)
 from posventa.cases.models import (
     Case,
     CaseDocument,
@@ -55,7 +61,7 @@ from posventa.cases.models import (
 from posventa.cases.selectors import CASE_SORTS
 from posventa.common.downloads import attachment_response
 from posventa.common.models import Channel
-from posventa.common.uploads import content_type_for
+from posventa.common.uploads import MultipleUploadField, content_type_for
 from posventa.engine import services as engine
 from posventa.engine.models import HumanTask
 
@@ -90,7 +96,10 @@ TimelineKind = Choice(
 StateCode = Choice(STATE_CHOICES)
 WaitingCode = Choice(WAITING_CHOICES)
 # A column of the case list; "-column" the other way (newest first by default).
-SortCode = Choice([key for key in CASE_SORTS] + [f"-{key}" for key in CASE_SORTS])
+SortCode = Choice(
+    [(key, format_lazy("{} ▲", SORT_LABELS[key])) for key in CASE_SORTS]
+    + [(f"-{key}", format_lazy("{} ▼", SORT_LABELS[key])) for key in CASE_SORTS]
+)
 
 
 def _in_years(value: date) -> date:
@@ -373,12 +382,23 @@ def my_task(request, task_id: UUID) -> HumanTask:
 # ---------------------------------------------------------------------------
 
 
-@cases_router.get("/{number}/timeline", response=responses({200: list[TimelineEntryOut]}, 404))
-def case_timeline(request, number: Text(20)):
+@cases_router.get(
+    "/{number}/timeline",
+    response=responses({200: list[TimelineEntryOut]}, 404),
+    openapi_extra=PAGED,
+)
+def case_timeline(
+    request,
+    response: HttpResponse,
+    number: Text(20),
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+):
     """What happened in the case, oldest first: its steps, the interactions,
     documents, changes to the product, notifications and e-mails — the case
     page's timeline."""
     case = visible_case(request, number)
+    entries = case_selectors.case_timeline(case)
     return [
         {
             "when": entry.when,
@@ -387,7 +407,7 @@ def case_timeline(request, number: Text(20)):
             "who": entry.who,
             "detail": str(entry.detail),
         }
-        for entry in case_selectors.case_timeline(case)
+        for entry in page(request, response, entries, limit=limit, offset=offset)
     ]
 
 
@@ -485,8 +505,9 @@ COMPLETE_BODY = {
 }
 
 
-def json_form_data(request) -> dict:
-    """The `data` of a JSON body, checked as ninja checks a body."""
+def json_payload(request, schema: type[Schema]) -> Schema:
+    """A JSON body read into `schema`, checked as ninja checks a body (for an
+    operation that also takes multipart/form-data, which ninja cannot mix)."""
     if not request.body:
         raise NinjaValidationError(
             [{"type": "missing", "loc": ("body", "payload"), "msg": "Field required"}]
@@ -495,8 +516,12 @@ def json_form_data(request) -> dict:
         body = json.loads(request.body)
     except (ValueError, RecursionError) as err:  # not JSON; nested past the parser's depth
         raise HttpError(400, "Cannot parse request body") from err
+    return _validated(schema, body)
+
+
+def _validated(schema: type[Schema], values) -> Schema:
     try:
-        return CompleteIn.model_validate(body).data
+        return schema.model_validate(values)
     except PydanticValidationError as err:
         raise NinjaValidationError(
             [
@@ -504,6 +529,86 @@ def json_form_data(request) -> dict:
                 for e in err.errors(include_url=False, include_context=True)
             ]
         ) from None
+
+
+def json_form_data(request) -> dict:
+    """The `data` of a JSON body, checked as ninja checks a body."""
+    return json_payload(request, CompleteIn).data
+
+
+def _multipart(request, *, limit: int):
+    """A multipart body's fields and files, refused before it is read when
+    it is larger than `limit` bytes."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise Refused(413, _("The request's body is too large."))
+    try:
+        return request.POST, request.FILES
+    except (MultiPartParserError, TooManyFilesSent):
+        raise Refused(400, _("The request's multipart/form-data body is malformed.")) from None
+
+
+# --- opening a case with the documents received -----------------------------------------
+
+# The documents a request arrives with (a letter, copies of the NIT and the ID…):
+# the web's form takes any number; a script, at most this many at once.
+CASE_DOCUMENTS_MAX = 10
+
+OPEN_CASE_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The request. As JSON, the fields below. With the documents the "
+        "customer sent (a letter, copies…), as multipart/form-data: the same fields as form "
+        f"parts, and up to {CASE_DOCUMENTS_MAX} files under `documents`, each judged by its "
+        "content (PDF, images, Office documents) and at most POSVENTA_UPLOAD_MAX_BYTES; they "
+        "are kept with the case, as the web keeps them.",
+        "content": {
+            "application/json": {"schema": CaseIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "allOf": [CaseIn.model_json_schema()],
+                    "properties": {
+                        "documents": {
+                            "type": "array",
+                            "maxItems": CASE_DOCUMENTS_MAX,
+                            "items": {"type": "string", "format": "binary"},
+                        }
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def case_request(request) -> tuple[CaseIn, list]:
+    """What POST /cases was given: the request's fields and, when it came as
+    multipart/form-data, its documents — judged by content, as the web's
+    form judges them (common.uploads.MultipleUploadField)."""
+    if request.content_type != "multipart/form-data":
+        return json_payload(request, CaseIn), []
+    fields, files = _multipart(
+        request,
+        limit=CASE_DOCUMENTS_MAX * settings.POSVENTA_UPLOAD_MAX_BYTES + MULTIPART_FIELDS_MARGIN,
+    )
+    unknown = sorted(name for name in files if name != "documents")
+    if unknown:
+        raise ValidationError(
+            {name: _("The documents go under the name documents.") for name in unknown}
+        )
+    payload = _validated(CaseIn, {key: value for key, value in fields.items()})
+    uploads = files.getlist("documents")
+    if len(uploads) > CASE_DOCUMENTS_MAX:
+        raise ValidationError(
+            {"documents": _("At most %(max)s documents at once.") % {"max": CASE_DOCUMENTS_MAX}}
+        )
+    try:
+        return payload, MultipleUploadField(required=False).clean(uploads)
+    except ValidationError as refused:
+        raise ValidationError({"documents": refused.messages}) from None
 
 
 class Refused(Exception):
@@ -523,19 +628,11 @@ def multipart_form_data(request, task: HumanTask):
         for name, field in engine.task_form(task).fields.items()
         if isinstance(field, forms.FileField)
     }
-    limit = max(len(file_fields), 1) * settings.POSVENTA_UPLOAD_MAX_BYTES + (
-        MULTIPART_FIELDS_MARGIN
+    fields, files = _multipart(
+        request,
+        limit=max(len(file_fields), 1) * settings.POSVENTA_UPLOAD_MAX_BYTES
+        + MULTIPART_FIELDS_MARGIN,
     )
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        raise Refused(413, _("The request's body is too large."))
-    try:
-        fields, files = request.POST, request.FILES
-    except (MultiPartParserError, TooManyFilesSent):
-        raise Refused(400, _("The request's multipart/form-data body is malformed.")) from None
     unknown = sorted(name for name in files if name not in file_fields)
     if unknown:
         raise ValidationError(

@@ -92,10 +92,23 @@ def Choice(values, labels=None):
     if not named:
         return Literal[codes]
 
-    def add_labels(schema: dict) -> None:
-        schema["x-labels"] = {code: str(named[code]) for code in codes if code in named}
+    return Annotated[Literal[codes], _Labels(codes, named)]
 
-    return Annotated[Literal[codes], Field(json_schema_extra=add_labels)]
+
+class _Labels:
+    """Adds `x-labels` to a code's JSON Schema when the schema is drawn (a
+    marker, not a Field: ninja's parameters bring a Field of their own, and
+    pydantic keeps only one `json_schema_extra`)."""
+
+    def __init__(self, codes: tuple[str, ...], named: dict):
+        self.codes, self.named = codes, named
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema["x-labels"] = {
+            code: str(self.named[code]) for code in self.codes if code in self.named
+        }
+        return schema
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

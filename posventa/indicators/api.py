@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from posventa.api.cases import ChannelCode, OutcomeCode, ProcedureCode
 from posventa.api.errors import error_body, responses
 from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
 from posventa.api.types import Choice, Id, Text
@@ -13,6 +14,7 @@ from posventa.cases.models import Procedure
 from posventa.common.models import Channel
 from posventa.indicators import selectors
 from posventa.indicators.definitions import EFFICACY_TARGET, TIMELINESS_TARGET, Month
+from posventa.indicators.forms import INDICATOR_LABELS
 
 router = Router(tags=["indicators"])
 
@@ -50,7 +52,7 @@ class BreakdownRowOut(Schema):
 
 class TeamFigureOut(Schema):
     key: str  # also the `indicator` of its cases (…/cases?indicator=key)
-    procedure: str
+    procedure: ProcedureCode
     label: str
     count: int
 
@@ -71,16 +73,19 @@ class MonthOut(Schema):
 class CaseRowOut(Schema):
     number: str
     company: str
-    procedure: str
-    channel: str
+    procedure: ProcedureCode
+    channel: ChannelCode
     received_at: str
     requested_at: str | None  # when the customer's request reached the team (none: the team's own)
     attended_at: str | None
     closed_at: str | None
-    outcome: str
+    outcome: OutcomeCode
     quality_conform: bool | None
     cancel_reason: str  # why it was cancelled by hand (outcome "cancelled")
 
+
+# Which cases behind a figure: an indicator's, or one of the team's own figures.
+IndicatorCode = Choice([(name, INDICATOR_LABELS[name]) for name in selectors.CASE_LISTS])
 
 # "2026-11": a month is seven characters; anything longer is not one.
 MonthText = Text(7)
@@ -170,7 +175,7 @@ def month_cases(
     request,
     response: HttpResponse,
     month: MonthText,
-    indicator: Choice(selectors.CASE_LISTS) = "all",
+    indicator: IndicatorCode = "all",
     procedure: Choice(Procedure) | None = None,
     executive: Id | None = None,
     channel: Choice(Channel) | None = None,

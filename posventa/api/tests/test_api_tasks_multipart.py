@@ -1,6 +1,7 @@
-"""Completing a task with files through the API (multipart/form-data), as the
-web's step page does: the file is judged by its content and kept with the
-case; a hostile upload is refused in Spanish and nothing is kept."""
+"""Completing a task, and opening a case, with files through the API
+(multipart/form-data), as the web's pages do: the file is judged by its
+content and kept with the case; a hostile upload is refused in Spanish and
+nothing is kept."""
 
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from posventa.accounts.roles import Role
 from posventa.api.services import token_create
-from posventa.cases.models import CaseDocument
+from posventa.cases.models import Case, CaseDocument, DocumentKind
 from posventa.engine.models import HumanTask
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,76 @@ def test_the_schema_documents_both_bodies(client):
     assert set(body["content"]) == {"application/json", "multipart/form-data"}
     assert "data" in body["content"]["application/json"]["schema"]["properties"]
     assert "413" in schema["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]["responses"]
+
+
+# --- opening a case with the documents the customer sent --------------------------------------
+
+
+def _request(product, **files):
+    return {
+        "nit": product.company.nit,
+        "procedure": "B",
+        "channel": "email",
+        "subject": "Cambio de plan",
+        "product_id": str(product.pk),
+        **files,
+    }
+
+
+def test_a_case_opens_with_the_documents_the_customer_sent(
+    post, procedures, customer_product, settings
+):
+    response = post(
+        Role.EXECUTIVE,
+        "/cases",
+        _request(
+            customer_product,
+            documents=[
+                SimpleUploadedFile("carta.pdf", PDF, content_type="application/pdf"),
+                SimpleUploadedFile("nit.pdf", PDF, content_type="application/pdf"),
+            ],
+        ),
+    )
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(number=response.json()["number"])
+    kept = case.documents.filter(generated=False, kind=DocumentKind.OTHER)
+    assert kept.count() == 2
+    assert all(Path(d.file.path).read_bytes() == PDF for d in kept)
+
+
+def test_a_case_with_a_document_refused_by_its_content_is_not_opened(
+    post, procedures, customer_product, settings
+):
+    response = post(
+        Role.EXECUTIVE,
+        "/cases",
+        _request(
+            customer_product,
+            documents=[SimpleUploadedFile("carta.pdf", HTML, content_type="application/pdf")],
+        ),
+    )
+    assert response.status_code == 422, response.content
+    assert "no es de un tipo permitido" in response.json()["errors"]["documents"][0]
+    assert not Case.objects.exists() and _stored_files(settings) == []
+
+
+def test_a_case_request_in_multipart_is_checked_as_in_json(post, procedures, customer_product):
+    response = post(
+        Role.EXECUTIVE,
+        "/cases",
+        {
+            **_request(customer_product),
+            "procedure": "Z",
+            "letter": SimpleUploadedFile("a.pdf", PDF),
+        },
+    )
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"letter"}  # the file's name first, nothing read
+    response = post(Role.EXECUTIVE, "/cases", {**_request(customer_product), "procedure": "Z"})
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"procedure"}
+    assert not Case.objects.exists()
+
+
+def test_the_schema_documents_both_bodies_of_a_case_request(client):
+    body = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/cases"]["post"]
+    assert set(body["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
