@@ -364,6 +364,10 @@ POSVENTA_OPERATOR_LOGO = os.environ.get("POSVENTA_OPERATOR_LOGO", "")
 # refused (SSRF) unless this is on: for a test receiver on this machine, or a
 # listener inside the operator's own network.
 POSVENTA_WEBHOOK_ALLOW_PRIVATE = env_bool("POSVENTA_WEBHOOK_ALLOW_PRIVATE")
+# Where the telecom's systems reach Posventa (https://posventa.example): the
+# links inside the webhooks' bodies, built without a request, are absolute on
+# it; without it they are relative (/tmf-api/…).
+POSVENTA_PUBLIC_URL = os.environ.get("POSVENTA_PUBLIC_URL", "").rstrip("/")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Posventa Empresas <posventa@localhost>")

@@ -159,8 +159,8 @@ def status_change_date(case: Case) -> datetime:
 
 def base_url() -> str:
     """The scheme and host of `href`s built without a request (the event
-    hub's bodies): settings.TMF_BASE_URL if set, else relative hrefs."""
-    return getattr(settings, "TMF_BASE_URL", "").rstrip("/")
+    hub's bodies): settings.POSVENTA_PUBLIC_URL if set, else relative hrefs."""
+    return settings.POSVENTA_PUBLIC_URL
 
 
 def organization_ref(company: Company, root: str) -> dict:

@@ -25,6 +25,7 @@ from posventa.inventory.models import (
     ProductSupplementaryService,
     Suspension,
 )
+from posventa.tmf import cases as tmf_cases
 from posventa.tmf import tmf630
 
 router = Router(tags=["TMF637 Product Inventory"])
@@ -310,8 +311,8 @@ def hub_event(event) -> dict | None:
     ProductStateChangeEvent (withdrawn, suspended, reconnected), a
     ProductCreateEvent (installed) or a ProductAttributeValueChangeEvent (plan,
     services, relocated — `fieldPath` names the attribute). Its `product` is the
-    product as it stands when the event is published; hrefs are absolute paths
-    (an event has no request to take a host from)."""
+    product as it stands when the event is published; an event has no request
+    to take a host from: its hrefs are on POSVENTA_PUBLIC_URL (else paths)."""
     product = getattr(event, "product", None)
     if event.kind != "product.changed" or product is None:
         return None
@@ -320,7 +321,7 @@ def hub_event(event) -> dict | None:
         "eventId": str(event.id),
         "eventTime": moment(event.occurred_at),
         "eventType": "ProductAttributeValueChangeEvent",
-        "event": {"product": representation(product)},
+        "event": {"product": representation(product, tmf_cases.base_url())},
     }
     if change in STATE_CHANGES:
         body["eventType"] = "ProductStateChangeEvent"

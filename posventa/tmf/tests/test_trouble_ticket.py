@@ -431,3 +431,24 @@ def test_a_list_costs_the_same_queries_for_one_ticket_or_three(
     for product in products[1:]:
         post(client, new_ticket(product), as_executive)
     assert queries() == one
+
+
+def test_an_events_links_are_absolute_on_the_public_url_when_it_is_set(
+    procedures, team, internet, settings
+):
+    case = case_open(
+        company=internet.company,
+        procedure="E",
+        channel="phone",
+        subject="No navega",
+        product=internet,
+        user=team[Role.EXECUTIVE],
+    )
+    event = Event(kind="case.created", occurred_at=case.received_at, case=case)
+    assert trouble_ticket.hub_event(event)["event"]["troubleTicket"]["href"] == (
+        f"{URL}/{case.number}"
+    )
+    settings.POSVENTA_PUBLIC_URL = "https://posventa.example"
+    assert trouble_ticket.hub_event(event)["event"]["troubleTicket"]["href"] == (
+        f"https://posventa.example{URL}/{case.number}"
+    )
