@@ -72,11 +72,24 @@ def test_another_user_s_listener_answers_as_a_missing_one(client, executive, pub
     )
     mine = answer.json()["id"]
     other = auth(UserFactory(role=Role.EXECUTIVE, username="otra"))
-    for path in (f"{HUB}/{mine}", f"{HUB}/999999", f"{HUB}/nada", f"{HUB}/²", f"{HUB}/{'9' * 30}"):
+    for path in (f"{HUB}/{mine}", f"{HUB}/999999"):
         got = client.get(path, **other)
-        assert got.status_code == 404 and got.json()["detail"] == "No encontrado."
+        assert got.status_code == 404
+        assert got.json() == {"code": "not_found", "detail": "No encontrado."}
     assert client.delete(f"{HUB}/{mine}", **other).status_code == 404
     assert Subscription.objects.count() == 1
+
+
+@pytest.mark.parametrize("wrong", ["nada", "²", "9" * 30, "0", "-1", "%00"])
+def test_an_id_that_is_not_one_is_a_422_naming_it_whoever_asks(client, executive, wrong):
+    """Not a positive 64-bit integer: refused by its bounds before anything is
+    looked up, so the answer says nothing about which listeners exist."""
+    for method in ("get", "delete"):
+        got = getattr(client, method)(f"{HUB}/{wrong}", **auth(executive))
+        assert got.status_code == 422, (method, wrong, got.content)
+        body = got.json()
+        assert body["code"] == "invalid"
+        assert set(body["errors"]) == {"subscription_id"}
 
 
 def test_without_a_token_nothing_is_registered(client, db, public_dns):

@@ -61,3 +61,17 @@ def test_a_private_callback_is_a_tmf630_error_in_spanish(client, headers, settin
     missing = client.get(f"{HUBS[api]}/12345", **headers)
     assert missing.status_code == 404 and missing.json()["@type"] == "Error"
     assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("api", HUBS)
+@pytest.mark.parametrize("wrong", ["nada", "%00", "9" * 30])
+def test_an_id_that_is_not_one_is_a_tmf630_400_naming_it(client, headers, api, wrong):
+    """TMF630: a request parameter refused is a 400 invalidQuery (the native
+    hub says 422), in Spanish, naming the parameter; never a 404."""
+    for method in ("get", "delete"):
+        answer = getattr(client, method)(f"{HUBS[api]}/{wrong}", **headers)
+        assert answer.status_code == 400, (method, answer.content)
+        body = answer.json()
+        assert body["@type"] == "Error" and body["status"] == "400"
+        assert body["code"] == "invalidQuery"
+        assert "subscription_id: " in body["message"]
