@@ -143,7 +143,7 @@ class ProductOrderOut(TMFOut):
     productOrderItem: list[ProductOrderItemOut] | None = None
 
 
-class ChannelIn(TMFIn):
+class RelatedChannelIn(TMFIn):
     id: ChannelCode = Field(description="How the customer asked.")
     href: Text(500) | None = None
     name: Text(200) | None = None
@@ -167,7 +167,7 @@ class ProductOrderIn(TMFIn):
     description: Text(LONG_TEXT) = Field(
         "", description="What the customer asks; its first line is the case's subject."
     )
-    channel: list[ChannelIn] = Field(min_length=1, max_length=1)
+    channel: list[RelatedChannelIn] = Field(min_length=1, max_length=1)
     relatedParty: list[RefIn] = Field(
         min_length=1,
         max_length=10,

@@ -100,7 +100,7 @@ class TroubleTicketOut(TMFOut):
     statusChange: list[StatusChangeOut] | None = None
 
 
-class ChannelIn(TMFIn):
+class ChannelRefIn(TMFIn):
     id: ChannelCode = Field(description="How the customer reported it.")
     href: Text(500) | None = None
     name: Text(200) | None = None
@@ -122,7 +122,7 @@ class TroubleTicketIn(TMFIn):
         description="Accepted as TMF621 requires it, not kept: the procedures have no "
         "severity (the 24-hour promise is the same for every request).",
     )
-    channel: ChannelIn
+    channel: ChannelRefIn
     relatedParty: list[RefIn] = Field(
         min_length=1,
         max_length=10,
@@ -147,7 +147,7 @@ class TroubleTicketUpdateIn(TMFIn):
     statusChangeReason: Text(500, min_length=1) = Field(
         description="Why it is cancelled (told to the customer)."
     )
-    channel: ChannelIn | None = Field(
+    channel: ChannelRefIn | None = Field(
         None, description="How the customer is told; the case's own channel by default."
     )
 

@@ -16,8 +16,12 @@ came, to be fixed by their owners: the test fails when a new one appears,
 and when one is fixed without being struck from the list.
 """
 
+import typing
+from collections import defaultdict
+
 import pytest
 from django.test import Client
+from pydantic import BaseModel
 
 from posventa.api.api import api
 from posventa.api.errors import CODES
@@ -234,3 +238,35 @@ def test_the_document_served_is_the_one_checked(client: Client):
     served = client.get("/api/v1/openapi.json").json()
     assert set(served["paths"]) == set(SCHEMA["paths"])
     assert served["components"]["schemas"]["Error"]["required"] == ["code", "detail"]
+
+
+def _models(annotation, seen: set) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _models(field.annotation, seen)
+    for argument in typing.get_args(annotation):
+        _models(argument, seen)
+
+
+@pytest.mark.parametrize("which", ["api", "tmf"])
+def test_no_two_schemas_share_a_name(which):
+    """ninja names each schema in the document by its class name: two classes
+    of one name would silently become one, and a client would read the wrong
+    fields for one of them."""
+    from posventa.tmf.api import api as tmf_api
+
+    seen: set = set()
+    for _prefix, router in (api if which == "api" else tmf_api)._routers:
+        for view in router.path_operations.values():
+            for operation in view.operations:
+                for model in operation.models:
+                    _models(model, seen)
+                for model in (operation.response_models or {}).values():
+                    _models(model, seen)
+    modules = defaultdict(set)
+    for model in seen:
+        modules[model.__name__].add(f"{model.__module__}.{model.__qualname__}")
+    assert {name: where for name, where in modules.items() if len(where) > 1} == {}
