@@ -41,7 +41,6 @@ from posventa.api.cases import (
     CaseOut,
     ChannelCode,
     ClockCode,
-    Day,
     OutcomeFilter,
     ProcedureCode,
     Refused,
@@ -63,7 +62,7 @@ from posventa.api.errors import responses
 from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
 from posventa.api.routers import ROUTERS
 from posventa.api.services import token_user
-from posventa.api.types import Id, Text
+from posventa.api.types import Day, Id, Text
 from posventa.cases import selectors as case_selectors
 from posventa.cases.models import Case, DocumentKind
 from posventa.cases.selectors import DEFAULT_CASE_SORT

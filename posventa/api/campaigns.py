@@ -10,7 +10,6 @@ The schemas of a case opened by an action (`CaseOpened`) and of a day
 (`Day`) are shared with the reviews and collections routers."""
 
 from datetime import date, datetime
-from typing import Annotated
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -19,13 +18,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import AfterValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
 from posventa.accounts.roles import Role
 from posventa.api.errors import responses
 from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
-from posventa.api.types import MAX_YEAR, MIN_YEAR, Choice, Id, Text
+from posventa.api.types import Choice, Day, Id, Text
 from posventa.campaigns import selectors, services
 from posventa.campaigns.models import CallResult, Campaign, CampaignItem, CampaignKind
 from posventa.cases.models import Case, CaseStatus, Procedure
@@ -36,31 +33,7 @@ from posventa.engine.models import HumanTask
 router = Router(tags=["campaigns"])
 
 
-# --- shared with reviews.py and collections.py ---------------------------------------------
-
-
-def _in_years(value: date) -> date:
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise PydanticCustomError(
-            "year_out_of_range",
-            "year out of range",
-            {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
-        )
-    return value
-
-
-Day = Annotated[
-    date,
-    AfterValidator(_in_years),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date",
-            "description": f"YYYY-MM-DD, years {MIN_YEAR} to {MAX_YEAR}.",
-        }
-    ),
-]
-"""A day of the business: years 2000 to 2100, as the API's moments."""
+# --- the case a call opens (also reviews.py's and collections.py's answer) -----------------
 
 
 class OpenTaskOut(Schema):

@@ -9,8 +9,7 @@ portfolio's case, document or task answers 404, exactly as a missing one.
 """
 
 import json
-from datetime import date, datetime
-from typing import Annotated
+from datetime import datetime
 from uuid import UUID
 
 from django import forms
@@ -25,17 +24,14 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import AfterValidator, TypeAdapter, WithJsonSchema
+from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
 
 from posventa.accounts.roles import Role
 from posventa.api.errors import responses
 from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
 from posventa.api.types import (
     LONG_TEXT,
-    MAX_YEAR,
-    MIN_YEAR,
     Choice,
     FormData,
     Id,
@@ -100,29 +96,6 @@ SortCode = Choice(
     [(key, format_lazy("{} ▲", SORT_LABELS[key])) for key in CASE_SORTS]
     + [(f"-{key}", format_lazy("{} ▼", SORT_LABELS[key])) for key in CASE_SORTS]
 )
-
-
-def _in_years(value: date) -> date:
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise PydanticCustomError(
-            "year_out_of_range",
-            "year out of range",
-            {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
-        )
-    return value
-
-
-Day = Annotated[
-    date,
-    AfterValidator(_in_years),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date",
-            "description": f"YYYY-MM-DD, years {MIN_YEAR} to {MAX_YEAR} (America/La_Paz).",
-        }
-    ),
-]
 
 
 # --- schemas ----------------------------------------------------------------------------

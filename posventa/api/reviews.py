@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from posventa.accounts.roles import Capability, Role, can
-from posventa.api.campaigns import CaseOpened, Day, case_opened
+from posventa.api.campaigns import CaseOpened, case_opened
 from posventa.api.errors import responses
 from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
-from posventa.api.types import Choice, Id
+from posventa.api.types import Choice, Day, Id
 from posventa.cases.models import Case, Procedure
 from posventa.catalog.models import ProductTypeCode
 from posventa.customers.models import Company

@@ -149,6 +149,30 @@ Moment = Annotated[
 """A moment of the business: years 2000 to 2100, aware (La Paz when naive)."""
 
 
+def _day_in_years(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "year_out_of_range",
+            "year out of range",
+            {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
+        )
+    return value
+
+
+Day = Annotated[
+    date,
+    AfterValidator(_day_in_years),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"YYYY-MM-DD, years {MIN_YEAR} to {MAX_YEAR} (America/La_Paz).",
+        }
+    ),
+]
+"""A day of the business (a filter's bound, a report's day): years 2000 to 2100."""
+
+
 # --- the data of a task's form ------------------------------------------------------------
 
 FormKey = Text(100, min_length=1)

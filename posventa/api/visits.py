@@ -15,7 +15,6 @@ another executive's commercial visit) is a 404, as a missing one; one she
 sees but may not change, a 403."""
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,13 +23,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import AfterValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
 from posventa.accounts.roles import Role
 from posventa.api.errors import responses
 from posventa.api.pagination import DEFAULT_LIMIT, PAGED, Limit, Offset, page
-from posventa.api.types import MAX_YEAR, MIN_YEAR, Choice, Id, Moment, Text
+from posventa.api.types import Choice, Day, Id, Moment, Text
 from posventa.common.downloads import attachment_response
 from posventa.common.pdf import render_pdf
 from posventa.customers.models import Company
@@ -53,27 +50,6 @@ StateCode = Choice(VisitState)
 QualityCode = Choice(QualityResult)
 
 
-def _in_years(value: date) -> date:
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise PydanticCustomError(
-            "year_out_of_range",
-            "year out of range",
-            {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
-        )
-    return value
-
-
-Day = Annotated[
-    date,
-    AfterValidator(_in_years),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date",
-            "description": f"YYYY-MM-DD, years {MIN_YEAR} to {MAX_YEAR}.",
-        }
-    ),
-]
 """A day of the calendar: years 2000 to 2100."""
 
 
