@@ -172,7 +172,7 @@ def test_another_executives_campaign_answers_as_a_missing_one(call, team, portfo
     for path in [f"/campaigns/{theirs.pk}", f"/campaigns/{theirs.pk}/calls", "/campaigns/999999"]:
         response = call(Role.EXECUTIVE, "get", path)
         assert response.status_code == 404, path
-        assert response.json()["detail"] == "No encontrado."
+        assert response.json() == {"code": "not_found", "detail": "No encontrado."}
     # Who oversees the team reads it.
     assert call(Role.TEAM_LEAD, "get", f"/campaigns/{theirs.pk}").status_code == 200
 

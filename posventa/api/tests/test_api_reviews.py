@@ -243,7 +243,7 @@ def test_another_portfolios_or_a_missing_item_answers_as_missing(call, team, cop
     for item_id in (theirs.pk, 999_999):
         response = call(Role.EXECUTIVE, "post", f"/reviews/items/{item_id}/start")
         assert response.status_code == 404
-        assert response.json()["detail"] == "No encontrado."
+        assert response.json() == {"code": "not_found", "detail": "No encontrado."}
     assert not Case.objects.exists()
 
 
