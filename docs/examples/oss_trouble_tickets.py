@@ -43,18 +43,23 @@ EVENTS = int(os.environ.get("EVENTS", "2"))
 WAIT = float(os.environ.get("WAIT", "60"))
 
 
-def call(method, path, body=None):
+def call(method, path, body=None, *, attempts=3):
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     if method == "POST":
         headers["Idempotency-Key"] = str(uuid.uuid4())  # a retry never opens a second ticket
     data = json.dumps(body).encode() if body is not None else None
-    try:
-        with urlopen(Request(BASE + path, data, headers, method=method), timeout=30) as answer:
-            raw = answer.read()
-            return json.loads(raw) if raw else None
-    except HTTPError as refusal:
-        # TMF630's Error: code, reason and message (in Spanish), status.
-        sys.exit(f"{method} {path}: {refusal.code} {refusal.read().decode()}")
+    for attempt in range(1, attempts + 1):
+        try:
+            with urlopen(Request(BASE + path, data, headers, method=method), timeout=30) as answer:
+                raw = answer.read()
+                return json.loads(raw) if raw else None
+        except HTTPError as refusal:
+            if refusal.code == 503 and attempt < attempts:
+                # Posventa restarting or its database busy: try again, as it says.
+                time.sleep(float(refusal.headers.get("Retry-After") or 1))
+                continue
+            # TMF630's Error: code, reason and message (in Spanish), status.
+            sys.exit(f"{method} {path}: {refusal.code} {refusal.read().decode()}")
 
 
 def signature_verify(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bool:

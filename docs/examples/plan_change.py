@@ -22,6 +22,7 @@ docs/api.md walks through it.
 import json
 import os
 import sys
+import time
 import uuid
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
@@ -56,17 +57,22 @@ def call(role, method, path, *, json_body=None, files=None, fields=None):
         body = json.dumps(json_body).encode()
         headers["Content-Type"] = "application/json"
     url = path if path.startswith("http") else BASE + path
-    request = Request(url, data=body, method=method, headers=headers)
-    try:
-        with urlopen(request, timeout=30) as response:
-            payload = response.read()
-            if response.headers.get_content_type() == "application/json":
-                return json.loads(payload)
-            return payload
-    except HTTPError as refusal:
-        error = json.loads(refusal.read() or b"{}")
-        # One shape: code, detail (the Spanish sentence), errors (per field).
-        sys.exit(f"{method} {path}: {refusal.code} {error.get('code')}: {error}")
+    for attempt in range(1, 4):
+        request = Request(url, data=body, method=method, headers=headers)
+        try:
+            with urlopen(request, timeout=30) as response:
+                payload = response.read()
+                if response.headers.get_content_type() == "application/json":
+                    return json.loads(payload)
+                return payload
+        except HTTPError as refusal:
+            if refusal.code == 503 and attempt < 3:
+                # Posventa restarting or its database busy: again, with the same key.
+                time.sleep(float(refusal.headers.get("Retry-After") or 1))
+                continue
+            error = json.loads(refusal.read() or b"{}")
+            # One shape: code, detail (the Spanish sentence), errors (per field).
+            sys.exit(f"{method} {path}: {refusal.code} {error.get('code')}: {error}")
 
 
 def multipart(fields: dict, files: dict) -> tuple[bytes, str]:

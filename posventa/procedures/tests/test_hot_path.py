@@ -72,28 +72,33 @@ def open_case(team, product):
     )
 
 
-def test_opening_a_case_takes_at_most_15_statements(b_deployed, team, products, monkeypatch):
+def test_opening_a_case_takes_at_most_20_statements(b_deployed, team, products, monkeypatch):
     """Checked in Python where Python can; the database's own checks made
     in the inserts themselves; no savepoint inside. Counted on the second
-    case: the first one parses the process model into the worker's cache."""
+    case: the first one parses the process model into the worker's cache.
+    15 before the events (issue 19): "case created" and its first step's
+    "task created" are 2 rows, each reads the active subscriptions (2), and
+    the step asks which of its tasks were already told (1)."""
     open_case(team, products[0])
-    with at_most(15, monkeypatch):
+    with at_most(20, monkeypatch):
         case = open_case(team, products[1])
     assert case.instance.human_tasks.get().bpmn_id == "check_requirements"
     assert case.interactions.get().direction == "inbound"
     assert Notification.objects.filter(case=case, event="received").count() == 1
 
 
-def test_a_plain_step_claim_and_complete_takes_at_most_10_statements(
+def test_a_plain_step_claim_and_complete_takes_at_most_12_statements(
     b_deployed, team, products, internet_plans, monkeypatch
 ):
     """Verify the requirements: the claim is two statements; the step locks
     its row and instance in one, reads its case once for the form and the
-    hooks, and writes the instance, the inbox row and the event log once each."""
+    hooks, and writes the instance, the inbox row and the event log once each.
+    The next step's "task created" event (issue 19) adds three: which tasks
+    were already told, its row, the active subscriptions (the budget was 10)."""
     executive = team[Role.EXECUTIVE]
     case = open_case(team, products[0])
     task = case.instance.human_tasks.get()
-    with at_most(10, monkeypatch):
+    with at_most(12, monkeypatch):
         engine.task_claim(task_id=task.task_id, user=executive)
         engine.task_complete(
             task_id=task.task_id,
