@@ -82,10 +82,14 @@ def test_no_address_takes_an_unbounded_id_or_text_to_a_query():
     The addresses use `<id:…>` and `<number:…>` (common/converters.py). The
     `<str:…>` left: secrets that are only compared, never looked up (the
     calendar feed's and the password reset's `token`), and the reset's
-    `uidb64`, which Django decodes and checks itself."""
+    `uidb64`, which Django decodes and checks itself. The two APIs' paths
+    (ninja's) are bounded by their operations' typed parameters, and walked
+    with hostile values by their own tests."""
     offending = []
     for route, pattern in _patterns(get_resolver()):
-        if route.startswith(("admin/", "api/")) or not isinstance(pattern.pattern, RoutePattern):
+        if route.startswith(("admin/", "api/", "tmf-api/")) or not isinstance(
+            pattern.pattern, RoutePattern
+        ):
             continue
         for name, converter in pattern.pattern.converters.items():
             if isinstance(converter, IntConverter) or (
