@@ -3,27 +3,10 @@
 import pytest
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.cases.models import Case, CaseStatus
 from posventa.factories import CompanyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 def test_without_a_token_the_api_answers_401(client):

@@ -11,7 +11,6 @@ import time_machine
 from django.urls import reverse
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.campaigns.models import CallResult, Campaign, CampaignItem, CampaignKind
 from posventa.campaigns.services import campaign_create
 from posventa.cases.models import Case
@@ -38,22 +37,6 @@ def procedures(db, media):
     """Only the models J needs (J and E, which it calls)."""
     yield deploy_only("j_loyalty_calls.bpmn", "e_damage.bpmn")
     runtime.specs.clear()
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.cases.models import CaseDocument, CaseStatus, Outcome
 from posventa.cases.services import case_open, document_add
 from posventa.factories import CompanyFactory, ProductFactory, UserFactory
@@ -19,22 +18,6 @@ pytestmark = pytest.mark.django_db
 
 NOT_FOUND = "No encontrado."
 PDF = b"%PDF-1.4\n% carta\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import time_machine
 from django.urls import reverse
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.cases.models import Case, CaseStatus
 from posventa.collections.models import PaymentPromise, ProformaRun, RunStatus
 from posventa.collections.services import proforma_run_start, proformas_for_company
@@ -48,22 +47,6 @@ def procedures(db, media):
     """Only I's model."""
     yield deploy_only("i_collections.bpmn")
     runtime.specs.clear()
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 def debtor(executive, name: str, *, days: int, nit: str | None = None, amount="250.00"):

@@ -29,22 +29,6 @@ NOT_FOUND = "No encontrado."
 
 
 @pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
-
-
-@pytest.fixture
 def mine(team):
     """A customer of the team's executive, with two contacts."""
     company = CompanyFactory(executive=team[Role.EXECUTIVE], legal_name="Andina Textiles S.A.")

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.cases.models import CaseStatus
 from posventa.engine import services as engine
 from posventa.inventory.models import ProductStatus, Suspension
@@ -16,22 +15,6 @@ from posventa.inventory.models import ProductStatus, Suspension
 pytestmark = pytest.mark.django_db
 
 LA_PAZ = ZoneInfo("America/La_Paz")
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 @time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=LA_PAZ), tick=True)

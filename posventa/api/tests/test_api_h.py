@@ -11,7 +11,6 @@ import pytest
 import time_machine
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.billing.models import Invoice
 from posventa.cases.models import CaseStatus
 from posventa.factories import EquipmentFactory
@@ -20,21 +19,6 @@ from posventa.inventory.models import ProductStatus
 pytestmark = pytest.mark.django_db
 
 LA_PAZ = ZoneInfo("America/La_Paz")
-
-
-@pytest.fixture
-def call(client, team):
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 def only_task(call, role):

@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.factories import CompanyFactory, ProductFactory, UserFactory
 from posventa.visits import services
 from posventa.visits.models import EngineeringService, Visit, VisitKind
@@ -32,22 +31,6 @@ def monday():
     """Monday 23 November 2026, 8:00 in La Paz (the visit tests' week)."""
     with time_machine.travel(at(23, 8), tick=True):
         yield
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 @pytest.fixture

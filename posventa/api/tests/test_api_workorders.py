@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posventa.accounts.roles import Role
-from posventa.api.services import token_create
 from posventa.engine import runtime
 from posventa.factories import (
     CompanyFactory,
@@ -49,22 +48,6 @@ def working_hours():
     """A weekday morning in La Paz."""
     with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=LA_PAZ), tick=True):
         yield
-
-
-@pytest.fixture
-def call(client, team):
-    """call(role, method, path, json=None) with that role's bearer token."""
-    keys = {role: token_create(user=user, name="test")[1] for role, user in team.items()}
-
-    def do(role, method, path, json=None):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {keys[role]}"},
-        )
-
-    return do
 
 
 @pytest.fixture
