@@ -41,7 +41,7 @@ from posventa.visits.forms import (
     QualityCallForm,
 )
 from posventa.visits.models import QualityResult, Visit, VisitKind, VisitState
-from posventa.visits.views import _may_view, _rows
+from posventa.visits.views import schedule_rows
 
 router = Router(tags=["visits"])
 
@@ -243,7 +243,7 @@ def _pdf(template: str, *, filename: str, start: date, end: date, visits, **cont
             **context,
             "start": start,
             "end": end,
-            "visits": _rows(visits),
+            "visits": schedule_rows(visits),
             "printed_at": timezone.localtime(),
         },
     )
@@ -277,7 +277,7 @@ def list_visits(
     this week by default, a week from `start`), cancelled ones left out, in
     order — those the user may see, as the web's week and month show them;
     with `analyst_id`, that analyst's only."""
-    if not _may_view(request.user):
+    if not services.may_view_calendar(request.user):
         raise PermissionDenied
     if start is None:
         start = (
@@ -345,7 +345,7 @@ def support_schedule(
 ):
     """The analysts' support visits from start to end (all analysts, or one),
     the schedule sheet of procedure L's visits the web prints."""
-    if not _may_view(request.user):
+    if not services.may_view_calendar(request.user):
         raise PermissionDenied
     analyst = _analyst(analyst_id)
     start, end = _period(start, end, _("Choose a period (from, to) for the support schedule."))
@@ -370,7 +370,7 @@ def schedule_visit(request, payload: ScheduleIn):
     technical analysts, the team lead and the technical manager. An analyst
     who already has a visit then is refused (422)."""
     # The service's refusal (403), before the company is looked up.
-    services._require_planner(request.user)
+    services.require_planner(request.user)
     company = get_object_or_404(Company.objects.visible_to(request.user), pk=payload.company_id)
     product = None
     if payload.product_id is not None:

@@ -32,6 +32,18 @@ def may_plan(user) -> bool:
     return can(user, Capability.PLAN_VISITS)
 
 
+def may_view_calendar(user) -> bool:
+    """Who sees the visits calendar: the planners, the executives (their
+    commercial visits), the analysts and whoever follows work orders."""
+    return (
+        may_plan(user)
+        or may_plan_commercial(user)
+        or user.role == Role.TECHNICAL_ANALYST
+        or can(user, Capability.VIEW_WORK_ORDERS)
+        or can(user, Capability.OWN_PORTFOLIO)
+    )
+
+
 def may_plan_commercial(user) -> bool:
     """An executive plans her own commercial visits (Annex 1)."""
     return (
@@ -47,7 +59,7 @@ def may_change(user, visit: Visit) -> bool:
     return may_plan(user)
 
 
-def _require_planner(user) -> None:
+def require_planner(user) -> None:
     if not may_plan(user):
         raise PermissionDenied(
             _(
@@ -62,7 +74,7 @@ def _require_may_change(user, visit: Visit) -> None:
         if not may_change(user, visit):
             raise PermissionDenied(_("Only the executive whose visit it is changes it."))
     else:
-        _require_planner(user)
+        require_planner(user)
 
 
 def _check_slot(*, kind: str, person, starts_at, ends_at, exclude_pk=None) -> None:
@@ -133,7 +145,7 @@ def visit_schedule(
 ) -> Visit:
     """Put a support visit in the shared calendar, with its work order (kind
     visit) assigned to the analyst for that time."""
-    _require_planner(user)
+    require_planner(user)
     errors = {}
     if not (person or "").strip():
         errors["person"] = _("Say whom the analyst will interview.")
@@ -357,7 +369,7 @@ def quality_call_record(
 ) -> Visit:
     """The quality-control call made from the calendar, once the visit is
     done (a visit of a case: by the case's step, `from_case`)."""
-    _require_planner(user)
+    require_planner(user)
     _refuse_commercial(visit)
     visit = _locked(visit)
     _refuse_outside_its_case(visit, from_case=from_case)

@@ -36,19 +36,9 @@ from posventa.visits.models import QualityResult, Visit
 from posventa.web.errors import add_to_form, as_text
 
 
-def _may_view(user) -> bool:
-    return (
-        services.may_plan(user)
-        or services.may_plan_commercial(user)
-        or user.role == Role.TECHNICAL_ANALYST
-        or can(user, Capability.VIEW_WORK_ORDERS)
-        or can(user, Capability.OWN_PORTFOLIO)
-    )
-
-
 @login_required
 def calendar(request):
-    if not _may_view(request.user):
+    if not services.may_view_calendar(request.user):
         raise PermissionDenied
     view = "month" if request.GET.get("view") == "month" else "week"
     analyst_id = query_id(request.GET, "analyst")
@@ -281,7 +271,8 @@ def _period(request):
     return start, end
 
 
-def _rows(visits) -> list[dict]:
+def schedule_rows(visits) -> list[dict]:
+    """The visits as the printed schedules list them (the web's and the API's)."""
     return [
         {
             "visit": visit,
@@ -319,7 +310,7 @@ def schedule_form(request):
             "executive": executive,
             "start": start,
             "end": end,
-            "visits": _rows(visits),
+            "visits": schedule_rows(visits),
             "printed_at": timezone.localtime(),
         },
     )
@@ -334,7 +325,7 @@ def schedule_form(request):
 def support_schedule(request):
     """The analysts' support visits in a period (all analysts, or one): the
     schedule sheet of procedure L's visits, apart from Annex 1."""
-    if not _may_view(request.user):
+    if not services.may_view_calendar(request.user):
         raise PermissionDenied
     analyst_id = query_id(request.GET, "analyst")
     analyst = selectors.analysts().filter(pk=analyst_id).first() if analyst_id else None
@@ -352,7 +343,7 @@ def support_schedule(request):
             "analyst": analyst,
             "start": start,
             "end": end,
-            "visits": _rows(visits),
+            "visits": schedule_rows(visits),
             "printed_at": timezone.localtime(),
         },
     )
