@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from posventa.accounts.roles import Capability, Role, can
+from posventa.accounts.roles import Role
 from posventa.campaigns import selectors, services
 from posventa.campaigns.exports import calls_xlsx, campaigns_xlsx
 from posventa.campaigns.forms import CampaignForm
-from posventa.campaigns.models import Campaign, CampaignItem
+from posventa.campaigns.models import CampaignItem
 from posventa.common.exports import wants_xlsx
 from posventa.common.forms import query_choice
 from posventa.web.errors import REFUSALS, as_text
@@ -46,21 +46,12 @@ def campaign_list(request):
     )
 
 
-def _managed(user):
-    """The campaigns the user manages: every one for the team lead, her own for
-    an executive, none for the other roles."""
-    campaigns = Campaign.objects.select_related("executive")
-    if can(user, Capability.VIEW_TEAM_INDICATORS):
-        return campaigns
-    return campaigns.filter(executive=user) if services.may_manage(user) else campaigns.none()
-
-
 @login_required
 def campaign_detail(request, pk: int):
     if not services.may_manage(request.user):
         raise PermissionDenied
     # Another executive's campaign is not found, as one that does not exist.
-    campaign = get_object_or_404(_managed(request.user), pk=pk)
+    campaign = get_object_or_404(selectors.campaigns_managed_by(request.user), pk=pk)
     results = CampaignItem._meta.get_field("result").choices
     result = query_choice(request.GET, "result", results)
     items = selectors.worklist(campaign, result=result)
@@ -85,7 +76,8 @@ def campaign_detail(request, pk: int):
 @require_POST
 def call(request, pk: int):
     item = get_object_or_404(
-        CampaignItem.objects.filter(campaign__in=_managed(request.user)), pk=pk
+        CampaignItem.objects.filter(campaign__in=selectors.campaigns_managed_by(request.user)),
+        pk=pk,
     )
     try:
         case = services.call_start(item=item, user=request.user)
