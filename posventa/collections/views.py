@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.accounts.roles import Capability, can, sees_every_portfolio
-from posventa.cases.models import Case, CaseStatus
-from posventa.cases.services import case_open
+from posventa.cases.models import Case
 from posventa.collections import selectors
 from posventa.collections.exports import debtors_xlsx
 from posventa.collections.forms import DebtorFilterForm, ProformaFilterForm
@@ -25,10 +24,9 @@ from posventa.collections.proformas import (
     proformas_visible_to,
     run_summary,
 )
-from posventa.collections.services import proforma_run_start
+from posventa.collections.services import collection_call_open, proforma_run_request
 from posventa.common.downloads import attachment_response
 from posventa.common.exports import wants_xlsx
-from posventa.common.queue import enqueue
 from posventa.customers.models import Company
 from posventa.web.errors import REFUSALS, as_text
 
@@ -93,24 +91,11 @@ def call(request, company_pk: int):
     one, or a new one), at its pending step."""
     _allowed(request.user)
     company = get_object_or_404(Company.objects.visible_to(request.user), pk=company_pk)
-    case = (
-        Case.objects.filter(company=company, procedure="I")
-        .exclude(status=CaseStatus.CLOSED)
-        .order_by("received_at")
-        .first()
-    )
-    if case is None:
-        try:
-            case = case_open(
-                company=company,
-                procedure="I",
-                channel="phone",
-                subject=_("Collection of pending invoices"),
-                user=request.user,
-            )
-        except REFUSALS as error:
-            messages.error(request, as_text(error))
-            return redirect("collections:debtors")
+    try:
+        case = collection_call_open(company=company, user=request.user).case
+    except REFUSALS as error:
+        messages.error(request, as_text(error))
+        return redirect("collections:debtors")
     return _pending_task_url(case)
 
 
@@ -123,11 +108,8 @@ def proformas(request):
     """Steps 1–2 on demand: start the month's proformas and watch the progress."""
     _allowed(request.user)
     if request.method == "POST":
-        run = proforma_run_start(period=timezone.localdate(), user=request.user)
-        if getattr(run, "just_created", False):
-            # The job queues the run's chunks for the worker's processes.
-            enqueue("posventa.collections.jobs.run_proformas", run.pk)
-        else:
+        run = proforma_run_request(user=request.user)
+        if not getattr(run, "just_created", False):
             messages.info(request, _("This month's run is already under way: follow it below."))
         # No lasting word here: the run's own row says "producing…" while it
         # runs, then what it made (a message would outlive the run).
