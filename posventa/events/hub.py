@@ -84,8 +84,15 @@ def hub_router(api: str) -> Router:
         from posventa.tmf.tmf630 import responses
 
     router = Router(tags=["hub"])
+    # One hub per API in the same document: each operation named after its hub
+    # (an OpenAPI operationId is unique, and client generators rely on it).
+    name = f"{api}_hub"
 
-    @router.post("", response=responses({201: HubCreated}, 403, body=True))
+    @router.post(
+        "",
+        response=responses({201: HubCreated}, 403, body=True),
+        operation_id=f"{name}_register_listener",
+    )
     def register_listener(request, payload: HubIn):
         """Register a listener: the events of this API that match `query` are
         POSTed to `callback`, signed with the secret given in this answer (once)."""
@@ -94,12 +101,20 @@ def hub_router(api: str) -> Router:
         )
         return Status(201, {**_out(subscription), "secret": secret})
 
-    @router.get("/{subscription_id}", response=responses({200: HubOut}, 404))
+    @router.get(
+        "/{subscription_id}",
+        response=responses({200: HubOut}, 404),
+        operation_id=f"{name}_get_listener",
+    )
     def get_listener(request, subscription_id: Id):
         """One of my listeners on this hub (its secret is never shown again)."""
         return _out(_mine(request, api, subscription_id))
 
-    @router.delete("/{subscription_id}", response=responses({204: None}, 404))
+    @router.delete(
+        "/{subscription_id}",
+        response=responses({204: None}, 404),
+        operation_id=f"{name}_unregister_listener",
+    )
     def unregister_listener(request, subscription_id: Id):
         """Unregister a listener: nothing more is sent to it, pending deliveries included."""
         subscription_delete(subscription=_mine(request, api, subscription_id))
