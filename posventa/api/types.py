@@ -75,7 +75,7 @@ def Text(max_length: int, *, min_length: int = 0):
     ]
 
 
-def Choice(values, labels=None):
+def Choice(values, labels: dict | None = None):
     """One of a known set of codes: an `enum` in the OpenAPI schema, with each
     code's Spanish label in `x-labels` when there are labels.
 
@@ -91,7 +91,6 @@ def Choice(values, labels=None):
     codes = tuple(code for code, _label in pairs)
     if not named:
         return Literal[codes]
-
     return Annotated[Literal[codes], _Labels(codes, named)]
 
 
