@@ -16,23 +16,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import schemathesis
 from django.core import signals
-from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from posventa.accounts.roles import Role
 from posventa.api.services import token_create
+from posventa.api.tests.schemathesis_setup import CHECKS, wsgi_schema
 from posventa.cases.services import case_open
 from posventa.claims.services import complaint_register
 from posventa.engine.models import HumanTask
@@ -41,23 +33,7 @@ from posventa.procedures.tests.fixtures import deploy_only
 
 pytestmark = pytest.mark.django_db
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
-schema.config.generation.update(
-    max_examples=25,
-    deterministic=True,
-    database="none",
-    # Unknown query parameters are ignored, as most APIs do; the token is ours.
-    allow_extra_parameters=False,
-    with_security_parameters=False,
-)
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
+schema = wsgi_schema("/api/v1/openapi.json")
 
 
 @pytest.fixture
