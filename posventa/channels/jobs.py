@@ -20,3 +20,11 @@ def deliver_notifications() -> int:
     from posventa.channels.notify import notifications_deliver_pending
 
     return notifications_deliver_pending()
+
+
+def deliver_notification(notification_id: int) -> str:
+    """Send one notification to a customer, queued by the transaction that
+    created it; its status."""
+    from posventa.channels.notify import notification_deliver
+
+    return notification_deliver(notification_id=notification_id).status

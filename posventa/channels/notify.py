@@ -5,10 +5,12 @@ channel the contact prefers, kept with its delivery status (docs/notifications.m
     notify_case(case=case, event="informed", step=task.name, message=summary)
     notify_case(case=case, event="received", in_reply_to=message)   # answers on its thread
 
-The notification is created in the caller's transaction and leaves once it
-commits. E-mail goes through the outbox (`outbox.services.email_queue`, with
+The notification is created in the caller's transaction, which queues the
+worker's job that sends it once it commits
+(`channels.jobs.deliver_notification`): no click waits on a mail server or on
+WhatsApp. E-mail goes through the outbox (`outbox.services.email_queue`, with
 its retries), with a Message-ID of ours kept in `Notification.external_id` so
-a reply threads into the case; the notification follows its e-mail's status.
+a reply threads into the case; the notification takes its e-mail's status.
 WhatsApp goes through `channels.whatsapp` (an approved template, a free text
 inside the 24-hour window of the customer's own message, a document), with
 retries here (`MAX_ATTEMPTS`, `BACKOFF`); delivered/read come later from the
@@ -37,8 +39,9 @@ from posventa.channels.models import (
     NotificationTemplate,
 )
 from posventa.common.models import Channel
+from posventa.common.queue import enqueue
 from posventa.outbox.models import EmailStatus
-from posventa.outbox.services import Attachment, email_queue
+from posventa.outbox.services import Attachment, email_deliver, email_queue
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,9 @@ BACKOFF = (
     timedelta(minutes=15),
     timedelta(hours=1),
 )
-# A queued notification is left to the send that follows its commit this long.
+# The worker's job that sends one notification once its transaction commits.
+DELIVER_JOB = "posventa.channels.jobs.deliver_notification"
+# A queued notification is left to the job its commit queued this long.
 FIRST_TRY_GRACE = timedelta(minutes=1)
 # WhatsApp's customer service window: free text only this long after the
 # customer's own message; outside it, only approved templates.
@@ -193,15 +198,10 @@ def _create(
             case=case,
             company=company,
             headers=headers,
+            deliver=False,  # sent by the notification's own job, which takes its status
         )
-        notification.save()
-        pk = notification.pk
-        # After the outbox's own send (registered first): take its status.
-        transaction.on_commit(lambda: notification_deliver(notification_id=pk), robust=True)
-    else:
-        notification.save()
-        pk = notification.pk
-        transaction.on_commit(lambda: _deliver(notification_id=pk), robust=True)
+    notification.save()
+    enqueue(DELIVER_JOB, notification.pk)
     return notification
 
 
@@ -406,8 +406,17 @@ def _deliver(*, notification_id: int) -> Notification:
 
 
 def notification_deliver(*, notification_id: int) -> Notification:
-    """Send one notification now if it is due (WhatsApp), or take its
-    e-mail's status from the outbox (e-mail); how it went."""
+    """Send one notification now (the worker's job, queued by the
+    transaction that created it): WhatsApp through its API; e-mail through
+    the outbox, whose status it then takes. How it went; harmless when run
+    again (nothing is sent twice)."""
+    email_id = (
+        Notification.objects.filter(pk=notification_id, channel=Channel.EMAIL)
+        .values_list("email_id", flat=True)
+        .first()
+    )
+    if email_id is not None:
+        email_deliver(email_id=email_id)
     return _deliver(notification_id=notification_id)
 
 
@@ -498,11 +507,10 @@ def notification_resend(*, notification: Notification) -> Notification:
     if notification.status not in (DeliveryStatus.FAILED, DeliveryStatus.GAVE_UP):
         raise ValidationError(_("This notification was already sent."))
     if notification.channel == Channel.EMAIL and notification.email is not None:
-        email_retry(email=notification.email)
+        email_retry(email=notification.email, deliver=False)
     notification.status = DeliveryStatus.QUEUED
     notification.attempts = 0
     notification.last_error = ""
     notification.save(update_fields=["status", "attempts", "last_error", "updated_at"])
-    pk = notification.pk
-    transaction.on_commit(lambda: notification_deliver(notification_id=pk), robust=True)
+    enqueue(DELIVER_JOB, notification.pk)
     return notification

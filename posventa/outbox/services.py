@@ -9,9 +9,12 @@
         case=case, user=user,
     )
 
-`email_queue` runs inside the caller's transaction and sends once it commits;
-`outbox_deliver_pending` (every minute, by the worker) retries what failed.
-Tests: `django_capture_on_commit_callbacks(execute=True)` or
+`email_queue` runs inside the caller's transaction and queues a job that
+sends it once the transaction commits (`outbox.jobs.deliver`, by the worker:
+a slow mail server never holds a person's click); `outbox_deliver_pending`
+(every minute, by the worker) sends what a lost job left and retries what
+failed. Tests (the queue runs its jobs at once):
+`django_capture_on_commit_callbacks(execute=True)` or
 `outbox_deliver_pending()`, then `django.core.mail.outbox`.
 """
 
@@ -32,12 +35,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posventa.common.queue import enqueue
 from posventa.outbox.models import EmailStatus, OutgoingAttachment, OutgoingEmail
 
 MAX_ATTEMPTS = 5
 # An e-mail claimed (`sending`) longer ago than this lost its sender: far
 # beyond a conversation with the mail server (EMAIL_TIMEOUT per exchange).
 SEND_LEASE = timedelta(minutes=10)
+# The worker's job that sends one e-mail after its transaction commits.
+DELIVER_JOB = "posventa.outbox.jobs.deliver"
 INTERRUPTED = "Interrupted while sending (the sender stopped): sent again, same Message-ID"
 
 logger = logging.getLogger(__name__)
@@ -78,10 +84,13 @@ def email_queue(
     company=None,
     user=None,
     headers: dict[str, str] | None = None,
+    deliver: bool = True,
 ) -> OutgoingEmail:
     """Render the template's subject and body, keep the e-mail in the outbox,
-    and send it when the caller's transaction commits. `headers` go out as
-    given (e.g. a chosen Message-ID, In-Reply-To, References)."""
+    and have the worker send it once the caller's transaction commits.
+    `headers` go out as given (e.g. a chosen Message-ID, In-Reply-To,
+    References). `deliver=False`: the caller's own job sends it (a
+    customer's notification, which then takes its status)."""
     recipients = _addresses(to, "to")
     if not recipients:
         raise ValidationError({"to": _("The e-mail has no recipient.")})
@@ -110,7 +119,8 @@ def email_queue(
                 filename=attachment.filename,
                 content_type=attachment.content_type,
             )
-    transaction.on_commit(lambda: email_deliver(email_id=email.pk))
+    if deliver:
+        enqueue(DELIVER_JOB, email.pk)
     return email
 
 
@@ -209,8 +219,9 @@ def outbox_deliver_pending(*, older_than: timedelta = timedelta(0)) -> int:
 
 
 @transaction.atomic
-def email_retry(*, email: OutgoingEmail) -> OutgoingEmail:
-    """Send again an e-mail that was given up on (from the admin)."""
+def email_retry(*, email: OutgoingEmail, deliver: bool = True) -> OutgoingEmail:
+    """Send again an e-mail that was given up on (from the admin);
+    `deliver=False` as in `email_queue`."""
     email = OutgoingEmail.objects.select_for_update().get(pk=email.pk)
     if email.status == EmailStatus.SENT:
         raise ValidationError(_("This e-mail was already sent."))
@@ -219,5 +230,6 @@ def email_retry(*, email: OutgoingEmail) -> OutgoingEmail:
     email.status = EmailStatus.QUEUED
     email.attempts = 0
     email.save(update_fields=["status", "attempts", "updated_at"])
-    transaction.on_commit(lambda: email_deliver(email_id=email.pk))
+    if deliver:
+        enqueue(DELIVER_JOB, email.pk)
     return email
