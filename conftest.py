@@ -21,6 +21,17 @@ def _fresh_spec_cache():
     runtime.specs.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with Django's cache empty: what one test counted
+    (an ended month's figures, `indicators.selectors.TREND_CACHE_SECONDS`)
+    is never served to the next, whose rows may carry the same ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def make_user(db):
     """A team member in a role: make_user(Role.TEAM_LEAD, username="ana")."""

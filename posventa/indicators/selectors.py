@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from posventa.cases.models import Case, CaseStatus, Outcome, Procedure
 from posventa.cases.rules import ATTENTION_HOURS, warning_hours
 from posventa.common.models import Channel
 from posventa.indicators.definitions import (
+    DEFINITION,
     EFFICACY_TARGET,
     TEAM_FIGURES,
     TIMELINESS_TARGET,
@@ -300,13 +302,44 @@ def team_figures(user, month: Month, *, now: datetime | None = None) -> list[Tea
     ]
 
 
-def trend(user, last: Month, *, months: int = 12, now: datetime | None = None):
-    """The two indicators month by month, the oldest first."""
-    series, month = [], last
-    for _index in range(months):
-        series.append((month, month_figures(user, month, now=now)))
+def trend(
+    user,
+    last: Month,
+    *,
+    months: int = 12,
+    now: datetime | None = None,
+    last_figures: Figures | None = None,
+) -> list[tuple[Month, Figures]]:
+    """The two indicators month by month, the oldest first. `last` is counted
+    now (or taken from `last_figures`, the page's own count of it); the
+    months before it, once ended, are recounted at most once every
+    TREND_CACHE_SECONDS by each process (`_ended_month_figures`)."""
+    now = now or timezone.now()
+    series = [(last, last_figures or month_figures(user, last, now=now))]
+    month = last
+    while len(series) < months:
         month = month.previous()
+        series.append((month, _ended_month_figures(user, month, now)))
     return list(reversed(series))
+
+
+# An ended month's figures change only when a case of it is changed after
+# the fact (a request registered late, a reiteration within 30 days): the
+# trend's past months may be this many seconds behind; the month the
+# dashboard shows never is.
+TREND_CACHE_SECONDS = 60
+
+
+def _ended_month_figures(user, month: Month, now: datetime) -> Figures:
+    if measured_at(month, now) < month.ends_at:
+        return month_figures(user, month, now=now)  # still running
+    scope = "team" if can(user, Capability.VIEW_TEAM_INDICATORS) else f"user-{user.pk}"
+    key = f"indicators:month:{DEFINITION}:{excludes_customer_wait():d}:{scope}:{month}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = month_figures(user, month, now=now)
+        cache.set(key, figures, TREND_CACHE_SECONDS)
+    return figures
 
 
 def cases_behind(

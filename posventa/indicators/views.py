@@ -117,7 +117,7 @@ def dashboard(request):
     month = form.selected_month()
     report = selectors.month_report(request.user, month)
     team_work = selectors.team_figures(request.user, month)
-    series = selectors.trend(request.user, month)
+    series = selectors.trend(request.user, month, last_figures=report.figures)
     team = can(request.user, Capability.VIEW_TEAM_INDICATORS)
     close = selectors.month_close_for(month) if team else None
     watching = selectors.watch_cases(request.user)

@@ -284,6 +284,58 @@ def test_every_case_is_either_effective_or_not_and_timely_or_not(lead, company):
         assert sum(both) == 3, (yes, both)
 
 
+@pytest.mark.parametrize(
+    "now",
+    [AFTER_NOVEMBER, datetime(2026, 11, 20, 9, 0, tzinfo=LA_PAZ)],
+    ids=["november ended", "november running"],
+)
+def test_the_trend_counts_each_month_as_its_own_figures(lead, company, now):
+    """One query for twelve months: each request in its own month, measured at
+    that month's instant — what `month_figures` gives month by month."""
+    for month in (9, 10, 11):
+        make_case(company, received_at=received(3, month=month))  # effective, timely
+        make_case(company, received_at=received(4, month=month), attended_after=timedelta(hours=30))
+        make_case(company, received_at=received(5, month=month), quality_conform=False)
+        make_case(
+            company,
+            received_at=received(6, month=month),
+            outcome="cancelled",
+            cancelled_by=lead,
+            cancel_reason="Duplicada",
+        )
+        make_case(company, received_at=received(7, month=month), closed_after=None)
+        make_case(
+            company, received_at=received(8, month=month), attended_after=None, closed_after=None
+        )
+        make_case(company, received_at=received(28, 20, month), closed_after=timedelta(days=5))
+    make_case(
+        company, received_at=received(19, 20), attended_after=None, closed_after=None
+    )  # still inside its 24 hours on the 20th
+    series = trend(lead, NOVEMBER, now=now)
+    assert len(series) == 12
+    for month, figures in series:
+        assert figures == month_figures(lead, month, now=now), month
+    assert series[-1][1].total > 0 and series[-2][1].total > 0
+
+
+def test_the_trends_ended_months_are_recounted_at_most_once_a_minute(lead, company, monkeypatch):
+    """The dashboard's twelve months cost one count, not twelve: a month that
+    has ended is kept TREND_CACHE_SECONDS; the month shown is counted now."""
+    import time
+
+    from posventa.indicators import selectors
+
+    make_case(company, received_at=received(3, month=10))
+    make_case(company, received_at=received(3))
+    assert [f.total for _, f in trend(lead, NOVEMBER, now=AFTER_NOVEMBER)][-2:] == [1, 1]
+    make_case(company, received_at=received(4, month=10))
+    make_case(company, received_at=received(4))
+    assert [f.total for _, f in trend(lead, NOVEMBER, now=AFTER_NOVEMBER)][-2:] == [1, 2]
+    later = time.time() + selectors.TREND_CACHE_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert [f.total for _, f in trend(lead, NOVEMBER, now=AFTER_NOVEMBER)][-2:] == [2, 2]
+
+
 def test_the_trend_gives_twelve_months_oldest_first(lead, company):
     make_case(company, received_at=received(3, month=10))
     make_case(company, received_at=received(3))
