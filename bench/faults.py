@@ -741,7 +741,8 @@ for n in range({EMAILS}):
                           "message": "Prueba de fallos.", "sender": None}}, case=case)
 print(json.dumps({{}}))
 """,
-        # The queueing process finds no mail server: each e-mail stays "failed", for the worker.
+        # Each e-mail's job waits for the stopped worker; should one be sent from here
+        # after all, it finds no mail server and stays "failed", for the worker.
         env={"EMAIL_PORT": str(stack.smtp_port + 1)},
     )
     rows_sql = (
@@ -750,7 +751,7 @@ print(json.dumps({{}}))
     )
     like = f"%{tag}%"
     before = db.one(rows_sql, [like])
-    time.sleep(62)  # deliver_pending leaves a minute to the send after each commit
+    time.sleep(62)  # deliver_pending leaves a minute to each e-mail's own job
     restart_smtp(stack, 0.3)
 
     def received() -> list[dict]:

@@ -4,7 +4,8 @@ transaction is the real one (a transactional test), so what is counted is
 what the service sends the database inside it: no savepoint is hidden. Not
 counted: the transaction's BEGIN and COMMIT (SQLite's show as statements,
 the PostgreSQL driver sends its own unseen) and what runs once it has
-committed (the e-mail to the customer going out).
+committed (the job that sends the customer's notification: the tests' queue
+runs it then; docs/engine.md says what it costs in each profile).
 
 `bench/procedure_b.py` measures their time; this keeps a later change from
 slipping back (an opening took about 70 statements before, a plain step 19).
