@@ -59,6 +59,37 @@ def events(case) -> list[str]:
     return list(case.notifications.order_by("pk").values_list("event", flat=True))
 
 
+def test_the_customers_email_leaves_from_the_notifications_job_never_from_the_request(
+    procedures, team, customer_product, contact, monkeypatch
+):
+    """Production's queue (the ORM broker, not run at once): opening the case
+    writes one job, the notification's; it sends the e-mail through the
+    outbox and takes its status, and running it again sends nothing more."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from posventa.channels import jobs
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    OrmQ.objects.all().delete()
+    case = open_b(team, customer_product)
+    [note] = case.notifications.all()
+    assert mail.outbox == [] and note.status == DeliveryStatus.QUEUED
+    tasks = [SignedPackage.loads(row.payload) for row in OrmQ.objects.all()]
+    mine = [t for t in tasks if t["func"].startswith(("posventa.channels", "posventa.outbox"))]
+    assert [(t["func"], t["args"]) for t in mine] == [
+        ("posventa.channels.jobs.deliver_notification", (note.pk,))
+    ]
+
+    assert jobs.deliver_notification(note.pk) == DeliveryStatus.SENT
+    assert jobs.deliver_notification(note.pk) == DeliveryStatus.SENT
+    [sent] = mail.outbox
+    assert sent.to == [contact.email] and sent.subject.startswith(f"[{case.number}] ")
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.SENT and note.email.status == EmailStatus.SENT
+
+
 def test_a_request_received_is_acknowledged_by_email_over_smtp_with_its_number_and_message_id(
     procedures, team, customer_product, contact, smtp_server, django_capture_on_commit_callbacks
 ):

@@ -88,6 +88,29 @@ def test_a_step_that_rolls_back_sends_nothing(case, django_capture_on_commit_cal
     assert not OutgoingEmail.objects.exists()
 
 
+def test_an_email_leaves_from_the_workers_job_never_from_the_request(case, monkeypatch):
+    """Production's queue (the ORM broker, not run at once): the e-mail's
+    transaction writes one job for it, and only that job speaks to the mail
+    server — once, however many times it runs."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from posventa.outbox import jobs
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    OrmQ.objects.all().delete()
+    email = queue(case)
+    assert mail.outbox == []
+    [row] = OrmQ.objects.all()
+    task = SignedPackage.loads(row.payload)
+    assert (task["func"], task["args"]) == ("posventa.outbox.jobs.deliver", (email.pk,))
+
+    assert jobs.deliver(*task["args"]) == EmailStatus.SENT
+    assert jobs.deliver(*task["args"]) == EmailStatus.SENT
+    assert len(mail.outbox) == 1
+
+
 @pytest.mark.parametrize("to", [[], [""], ["no es un correo"]])
 def test_without_a_valid_recipient_nothing_is_queued(case, to):
     with pytest.raises(ValidationError) as error:
