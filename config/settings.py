@@ -228,6 +228,22 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Cache -------------------------------------------------------------------
+# What is kept a little while to spare a recount (the dashboard's ended
+# months: indicators.selectors.TREND_CACHE_SECONDS): shared by every process
+# through Redis when there is one, else in each process's memory (Django's
+# default). A cache that does not answer is counted around, never a 500.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "posventa",
+            # Redis stopped or unreachable costs a page half a second at most.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 # The readiness URL reports the worker missing when its heartbeat (a job every
 # minute) is older than this.
 POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS = env_int("POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS", 300)

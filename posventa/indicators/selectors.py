@@ -1,6 +1,7 @@
 """Reads for the indicators: a month's figures, their break-downs, the trend,
 and the cases behind every number — scoped by who asks, counted in the database."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,6 +39,8 @@ from posventa.indicators.definitions import (
     within_time_q,
 )
 from posventa.indicators.models import MonthClose
+
+logger = logging.getLogger(__name__)
 
 # The break-downs of the dashboard: name → the case field they group by.
 BREAKDOWNS = {
@@ -312,34 +315,42 @@ def trend(
 ) -> list[tuple[Month, Figures]]:
     """The two indicators month by month, the oldest first. `last` is counted
     now (or taken from `last_figures`, the page's own count of it); the
-    months before it, once ended, are recounted at most once every
-    TREND_CACHE_SECONDS by each process (`_ended_month_figures`)."""
+    months before it, once ended, come from the cache when counted less than
+    TREND_CACHE_SECONDS ago — one round trip for all of them."""
     now = now or timezone.now()
-    series = [(last, last_figures or month_figures(user, last, now=now))]
-    month = last
-    while len(series) < months:
-        month = month.previous()
-        series.append((month, _ended_month_figures(user, month, now)))
-    return list(reversed(series))
+    earlier = [last]
+    while len(earlier) < months:
+        earlier.append(earlier[-1].previous())
+    earlier = earlier[1:]
+    scope = "team" if can(user, Capability.VIEW_TEAM_INDICATORS) else f"user-{user.pk}"
+    prefix = f"indicators:month:{DEFINITION}:{excludes_customer_wait():d}:{scope}"
+    ended = {f"{prefix}:{m}": m for m in earlier if measured_at(m, now) >= m.ends_at}
+    kept = _cache_call("get_many", list(ended)) or {}
+    counted = {m: month_figures(user, m, now=now) for m in earlier if f"{prefix}:{m}" not in kept}
+    fresh = {key: counted[m] for key, m in ended.items() if m in counted}
+    if fresh:
+        _cache_call("set_many", fresh, TREND_CACHE_SECONDS)
+    figures = {**{m: kept[key] for key, m in ended.items() if key in kept}, **counted}
+    series = [(m, figures[m]) for m in reversed(earlier)]
+    return [*series, (last, last_figures or month_figures(user, last, now=now))]
 
 
 # An ended month's figures change only when a case of it is changed after
 # the fact (a request registered late, a reiteration within 30 days): the
 # trend's past months may be this many seconds behind; the month the
-# dashboard shows never is.
-TREND_CACHE_SECONDS = 60
+# dashboard shows never is (`trend`'s `last`, counted now). Production
+# shares the cache between its processes (Redis: settings.CACHES).
+TREND_CACHE_SECONDS = 300
 
 
-def _ended_month_figures(user, month: Month, now: datetime) -> Figures:
-    if measured_at(month, now) < month.ends_at:
-        return month_figures(user, month, now=now)  # still running
-    scope = "team" if can(user, Capability.VIEW_TEAM_INDICATORS) else f"user-{user.pk}"
-    key = f"indicators:month:{DEFINITION}:{excludes_customer_wait():d}:{scope}:{month}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = month_figures(user, month, now=now)
-        cache.set(key, figures, TREND_CACHE_SECONDS)
-    return figures
+def _cache_call(method: str, *args):
+    """The cache's answer, or None when it does not answer (Redis stopped):
+    the figures are then counted anew, the page still answers."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # redis's ConnectionError, TimeoutError…
+        logger.warning("Cache unavailable (%s): the trend is counted anew", error)
+        return None
 
 
 def cases_behind(
