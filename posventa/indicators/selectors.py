@@ -318,21 +318,20 @@ def trend(
     months before it, once ended, come from the cache when counted less than
     TREND_CACHE_SECONDS ago — one round trip for all of them."""
     now = now or timezone.now()
-    earlier = [last]
-    while len(earlier) < months:
-        earlier.append(earlier[-1].previous())
-    earlier = earlier[1:]
+    before, month = [], last
+    while len(before) < months - 1:
+        month = month.previous()
+        before.insert(0, month)
     scope = "team" if can(user, Capability.VIEW_TEAM_INDICATORS) else f"user-{user.pk}"
     prefix = f"indicators:month:{DEFINITION}:{excludes_customer_wait():d}:{scope}"
-    ended = {f"{prefix}:{m}": m for m in earlier if measured_at(m, now) >= m.ends_at}
-    kept = _cache_call("get_many", list(ended)) or {}
-    counted = {m: month_figures(user, m, now=now) for m in earlier if f"{prefix}:{m}" not in kept}
-    fresh = {key: counted[m] for key, m in ended.items() if m in counted}
+    keys = {m: f"{prefix}:{m}" for m in before if measured_at(m, now) >= m.ends_at}
+    kept = _cache_call("get_many", list(keys.values())) or {}
+    figures = {m: kept.get(keys.get(m)) or month_figures(user, m, now=now) for m in before}
+    fresh = {key: figures[m] for m, key in keys.items() if key not in kept}
     if fresh:
         _cache_call("set_many", fresh, TREND_CACHE_SECONDS)
-    figures = {**{m: kept[key] for key, m in ended.items() if key in kept}, **counted}
-    series = [(m, figures[m]) for m in reversed(earlier)]
-    return [*series, (last, last_figures or month_figures(user, last, now=now))]
+    this = last_figures or month_figures(user, last, now=now)
+    return [*((m, figures[m]) for m in before), (last, this)]
 
 
 # An ended month's figures change only when a case of it is changed after
