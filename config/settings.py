@@ -229,6 +229,13 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The readiness URL reports the worker missing when its heartbeat (a job every
+# minute) is older than this.
+POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS = env_int("POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS", 300)
+# The month's proformas run as jobs of this many customers each, spread over
+# the worker's processes (docs/operations.md).
+POSVENTA_PROFORMA_CHUNK = env_int("POSVENTA_PROFORMA_CHUNK", 100)
+
 # --- Cache -------------------------------------------------------------------
 # What is kept a little while to spare a recount (the dashboard's ended
 # months: indicators.selectors.TREND_CACHE_SECONDS): shared by every process
@@ -240,16 +247,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "posventa",
-            # Redis stopped or unreachable costs a page half a second at most.
+            # A stopped Redis refuses at once; an unreachable one is given up
+            # after half a second per call (the trend makes two).
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-# The readiness URL reports the worker missing when its heartbeat (a job every
-# minute) is older than this.
-POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS = env_int("POSVENTA_WORKER_HEARTBEAT_MAX_SECONDS", 300)
-# The month's proformas run as jobs of this many customers each, spread over
-# the worker's processes (docs/operations.md).
-POSVENTA_PROFORMA_CHUNK = env_int("POSVENTA_PROFORMA_CHUNK", 100)
 
 # --- Backups (docs/operations.md, "Backup and restore") --------------------
 # `manage.py backup` writes here; the nightly job keeps the newest N.
