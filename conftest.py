@@ -33,6 +33,23 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def public_dns(monkeypatch):
+    """hooks.example.com resolves to a public address (a webhook's callback
+    must be one, and documentation ranges are not global); every other name
+    as the system says."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host == "hooks.example.com":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+@pytest.fixture
 def make_user(db):
     """A team member in a role: make_user(Role.TEAM_LEAD, username="ana")."""
 

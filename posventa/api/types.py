@@ -122,12 +122,7 @@ def Count(maximum: int, *, minimum: int = 0):
 def _in_years(value: datetime) -> datetime:
     # Checked before the time zone is applied or converted: that conversion
     # is what overflows for year 1 or 9999.
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise PydanticCustomError(
-            "year_out_of_range",
-            "year out of range",
-            {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
-        )
+    _day_in_years(value)
     if timezone.is_naive(value):
         return timezone.make_aware(value)
     return value
@@ -149,6 +144,8 @@ Moment = Annotated[
 
 
 def _day_in_years(value: date) -> date:
+    """The value, when its year is between MIN_YEAR and MAX_YEAR (a day, or
+    a moment before its time zone is touched)."""
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise PydanticCustomError(
             "year_out_of_range",

@@ -14,7 +14,6 @@ that slipped through would be stored — and the row counts would say so.
 import gettext
 import json
 import re
-import socket
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -187,20 +186,6 @@ def snapshot() -> dict:
     rows["tasks"] = list(HumanTask.objects.values_list("task_id", "assignee_id"))
     rows["cases"] = list(Case.objects.values_list("number", "status", "updated_at"))
     return rows
-
-
-@pytest.fixture
-def public_dns(monkeypatch):
-    """hooks.example.com resolves to a public address (a hub's callback must
-    be one); every other name as the system says."""
-    real = socket.getaddrinfo
-
-    def resolve(host, port, *args, **kwargs):
-        if host == "hooks.example.com":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
 
 
 @pytest.fixture

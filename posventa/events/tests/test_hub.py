@@ -1,8 +1,6 @@
 """The TMF688 hub at /api/v1/hub: register, read and unregister a listener;
 callbacks to private networks refused in Spanish (SSRF)."""
 
-import socket
-
 import pytest
 
 from posventa.accounts.roles import Role
@@ -12,20 +10,6 @@ from posventa.factories import UserFactory
 
 HUB = "/api/v1/hub"
 PUBLIC = "https://hooks.example.com/posventa"
-
-
-@pytest.fixture
-def public_dns(monkeypatch):
-    """hooks.example.com resolves to a public address (documentation ranges
-    are not global, so one that is); every other name as the system says."""
-    real = socket.getaddrinfo
-
-    def resolve(host, port, *args, **kwargs):
-        if host == "hooks.example.com":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
 
 
 @pytest.fixture
