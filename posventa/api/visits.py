@@ -41,16 +41,12 @@ from posventa.visits.forms import (
     QualityCallForm,
 )
 from posventa.visits.models import QualityResult, Visit, VisitKind, VisitState
-from posventa.visits.views import schedule_rows
 
 router = Router(tags=["visits"])
 
 KindCode = Choice(VisitKind)
 StateCode = Choice(VisitState)
 QualityCode = Choice(QualityResult)
-
-
-"""A day of the calendar: years 2000 to 2100."""
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -243,7 +239,7 @@ def _pdf(template: str, *, filename: str, start: date, end: date, visits, **cont
             **context,
             "start": start,
             "end": end,
-            "visits": schedule_rows(visits),
+            "visits": selectors.schedule_rows(visits),
             "printed_at": timezone.localtime(),
         },
     )

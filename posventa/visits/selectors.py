@@ -167,3 +167,16 @@ def support_schedule(*, user, start: date, end: date, analyst=None):
         kind=VisitKind.SUPPORT,
         visits=visible_visits(user),
     )
+
+
+def schedule_rows(visits) -> list[dict]:
+    """The visits as the printed schedules list them (the web's and the
+    API's): each with its start and end in La Paz time."""
+    return [
+        {
+            "visit": visit,
+            "local": timezone.localtime(visit.starts_at),
+            "local_end": timezone.localtime(visit.ends_at),
+        }
+        for visit in visits
+    ]

@@ -271,18 +271,6 @@ def _period(request):
     return start, end
 
 
-def schedule_rows(visits) -> list[dict]:
-    """The visits as the printed schedules list them (the web's and the API's)."""
-    return [
-        {
-            "visit": visit,
-            "local": timezone.localtime(visit.starts_at),
-            "local_end": timezone.localtime(visit.ends_at),
-        }
-        for visit in visits
-    ]
-
-
 @login_required
 def schedule_form(request):
     """Annex 1, "Cronograma de visitas a empresas – ofertas de servicio": one
@@ -310,7 +298,7 @@ def schedule_form(request):
             "executive": executive,
             "start": start,
             "end": end,
-            "visits": schedule_rows(visits),
+            "visits": selectors.schedule_rows(visits),
             "printed_at": timezone.localtime(),
         },
     )
@@ -343,7 +331,7 @@ def support_schedule(request):
             "analyst": analyst,
             "start": start,
             "end": end,
-            "visits": schedule_rows(visits),
+            "visits": selectors.schedule_rows(visits),
             "printed_at": timezone.localtime(),
         },
     )
